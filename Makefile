@@ -1,0 +1,45 @@
+# AEGrid's entry points. Each target says what it runs; the real work lives in scripts/ and the Swift package.
+#   make demo    the main job on data the repo ships
+#   make test    the whole test suite, in the BLAS build and in the pure-Swift fallback build
+#   make bench   BLAS against fallback, side by side (release builds)
+#   make build   release build of `aegrid` and `aegrid-bench` (BLAS)
+#   make clean   remove build folders
+SHELL := /bin/bash
+SWIFT ?= swift
+FALLBACK := --disable-default-traits --scratch-path .build-fallback
+# Tests train networks: they run as release builds with testing enabled, which is 10-100x faster than debug.
+TESTFLAGS := -c release -Xswiftc -enable-testing
+
+.PHONY: all bootstrap build test test-blas test-fallback check-fallback-links bench demo clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+build: bootstrap
+	$(SWIFT) build -c release
+
+test: bootstrap test-blas test-fallback check-fallback-links
+
+test-blas: bootstrap
+	@echo "== tests, BLAS build (.build) =="
+	$(SWIFT) build $(TESTFLAGS) --build-tests
+	$(SWIFT) test $(TESTFLAGS) --skip-build
+
+test-fallback: bootstrap
+	@echo "== tests, pure-Swift fallback build (.build-fallback) =="
+	$(SWIFT) build $(TESTFLAGS) $(FALLBACK) --build-tests
+	$(SWIFT) test $(TESTFLAGS) $(FALLBACK) --skip-build
+
+check-fallback-links:
+	@scripts/check-fallback-links.sh .build-fallback/release
+
+bench: bootstrap
+	@scripts/bench.sh
+
+demo: bootstrap
+	@scripts/demo.sh
+
+clean:
+	rm -rf .build .build-fallback .build-bench-*

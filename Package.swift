@@ -1,0 +1,82 @@
+// swift-tools-version:6.1
+// AEGrid: high-throughput hyperparameter grid search over dense autoencoders.
+//
+// Build flavours:
+//   swift build                           BLAS trait on (default): GEMM from OpenBLAS, eigen-solver from LAPACKE.
+//   swift build --disable-default-traits  pure-Swift fallback: links no OpenBLAS, no LAPACKE.
+// Code generation: every target is compiled for x86-64-v3 (AVX2 + FMA), so SIMD fused multiply-adds become
+// `vfmadd231ps` instead of calls to `fmaf`. Set AEGRID_PORTABLE=1 in the environment of `swift build` to build for
+// baseline x86-64 (any 64-bit x86 CPU, or another architecture) at a large cost in speed.
+import Foundation
+import PackageDescription
+
+let portable = ProcessInfo.processInfo.environment["AEGRID_PORTABLE"].map { !$0.isEmpty && $0 != "0" } ?? false
+#if arch(x86_64)
+let codegen: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
+#else
+let codegen: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "AEGrid",
+    products: [
+        .executable(name: "aegrid", targets: ["AEGridCLI"]),
+        .executable(name: "aegrid-bench", targets: ["Benchmarks"]),
+        .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+        .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        .library(name: "GridSearch", targets: ["GridSearch"]),
+    ],
+    traits: [
+        .trait(name: "BLAS", description: "Use OpenBLAS for GEMM and LAPACKE for eigen-decomposition."),
+        .default(enabledTraits: ["BLAS"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: C boundary
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+
+        // MARK: Library layers (imports point one way: LinearAlgebra -> NeuralNet -> GridSearch)
+        .target(
+            name: "LinearAlgebra",
+            dependencies: [.target(name: "COpenBLAS", condition: .when(traits: ["BLAS"]))],
+            swiftSettings: codegen
+        ),
+        .target(name: "NeuralNet", dependencies: ["LinearAlgebra"], swiftSettings: codegen),
+        .target(
+            name: "GridSearch",
+            dependencies: ["NeuralNet", "LinearAlgebra", .product(name: "Yams", package: "Yams")],
+            swiftSettings: codegen
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "AEGridCLI",
+            dependencies: [
+                "GridSearch", "NeuralNet", "LinearAlgebra",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: codegen
+        ),
+        .executableTarget(
+            name: "Benchmarks",
+            dependencies: ["GridSearch", "NeuralNet", "LinearAlgebra"],
+            swiftSettings: codegen
+        ),
+
+        // MARK: Tests
+        .target(name: "TestSupport", dependencies: ["LinearAlgebra"], path: "Tests/Support", swiftSettings: codegen),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"], swiftSettings: codegen),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"],
+                    resources: [.copy("Fixtures")], swiftSettings: codegen),
+        .testTarget(name: "GridSearchTests", dependencies: ["GridSearch", "TestSupport"], swiftSettings: codegen),
+        .testTarget(name: "AEGridCLITests", dependencies: ["TestSupport"], swiftSettings: codegen),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+import GridSearch
+print("aegrid-bench: under construction")

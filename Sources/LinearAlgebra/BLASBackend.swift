@@ -1,0 +1,23 @@
+#if BLAS
+internal import COpenBLAS
+
+/// The only code that calls OpenBLAS's BLAS functions.
+enum BLASBackend {
+    @inline(__always)
+    static func sgemm(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(CblasRowMajor,
+                    transA == .none ? CblasNoTrans : CblasTrans,
+                    transB == .none ? CblasNoTrans : CblasTrans,
+                    blasint(m), blasint(n), blasint(k), alpha,
+                    a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+
+    static func setThreads(_ count: Int) { openblas_set_num_threads(Int32(count)) }
+    static func threads() -> Int { Int(openblas_get_num_threads()) }
+    static func configuration() -> String { String(cString: openblas_get_config()) }
+}
+#endif

@@ -1,0 +1,33 @@
+/// OpenBLAS's thread count, which is process-global (Debian's OpenBLAS 0.3.21).
+///
+/// AEGrid runs one trainer per core, so while trials run side by side OpenBLAS must use one thread, or the two
+/// levels of parallelism oversubscribe the cores. `LinearAlgebra` sets one thread when it is first used unless
+/// `OPENBLAS_NUM_THREADS` is set; the runner raises it only where a single large trial has the machine to itself.
+/// In the fallback build there is no OpenBLAS: the count is always 1 and setting it does nothing.
+public enum BLASThreads {
+    /// The number of threads OpenBLAS uses for one call.
+    public static var count: Int {
+        #if BLAS
+        return BLASBackend.threads()
+        #else
+        return 1
+        #endif
+    }
+
+    /// Sets OpenBLAS's thread count (clamped to at least 1). Process-global: call it between parallel phases,
+    /// not while other threads are inside OpenBLAS.
+    public static func set(_ count: Int) {
+        #if BLAS
+        BLASBackend.setThreads(max(1, count))
+        #endif
+    }
+
+    /// A description of the BLAS library in this build ("OpenBLAS 0.3.21 …" or "none (pure-Swift fallback)").
+    public static var libraryDescription: String {
+        #if BLAS
+        return BLASBackend.configuration()
+        #else
+        return "none (pure-Swift fallback build)"
+        #endif
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import LinearAlgebra
+
+/// Double-precision reference GEMM: `C ← α·op(A)·op(B) + β·C` computed in Double on row-major arrays.
+/// `beta == 0` ignores C entirely (so NaN poison in C never leaks), as the GEMM contract requires.
+public func referenceGEMM(
+    _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
+    a: [Float], lda: Int, b: [Float], ldb: Int, beta: Float, c: [Float], ldc: Int
+) -> [Double] {
+    var out = c.map(Double.init)
+    for i in 0 ..< m {
+        for j in 0 ..< n {
+            var sum = 0.0
+            for p in 0 ..< k {
+                let aip = transA == .none ? a[i * lda + p] : a[p * lda + i]
+                let bpj = transB == .none ? b[p * ldb + j] : b[j * ldb + p]
+                sum += Double(aip) * Double(bpj)
+            }
+            out[i * ldc + j] = Double(alpha) * sum + (beta == 0 ? 0 : Double(beta) * Double(c[i * ldc + j]))
+        }
+    }
+    return out
+}
+
+/// The path of `../shared` beside the repository, found from this source file's location.
+public func sharedDirectory(file: StaticString = #filePath) -> String {
+    var url = "\(file)"
+    for _ in 0 ..< 4 { url = (url as NSString).deletingLastPathComponent }  // Tests/Support/Oracles.swift -> repo
+    return (url as NSString).deletingLastPathComponent + "/shared"
+}
+
+/// The repository's root directory, found from this source file's location.
+public func repositoryDirectory(file: StaticString = #filePath) -> String {
+    var url = "\(file)"
+    for _ in 0 ..< 3 { url = (url as NSString).deletingLastPathComponent }
+    return url
+}
+
