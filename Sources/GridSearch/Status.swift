@@ -33,7 +33,11 @@ public struct SearchStatus: Sendable {
     /// Grid indices without a record, ascending.
     public var missing: [Int] { parts.flatMap(\.missing).sorted() }
     public var isComplete: Bool { parts.allSatisfy { $0.missing.isEmpty } }
-    public var best: TrialRecord? { Report(records: records).best }
+    /// The finished trial with the lowest test MSE (ties: lowest grid index).
+    public var best: TrialRecord? {
+        records.filter { $0.status == .ok && ($0.testScore?.isFinite ?? false) }
+            .min { ($0.testScore!, $0.index) < ($1.testScore!, $1.index) }
+    }
     public var totalTrials: Int { manifest.gridPoints }
 
     /// Reads `directory`'s manifest and every log it implies. Throws `ResultsError` (no manifest, unreadable or
@@ -102,7 +106,7 @@ public struct SearchStatus: Sendable {
                      + manifest.dataShape.map(String.init).joined(separator: "×"))
         var table = [["shard", "done", "ok", "diverged", "failed", "missing", "best test MSE"]]
         func bestText(_ record: TrialRecord?) -> String {
-            record.map { "\(Report.format($0.testScore!)) (trial \($0.index), \($0.trialID))" } ?? "-"
+            record.map { "\(String(format: "%.6g", $0.testScore!)) (trial \($0.index), \($0.trialID))" } ?? "-"
         }
         for part in parts {
             table.append([part.shard?.description ?? "all", String(part.done), String(part.ok), String(part.diverged),
@@ -145,5 +149,14 @@ public struct SearchStatus: Sendable {
             position = end + 1
         }
         return parts.joined(separator: ", ")
+    }
+}
+
+extension String {
+    /// The text without trailing spaces (table rows whose last cells are short).
+    var droppingTrailingSpaces: String {
+        var text = self
+        while text.last == " " { text.removeLast() }
+        return text
     }
 }
