@@ -75,8 +75,7 @@ public struct SearchStatus: Sendable {
             var part = Part(shard: assignment.shard, fileName: assignment.file, assigned: assignment.indices.count)
             part.tornTail = torn[position]
             for index in assignment.indices {
-                let trial = try TrialConfiguration.make(grid: grid, index: index, inputSize: inputSize, baseSeed: 0)
-                guard let record = byID[trial.trialID] else {
+                guard let record = byID[SearchStatus.trialID(grid: grid, index: index, inputSize: inputSize)] else {
                     part.missing.append(index)
                     continue
                 }
@@ -95,6 +94,15 @@ public struct SearchStatus: Sendable {
         }
         let records = merged.keys.sorted().map { merged[$0]! }
         return SearchStatus(directory: directory, manifest: manifest, parts: parts, records: records)
+    }
+
+    /// The id a trial's record carries: the canonical trial id, or for a point that is not a valid configuration
+    /// (recorded as failed) the hash of its parameters as given.
+    static func trialID(grid: ParameterGrid, index: Int, inputSize: Int) -> String {
+        if let trial = try? TrialConfiguration.make(grid: grid, index: index, inputSize: inputSize, baseSeed: 0) {
+            return trial.trialID
+        }
+        return hex16(stableHash64(TrialConfiguration.canonicalJSON(grid.point(at: index).parameters)))
     }
 
     /// The status table: per part and in total, done / ok / diverged / failed / missing and the best test MSE,
