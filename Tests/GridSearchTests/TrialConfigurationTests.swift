@@ -216,3 +216,62 @@ final class TrialConfigurationTests: XCTestCase {
         }
     }
 }
+
+final class TrialConfigurationNeuralNetTests: XCTestCase {
+    func testChoicesAreNeuralNetsRawValues() {
+        XCTAssertEqual(TrialChoices.activations, Activation.allCases.map(\.rawValue))
+        XCTAssertEqual(TrialChoices.losses, Loss.allCases.map(\.rawValue))
+        for name in TrialChoices.optimizers {
+            let point = GridPoint(parameters: [Parameter(key: "epochs", value: .int(1)), Parameter(key: "latent_dim", value: .int(2)),
+                                               Parameter(key: "optimizer", value: .string(name))])
+            let trial = try? TrialConfiguration.make(point: point, index: 0, inputSize: 3, baseSeed: 0)
+            XCTAssertEqual(trial?.training.optimizer.kerasName.lowercased(), name)
+        }
+    }
+
+    func testArchitectureAndTrainingMapping() throws {
+        let grid = try ParameterGrid.parse("""
+            encoder_layer1_size: [16]
+            latent_dim: [3]
+            epochs: [20]
+            activation: [tanh]
+            output_activation: [linear]
+            optimizer: [sgd]
+            momentum: [0.5]
+            nesterov: [true]
+            learning_rate: [0.1]
+            batch_size: [8]
+            l1: [0.001]
+            l2_reg: [0.002]
+            dropout: [0.1]
+            noise_std: [0.05]
+            patience: [3]
+            min_delta: [0.01]
+            shuffle: [false]
+            loss: [binary_crossentropy]
+            """, source: "g")
+        let trial = try TrialConfiguration.make(grid: grid, index: 0, inputSize: 10, baseSeed: 5)
+        let architecture = trial.architecture
+        XCTAssertEqual(architecture.layerSizes, [10, 16, 3, 16, 10])
+        XCTAssertEqual(architecture.hiddenActivation, .tanh)
+        XCTAssertEqual(architecture.outputActivation, .linear)
+        XCTAssertEqual(architecture.parameterCount, trial.parameterCount, "the cost estimate counts what NeuralNet builds")
+        let training = trial.training
+        XCTAssertEqual(training.optimizer, .sgd(learningRate: 0.1, momentum: 0.5, nesterov: true))
+        XCTAssertEqual(training.loss, .binaryCrossentropy)
+        XCTAssertEqual(training.batchSize, 8)
+        XCTAssertEqual(training.epochs, 20)
+        XCTAssertEqual(training.l1, 0.001)
+        XCTAssertEqual(training.l2, 0.002)
+        XCTAssertEqual(training.dropout, 0.1)
+        XCTAssertEqual(training.noiseStandardDeviation, 0.05)
+        XCTAssertEqual(training.earlyStopping, EarlyStopping(patience: 3, minDelta: 0.01))
+        XCTAssertFalse(training.shuffle)
+        XCTAssertEqual(training.seed, trial.seed)
+        let plain = try TrialConfiguration.make(grid: try ParameterGrid.parse("latent_dim: [4]\nepochs: [2]", source: "g"),
+                                                index: 0, inputSize: 10, baseSeed: 1)
+        XCTAssertEqual(plain.training.optimizer, .adam(learningRate: 0.001))
+        XCTAssertNil(plain.training.earlyStopping)
+        XCTAssertEqual(plain.architecture, Architecture(inputSize: 10, encoderUnits: [4]))
+    }
+}
