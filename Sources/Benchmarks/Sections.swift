@@ -3,5 +3,6 @@ extension BenchmarkSection {
     /// with `extension BenchmarkSection { static let name = BenchmarkSection(…) }`, plus one line here.
     static let all: [BenchmarkSection] = [
         .gemm,
+        .train,
     ]
 }
