@@ -93,7 +93,9 @@ public struct FittedScaler: Codable, Equatable, Sendable {
         var out = x
         let d = columns
         out.elements.withUnsafeMutableBufferPointer { e in
-            for i in 0 ..< e.count { e[i] = Float(f(Double(e[i]), i % d)) }
+            for row in 0 ..< x.rows {
+                for j in 0 ..< d { e[row * d + j] = Float(f(Double(e[row * d + j]), j)) }
+            }
         }
         return out
     }
