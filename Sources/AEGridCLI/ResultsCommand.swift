@@ -1,0 +1,37 @@
+import ArgumentParser
+import GridSearch
+
+/// `aegrid results`: the leaderboard and CSV of a results directory, finished or still running.
+struct ResultsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "results",
+        abstract: "Print the leaderboard of a results directory and export results.csv (also while a search runs).",
+        discussion: """
+            Reads every results log in DIR (results.jsonl and any shard logs) without taking the search's lock, so \
+            it is safe while `aegrid search` is writing.
+
+            Example:
+              aegrid results runs/grid1 --top 5
+              aegrid results runs/grid1 --csv /tmp/grid1.csv
+            """
+    )
+
+    @Argument(help: ArgumentHelp("A directory written by `aegrid search --out`.", valueName: "dir"))
+    var directory: String
+
+    @Option(name: .long, help: ArgumentHelp("Rows in the leaderboard.", valueName: "k"))
+    var top: Int = 10
+
+    @Option(name: .long, help: ArgumentHelp("Where to write the CSV (default: DIR/results.csv).", valueName: "file"))
+    var csv: String?
+
+    func validate() throws {
+        if top < 1 { throw ValidationError("--top must be at least 1 (got \(top))") }
+    }
+
+    func run() throws {
+        let summary = try ResultsSummary.load(directory: directory, top: top, csvPath: csv)
+        print(summary.leaderboard, terminator: summary.leaderboard.hasSuffix("\n") ? "" : "\n")
+        print("results: \(summary.files.joined(separator: ", "))")
+    }
+}

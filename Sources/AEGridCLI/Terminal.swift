@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where the CLI writes: results to stdout, progress and errors to stderr.
+enum Terminal {
+    /// Whether stderr is a terminal (progress is then redrawn in place).
+    static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// Writes `text` to stderr as is (no newline added).
+    static func writeError(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// Prints `aegrid: error: <message>` on one line and exits with `status`.
+    static func fail(_ message: String, status: Int32) -> Never {
+        let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ")
+        writeError("aegrid: error: \(oneLine)\n")
+        exit(status)
+    }
+}
+
+/// A user-facing description of any error: typed AEGrid errors describe themselves; Foundation errors give their
+/// localized description.
+func describe(_ error: Error) -> String {
+    if let described = error as? CustomStringConvertible { return described.description }
+    let bridged = error as NSError
+    return bridged.localizedDescription
+}
+
+/// ArgumentParser's message for a usage error, in lower case after our `aegrid: error:` prefix, with a pointer to
+/// `--help`.
+func usageMessage(for error: Error) -> String {
+    var message = AEGridCommand.message(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
+    if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+    if let first = message.first { message.replaceSubrange(message.startIndex ... message.startIndex, with: first.lowercased()) }
+    let names = AEGridCommand.configuration.subcommands.map { $0._commandName }
+    let arguments = CommandLine.arguments.dropFirst()
+    let help = arguments.first.flatMap { names.contains($0) ? "aegrid \($0) --help" : nil } ?? "aegrid --help"
+    return message + " (see '\(help)')"
+}
