@@ -25,7 +25,7 @@ public func referenceGEMM(
 /// The path of `../shared` beside the repository, found from this source file's location.
 public func sharedDirectory(file: StaticString = #filePath) -> String {
     var url = "\(file)"
-    for _ in 0 ..< 4 { url = (url as NSString).deletingLastPathComponent }  // Tests/Support/Oracles.swift -> repo
+    for _ in 0 ..< 3 { url = (url as NSString).deletingLastPathComponent }  // Tests/Support/Oracles.swift -> repo
     return (url as NSString).deletingLastPathComponent + "/shared"
 }
 
