@@ -25,11 +25,21 @@ struct ResultsCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where to write the CSV (default: DIR/results.csv).", valueName: "file"))
     var csv: String?
 
+    @Flag(name: .long, help: "Print only the best test score (for scripts); nothing is written.")
+    var bestScore = false
+
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1 (got \(top))") }
     }
 
     func run() throws {
+        if bestScore {
+            guard let best = try ResultsSummary.bestScore(directory: directory) else {
+                throw CLIError("\(directory) holds no finished trial yet")
+            }
+            print(best)
+            return
+        }
         let summary = try ResultsSummary.load(directory: directory, top: top, csvPath: csv)
         print(summary.leaderboard, terminator: summary.leaderboard.hasSuffix("\n") ? "" : "\n")
         print("results: \(summary.files.joined(separator: ", "))")

@@ -43,3 +43,9 @@ func usageMessage(for error: Error) -> String {
     let help = arguments.first.flatMap { names.contains($0) ? "aegrid \($0) --help" : nil } ?? "aegrid --help"
     return message + " (see '\(help)')"
 }
+
+/// A failure the CLI itself detects while running (not a usage error): printed as one line, exit status 1.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -39,21 +39,6 @@ public final class EvaluationFold: @unchecked Sendable {
     }
 }
 
-/// Why a search's data cannot be used.
-public enum EvaluationDataError: Error, Equatable, CustomStringConvertible {
-    case widthMismatch(train: String, trainColumns: Int, test: String, testColumns: Int)
-    case tooFewRows(path: String, rows: Int, needed: Int, reason: String)
-
-    public var description: String {
-        switch self {
-        case let .widthMismatch(train, trainColumns, test, testColumns):
-            return "\(test) has \(testColumns) columns but \(train) has \(trainColumns): train and test data need the same columns"
-        case let .tooFewRows(path, rows, needed, reason):
-            return "\(path) has \(rows) rows; \(reason) needs at least \(needed)"
-        }
-    }
-}
-
 /// The data a search scores trials on: one fold for a test file or a held-out fraction, K folds for
 /// cross-validation. The raw files are not kept: only the scaled parts the trials use.
 public struct EvaluationData: Sendable {
@@ -73,26 +58,18 @@ public struct EvaluationData: Sendable {
         switch evaluation {
         case let .testFile(testPath):
             let test = try Dataset.load(path: testPath)
-            try checkWidths(train: train, test: test)
+            try Dataset.checkCompatible(train: train, test: test)
             let fold = makeFold(training: train.matrix, test: test.matrix, scaling: scaling)
             return EvaluationData(folds: [fold], inputSize: train.matrix.columns, trainRows: train.matrix.rows,
                                   fingerprint: "\(train.fingerprint)+\(test.fingerprint)")
         case let .holdout(fraction):
-            guard train.matrix.rows >= 2 else {
-                throw EvaluationDataError.tooFewRows(path: trainPath, rows: train.matrix.rows, needed: 2,
-                                                     reason: "a train/test split")
-            }
-            let split = Splits.trainTest(count: train.matrix.rows, testFraction: fraction, seed: seed)
+            let split = try Splits.trainTest(count: train.matrix.rows, testFraction: fraction, seed: seed)
             let fold = makeFold(training: train.matrix.gatheringRows(split.train),
                                 test: train.matrix.gatheringRows(split.test), scaling: scaling)
             return EvaluationData(folds: [fold], inputSize: train.matrix.columns, trainRows: train.matrix.rows,
                                   fingerprint: train.fingerprint)
         case let .crossValidation(folds):
-            guard train.matrix.rows >= folds else {
-                throw EvaluationDataError.tooFewRows(path: trainPath, rows: train.matrix.rows, needed: folds,
-                                                     reason: "\(folds)-fold cross-validation")
-            }
-            let parts = Splits.kFold(count: train.matrix.rows, folds: folds, seed: seed).map {
+            let parts = try Splits.kFold(count: train.matrix.rows, folds: folds, seed: seed).map {
                 makeFold(training: train.matrix.gatheringRows($0.train), test: train.matrix.gatheringRows($0.test),
                          scaling: scaling)
             }
@@ -109,19 +86,12 @@ public struct EvaluationData: Sendable {
         var matrix = train.matrix
         if case let .testFile(testPath) = evaluation {
             let test = try Dataset.load(path: testPath)
-            try checkWidths(train: train, test: test)
+            try Dataset.checkCompatible(train: train, test: test)
             matrix = Matrix(rows: train.matrix.rows + test.matrix.rows, columns: train.matrix.columns,
                             elements: train.matrix.elements + test.matrix.elements)
         }
         let scaler = FittedScaler.fit(matrix, kind: scaling)
         return (scaler.transform(matrix), scaler)
-    }
-
-    static func checkWidths(train: Dataset, test: Dataset) throws {
-        guard train.matrix.columns == test.matrix.columns else {
-            throw EvaluationDataError.widthMismatch(train: train.path, trainColumns: train.matrix.columns,
-                                                    test: test.path, testColumns: test.matrix.columns)
-        }
     }
 
     private static func makeFold(training: Matrix, test: Matrix, scaling: Scaling) -> EvaluationFold {

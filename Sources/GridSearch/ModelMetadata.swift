@@ -2,24 +2,23 @@ import Foundation
 import NeuralNet
 
 /// The metadata keys `aegrid search` stores in `best.safetensors` (safetensors `__metadata__`, string to string),
-/// and their JSON encoding. A model file is self-describing: `aegrid score` / `encode` / `reconstruct` need only it.
+/// beside `ModelFile`'s own `aegrid.*` keys (format, architecture, activations), and their JSON encoding. A model
+/// file is self-describing: `aegrid score` / `encode` / `reconstruct` need only it.
 public enum ModelMetadata {
-    /// `Architecture` as JSON.
-    public static let architecture = "aegrid.architecture"
     /// `FittedScaler` as JSON: the scaling the model expects its input in.
-    public static let scaler = "aegrid.scaler"
+    public static let scaler = "scaler"
     /// The trial's canonical grid parameters as JSON (`{"epochs":100,"latent_dim":6,…}`).
-    public static let parameters = "aegrid.parameters"
+    public static let parameters = "hyperparameters"
     /// `TrainingConfiguration` as JSON (optimizer, epochs, seed, …).
-    public static let training = "aegrid.training"
+    public static let training = "training"
     /// The trial's scores as JSON: test score (mean over folds for CV), its std, train loss, the refit's own loss.
-    public static let metrics = "aegrid.metrics"
+    public static let metrics = "metrics"
     /// The trial id in the results log.
-    public static let trialID = "aegrid.trial_id"
+    public static let trialID = "trial_id"
     /// What the model was refitted on: `train` or `all`.
-    public static let refit = "aegrid.refit"
+    public static let refit = "refit"
     /// The data file(s) and the AEGrid version that made the model.
-    public static let source = "aegrid.source"
+    public static let source = "data"
 
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()

@@ -30,7 +30,7 @@ public struct TrainedModel {
         var scaler: FittedScaler?
         if let text = metadata[ModelMetadata.scaler] {
             do {
-                scaler = try ModelMetadata.decode(FittedScaler.self, text)
+                scaler = try FittedScaler(metadataValue: text)
             } catch {
                 throw Failure.badMetadata(path: path, key: ModelMetadata.scaler, reason: "\(error)")
             }
