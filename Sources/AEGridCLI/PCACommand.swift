@@ -31,7 +31,7 @@ struct PCACommand: ParsableCommand {
     @Option(name: .long, help: "Feature scaling, fitted on the training part.")
     var scale: ScaleChoice = .none
 
-    @Option(name: .long, parsing: .singleValue,
+    @Option(name: .long,
             help: ArgumentHelp("Comma-separated component counts (default: 0, 1, 2, 4, … up to the number of columns).", valueName: "k,k,…"))
     var components: String?
 

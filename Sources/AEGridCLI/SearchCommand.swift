@@ -86,13 +86,16 @@ struct SearchCommand: ParsableCommand {
         } else {
             evaluation = .holdout(fraction: testFraction ?? 0.2)
         }
+        let shardChoice = try ShardSelection.resolve(shard: shard, shards: shards)
         let settings = SearchSettings(
             trainPath: train, evaluation: evaluation, grid: grid, outputDirectory: out, jobs: jobs, seed: seed,
-            scaling: scale.scaling, refit: refit.refit, top: top,
-            shard: try ShardSelection.resolve(flag: shard, shards: shards, environment: ProcessInfo.processInfo.environment)
+            scaling: scale.scaling, refit: refit.refit, top: top, shard: shardChoice?.shard
         )
         let search = try Search(settings: settings)
-        if !output.quiet { Terminal.writeError("aegrid: \(search.plan)\n") }
+        if !output.quiet {
+            if let shardChoice { Terminal.writeError("aegrid: running \(shardChoice.description)\n") }
+            Terminal.writeError("aegrid: \(search.plan)\n")
+        }
 
         let display = ProgressDisplay(quiet: output.quiet, redrawInPlace: Terminal.standardErrorIsTerminal)
         let interruption = Interruption { _ in search.cancel() }

@@ -24,12 +24,14 @@ enum Terminal {
     }
 }
 
-/// A user-facing description of any error: typed AEGrid errors describe themselves; Foundation errors give their
-/// localized description.
+/// A user-facing description of any error: typed AEGrid errors describe themselves (`description`); Foundation's
+/// file errors give their localized description rather than their debug form.
 func describe(_ error: Error) -> String {
-    if let described = error as? CustomStringConvertible { return described.description }
-    let bridged = error as NSError
-    return bridged.localizedDescription
+    if let localized = error as? LocalizedError, let text = localized.errorDescription { return text }
+    if error is CocoaError || (error as NSError).domain == NSCocoaErrorDomain || (error as NSError).domain == NSPOSIXErrorDomain {
+        return (error as NSError).localizedDescription
+    }
+    return String(describing: error)
 }
 
 /// ArgumentParser's message for a usage error, in lower case after our `aegrid: error:` prefix, with a pointer to

@@ -26,7 +26,7 @@ struct FamilyTraining {
 
     /// Runs the family. `deliver` is called once per finished member (from this thread); `shouldCancel` is polled
     /// once per epoch.
-    func run(shouldCancel: @escaping () -> Bool, deliver: (TrialRecord) -> Void) {
+    func run(shouldCancel: @escaping () -> Bool, deliver: @escaping (TrialRecord) -> Void) {
         let members = family.members
         let epochCounts = members.map { $0.training.epochs }
         var outcomes = Array(repeating: [FoldOutcome](), count: members.count)

@@ -77,25 +77,37 @@ public final class Runner: @unchecked Sendable {
         if jobs > 1 { BLASThreads.set(1) }
         defer { if jobs > 1 { BLASThreads.set(previousThreads) } }
 
-        let sourceLock = NSLock()
-        func nextItem() -> Source.Work? {
-            if isCancelled { return nil }
-            sourceLock.lock()
-            defer { sourceLock.unlock() }
-            return source.next()
-        }
-
+        let work = SharedSource(source, runner: self)
         let group = DispatchGroup()
         for worker in 0 ..< jobs {
             // A serial queue per worker: Dispatch gives each its own thread even when `jobs` exceeds the cores.
             let queue = DispatchQueue(label: "aegrid.runner.worker-\(worker)")
             let context = RunnerContext(runner: self, worker: worker)
             queue.async(group: group) {
-                while let item = nextItem() {
+                while let item = work.next() {
                     execute(item, context)
                 }
             }
         }
         group.wait()
+    }
+}
+
+/// A work source shared by the workers: one `next()` at a time, nothing after cancellation.
+private final class SharedSource<Source: RunnerWorkSource>: @unchecked Sendable {
+    private let source: Source
+    private let runner: Runner
+    private let lock = NSLock()
+
+    init(_ source: Source, runner: Runner) {
+        self.source = source
+        self.runner = runner
+    }
+
+    func next() -> Source.Work? {
+        if runner.isCancelled { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        return source.next()
     }
 }

@@ -43,13 +43,13 @@ public final class Search: @unchecked Sendable {
 
     public init(settings: SearchSettings) throws {
         self.settings = settings
-        grid = try GridFile.load(argument: settings.grid)
+        grid = try ParameterGrid.load(argument: settings.grid)
         data = try EvaluationData.prepare(trainPath: settings.trainPath, evaluation: settings.evaluation,
                                           seed: settings.seed, scaling: settings.scaling)
         let grid = self.grid
         if let shard = settings.shard {
-            let members = try Sharding.indices(of: shard, grid: grid, inputSize: data.inputSize,
-                                               trainingSamples: data.folds[0].training.rows, baseSeed: settings.seed)
+            let members = try ShardPlan(grid: grid, inputSize: data.inputSize, trainingSamples: data.trainRows,
+                                        shards: shard.count).trialIndices(inShard: shard.index)
             scopeCount = members.count
             scopeIndices = { AnyIterator(members.makeIterator()) }
         } else {

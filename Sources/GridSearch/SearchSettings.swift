@@ -37,12 +37,12 @@ public struct SearchSettings: Sendable {
     /// Rows in the leaderboard.
     public var top: Int
     /// Run only this shard of the grid (nil: the whole grid).
-    public var shard: ShardSelection?
+    public var shard: ShardID?
 
     public init(
         trainPath: String, evaluation: Evaluation = .holdout(fraction: 0.2), grid: String, outputDirectory: String,
         jobs: Int? = nil, seed: UInt64 = 0, scaling: Scaling = .none, refit: Refit = .train, top: Int = 10,
-        shard: ShardSelection? = nil
+        shard: ShardID? = nil
     ) {
         self.trainPath = trainPath
         self.evaluation = evaluation
