@@ -1,0 +1,191 @@
+import Foundation
+import Yams
+
+/// Reading grids from a JSON or YAML file, or from inline JSON text (`--grid '{"latent_dim": [2, 4]}'`).
+///
+/// JSON is read by the YAML parser (JSON is YAML's flow style), so both give the same values and line numbers.
+/// Scalars are typed by one rule for both formats: quoted → string; `true`/`false` → boolean; an integer literal
+/// → integer; any other number (`0.01`, `1e-3`) → double; anything else unquoted → string. Null values, nested
+/// mappings and non-finite numbers are refused with the key and line.
+extension ParameterGrid {
+    /// Reads the grid named by a `--grid` argument: inline JSON when it starts with `{` or `[`, else a file path.
+    public static func load(argument: String) throws -> ParameterGrid {
+        let trimmed = argument.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.hasPrefix("{") || trimmed.hasPrefix("[") {
+            return try parse(trimmed, source: "inline grid")
+        }
+        return try load(path: argument)
+    }
+
+    /// Reads a grid file (`.json`, `.yaml`, `.yml` or any other name: the content decides).
+    public static func load(path: String) throws -> ParameterGrid {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file"
+            throw GridError.unreadable(source: path, reason: reason)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw GridError.unreadable(source: path, reason: "not UTF-8 text")
+        }
+        return try parse(text, source: path)
+    }
+
+    /// Parses grid text (JSON or YAML); `source` names it in error messages.
+    public static func parse(_ text: String, source: String) throws -> ParameterGrid {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text, .basic)
+        } catch let error as YamlError {
+            throw GridFileReader.syntaxError(error, source: source)
+        }
+        guard let root else {
+            throw GridError.structure(source: source, line: nil, problem: "the grid is empty; give a mapping of key to "
+                                      + "list of values, e.g. {\"latent_dim\": [2, 4]}")
+        }
+        let reader = GridFileReader(source: source)
+        switch root {
+        case .mapping(let mapping):
+            return try ParameterGrid(source: source, entries: [reader.entries(of: mapping)], lines: [mapping.mark?.line])
+        case .sequence(let sequence):
+            if sequence.isEmpty {
+                throw GridError.structure(source: source, line: sequence.mark?.line,
+                                          problem: "the grid is an empty list; give at least one mapping of key to list of values")
+            }
+            var entries: [[(key: String, line: Int?, values: [ParameterValue])]] = []
+            var lines: [Int?] = []
+            for (position, node) in sequence.enumerated() {
+                guard case .mapping(let mapping) = node else {
+                    throw GridError.structure(source: source, line: node.mark?.line,
+                                              problem: "sub-grid \(position + 1) must be a mapping of key to list of values, "
+                                              + "found \(GridFileReader.kind(of: node))")
+                }
+                entries.append(try reader.entries(of: mapping))
+                lines.append(mapping.mark?.line)
+            }
+            return try ParameterGrid(source: source, entries: entries, lines: lines)
+        default:
+            throw GridError.structure(source: source, line: root.mark?.line,
+                                      problem: "a grid must be a mapping of key to list of values, or a list of such mappings; "
+                                      + "found \(GridFileReader.kind(of: root))")
+        }
+    }
+}
+
+/// Turns YAML nodes into grid entries with the typing rule documented on `ParameterGrid.parse`.
+struct GridFileReader {
+    let source: String
+
+    func entries(of mapping: Node.Mapping) throws -> [(key: String, line: Int?, values: [ParameterValue])] {
+        var seen: Set<String> = []
+        var result: [(key: String, line: Int?, values: [ParameterValue])] = []
+        for (keyNode, valueNode) in mapping {
+            guard case .scalar(let keyScalar) = keyNode else {
+                throw GridError.structure(source: source, line: keyNode.mark?.line,
+                                          problem: "grid keys must be names, found \(GridFileReader.kind(of: keyNode))")
+            }
+            let key = keyScalar.string
+            let line = keyNode.mark?.line
+            if !seen.insert(key).inserted {
+                throw GridError.structure(source: source, line: line, problem: "key '\(key)' appears twice in one mapping")
+            }
+            switch valueNode {
+            case .sequence(let sequence):
+                if sequence.isEmpty { throw GridError.emptyList(source: source, line: line, key: key) }
+                result.append((key, line, try sequence.map { try value(of: $0, key: key) }))
+            case .scalar:
+                let shown = (try? value(of: valueNode, key: key))?.canonicalJSON ?? "null"
+                throw GridError.notAList(source: source, line: line, key: key, value: shown)
+            default:
+                throw GridError.structure(source: source, line: line,
+                                          problem: "'\(key)' must be a list of values, found \(GridFileReader.kind(of: valueNode))")
+            }
+        }
+        return result
+    }
+
+    /// One list element: a scalar, or a list of integers (an `encoder_units` entry).
+    func value(of node: Node, key: String) throws -> ParameterValue {
+        switch node {
+        case .scalar(let scalar):
+            return try Self.scalarValue(scalar, key: key, source: source)
+        case .sequence(let sequence):
+            var integers: [Int] = []
+            for element in sequence {
+                guard case .scalar(let scalar) = element,
+                      case .int(let integer) = try Self.scalarValue(scalar, key: key, source: source) else {
+                    throw GridError.wrongType(source: source, line: element.mark?.line, key: key,
+                                              value: Self.shown(element), expected: "an integer inside a list of layer sizes")
+                }
+                integers.append(integer)
+            }
+            return .intList(integers)
+        default:
+            throw GridError.wrongType(source: source, line: node.mark?.line, key: key, value: Self.shown(node),
+                                      expected: "a number, a string, a boolean or a list of integers (found a mapping)")
+        }
+    }
+
+    static func scalarValue(_ scalar: Node.Scalar, key: String, source: String) throws -> ParameterValue {
+        let text = scalar.string
+        if scalar.style != .plain { return .string(text) }
+        switch text {
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        case "", "~", "null", "Null", "NULL":
+            throw GridError.wrongType(source: source, line: scalar.mark?.line, key: key, value: "null",
+                                      expected: "a value (found null)")
+        default: break
+        }
+        if let integer = Int(text) { return .int(integer) }
+        if text.first.map({ $0.isNumber || $0 == "-" || $0 == "+" || $0 == "." }) == true, let number = Double(text) {
+            guard number.isFinite else {
+                throw GridError.outOfRange(source: source, line: scalar.mark?.line, key: key, value: text,
+                                           rule: "must be a finite number")
+            }
+            return .double(number)
+        }
+        if [".inf", "-.inf", "+.inf", ".nan", ".NaN", ".Inf", "nan", "NaN", "inf", "Infinity", "-Infinity"].contains(text) {
+            throw GridError.outOfRange(source: source, line: scalar.mark?.line, key: key, value: text,
+                                       rule: "must be a finite number")
+        }
+        return .string(text)
+    }
+
+    static func shown(_ node: Node) -> String {
+        switch node {
+        case .scalar(let scalar): return scalar.string
+        case .sequence: return "a list"
+        case .mapping: return "a mapping"
+        default: return "an alias"
+        }
+    }
+
+    static func kind(of node: Node) -> String {
+        switch node {
+        case .scalar(let scalar): return "the single value \(scalar.string)"
+        case .sequence: return "a list"
+        case .mapping: return "a mapping"
+        default: return "an alias"
+        }
+    }
+
+    static func syntaxError(_ error: YamlError, source: String) -> GridError {
+        // Yams reports duplicate keys itself; they are a structure mistake, not a syntax one.
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            let full = (context.map { "\($0.text) " } ?? "") + problem
+            return .syntax(source: source, line: mark.line, column: mark.column, problem: full)
+        case let .duplicatedKeysInMapping(duplicates, context):
+            let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
+            return .structure(source: source, line: context.mark.line,
+                              problem: "key \(keys) appears twice in one mapping")
+        case let .reader(problem, _, _, _):
+            return .syntax(source: source, line: 1, column: 1, problem: problem)
+        default:
+            return .syntax(source: source, line: 1, column: 1, problem: error.description)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// A problem with a results directory (`--out DIR`): each message names the path and says how to fix it.
+public enum ResultsError: Error, Equatable, CustomStringConvertible, LocalizedError {
+    /// Another live process holds the directory's (or shard's) lock.
+    case locked(directory: String, lockFile: String, pid: Int32?)
+    /// The directory was made from other inputs; `detail` says which part differs and how to fix it.
+    case manifestMismatch(directory: String, detail: String)
+    /// A line other than the last one is not a valid record (the last one may be torn and is dropped instead).
+    case corruptLine(path: String, line: Int, problem: String)
+    /// Writing failed (disk full, quota, I/O error); lines written before are intact.
+    case writeFailed(path: String, reason: String)
+    /// Creating, opening or reading a file or directory failed.
+    case io(path: String, reason: String)
+    /// The directory holds no results of the kind asked for.
+    case noResults(directory: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case let .locked(directory, lockFile, pid):
+            let who = pid.map { "another aegrid process (pid \($0))" } ?? "another aegrid process"
+            return "\(who) is writing to \(directory) (lock \(lockFile)); wait for it to finish, stop it, "
+                + "or use another --out directory"
+        case let .manifestMismatch(directory, detail):
+            return "\(directory) cannot be resumed by this run: \(detail)"
+        case let .corruptLine(path, line, problem):
+            return "\(path) line \(line) is not a valid result record (\(problem)); only the last line may be "
+                + "incomplete after a crash. Move the file aside or repair that line"
+        case let .writeFailed(path, reason):
+            return "cannot write to \(path): \(reason); the results written before are intact, "
+                + "free space and rerun the same command to resume"
+        case let .io(path, reason):
+            return "\(path): \(reason)"
+        case let .noResults(directory, detail):
+            return "\(directory): \(detail)"
+        }
+    }
+
+    public var errorDescription: String? { description }
+
+    static func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
+}

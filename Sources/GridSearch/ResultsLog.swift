@@ -1,0 +1,295 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The append-only, crash-safe results log of one search (or one shard) in `--out DIR`.
+///
+/// Layout of DIR: `manifest.json` (what the directory was made from, see `ResultsManifest`), `results.jsonl` for a
+/// single run or `results.shard-K-of-N.jsonl` per shard, and a lock file per writer (`.lock`, `.lock.shard-K-of-N`).
+///
+/// Guarantees:
+/// - `append` writes one JSON line and `fsync`s it before returning: a record returned from is on disk. The
+///   directory is `fsync`ed when the log file or the manifest is created.
+/// - Opening reads the log back: a torn (unterminated or undecodable) LAST line — a process killed mid-write — is
+///   cut off before anything is appended; a complete last line without its newline gets one; an undecodable line
+///   elsewhere is an error (`corruptLine`); a second line for a trial id already present is ignored.
+/// - One live writer per log: a second `open` while the first holds the lock throws `ResultsError.locked`.
+/// - A failed write (disk full) throws `writeFailed` and removes the partial line: earlier lines stay intact.
+/// Thread-safe: the runner may call `append` from several threads.
+public final class ResultsLog: @unchecked Sendable {
+    public let directory: String
+    /// Path of this writer's `.jsonl` file.
+    public let path: String
+    public let shard: ShardID?
+    /// Whether opening dropped a torn last line.
+    public let droppedTornLine: Bool
+    /// Lines ignored on open because their trial id was already present.
+    public let ignoredDuplicates: Int
+
+    private var descriptor: Int32
+    private var lock: FileLock?
+    private var ids: Set<String>
+    private var size: off_t
+    private let mutex = NSLock()
+
+    /// The manifest file of a results directory.
+    public static func manifestPath(directory: String) -> String { (directory as NSString).appendingPathComponent("manifest.json") }
+
+    /// Opens (creating if needed) the log of `directory` for writing, checking `manifest` against the directory's.
+    /// `manifest.shards` is set from `shard`. Throws `ResultsError`.
+    public static func open(directory: String, manifest: ResultsManifest, shard: ShardID? = nil) throws -> ResultsLog {
+        try createDirectory(directory)
+        let lockPath = (directory as NSString).appendingPathComponent(shard?.lockFileName ?? ".lock")
+        let lock = try FileLock.acquire(path: lockPath, directory: directory)
+        var manifest = manifest
+        manifest.shards = shard?.count
+        try establishManifest(manifest, directory: directory)
+        let path = (directory as NSString).appendingPathComponent(shard?.resultsFileName ?? "results.jsonl")
+        return try ResultsLog(directory: directory, path: path, shard: shard, lock: lock)
+    }
+
+    private init(directory: String, path: String, shard: ShardID?, lock: FileLock) throws {
+        self.directory = directory
+        self.path = path
+        self.shard = shard
+        self.lock = lock
+        let existed = FileManager.default.fileExists(atPath: path)
+        let fd = posixOpen(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ResultsError.io(path: path, reason: "cannot open: \(ResultsError.errnoText())") }
+        descriptor = fd
+        if !existed { ResultsLog.syncDirectory(directory) }
+
+        let contents = try ResultsLog.scan(path: path)
+        ids = Set(contents.records.map(\.trialID))
+        droppedTornLine = contents.tornTail
+        ignoredDuplicates = contents.duplicates
+        size = off_t(contents.goodLength)
+        if contents.tornTail || contents.missingFinalNewline {
+            guard ftruncate(fd, size) == 0 else {
+                throw ResultsError.writeFailed(path: path, reason: "cannot cut the torn last line: \(ResultsError.errnoText())")
+            }
+            if contents.missingFinalNewline {
+                try ResultsLog.writeAll(descriptor: fd, bytes: [UInt8(ascii: "\n")], at: size, path: path)
+                size += 1
+            }
+            guard fsync(fd) == 0 else { throw ResultsError.writeFailed(path: path, reason: ResultsError.errnoText()) }
+        }
+    }
+
+    deinit { close() }
+
+    /// Trial ids already recorded (finished trials a resumed run skips).
+    public var completedIDs: Set<String> { mutex.withLock { ids } }
+
+    public func contains(_ trialID: String) -> Bool { mutex.withLock { ids.contains(trialID) } }
+
+    /// Appends `record` as one line and fsyncs. Returns false (writing nothing) when its trial id is already present.
+    @discardableResult
+    public func append(_ record: TrialRecord) throws -> Bool {
+        let line: Data
+        do {
+            line = try record.jsonLine() + Data([UInt8(ascii: "\n")])
+        } catch {
+            throw ResultsError.writeFailed(path: path, reason: "cannot encode the record of trial \(record.trialID): \(error)")
+        }
+        return try mutex.withLock {
+            guard descriptor >= 0 else { throw ResultsError.io(path: path, reason: "the results log is closed") }
+            guard !ids.contains(record.trialID) else { return false }
+            do {
+                try ResultsLog.writeAll(descriptor: descriptor, bytes: [UInt8](line), at: size, path: path)
+                guard fsync(descriptor) == 0 else {
+                    throw ResultsError.writeFailed(path: path, reason: ResultsError.errnoText())
+                }
+            } catch {
+                // Remove whatever part of the line reached the file so the log stays a sequence of whole lines.
+                _ = ftruncate(descriptor, size)
+                throw error
+            }
+            size += off_t(line.count)
+            ids.insert(record.trialID)
+            return true
+        }
+    }
+
+    /// Releases the file and the lock (also done on deinit).
+    public func close() {
+        mutex.withLock {
+            if descriptor >= 0 { posixClose(descriptor); descriptor = -1 }
+            lock?.release()
+            lock = nil
+        }
+    }
+
+    // MARK: - Reading without writing (status, merge, `aegrid results` while a search runs)
+
+    /// What a log file holds.
+    public struct Contents {
+        /// Records in file order, later duplicates of a trial id removed.
+        public var records: [TrialRecord]
+        /// The last line was incomplete or undecodable (dropped).
+        public var tornTail: Bool
+        /// Lines dropped because their trial id came earlier.
+        public var duplicates: Int
+        /// Byte length of the whole lines kept (including a complete last line without newline).
+        var goodLength: Int
+        /// The last kept line lacks its newline.
+        var missingFinalNewline: Bool
+    }
+
+    /// Reads a `.jsonl` log (a missing file reads as empty). Streams the file: memory is the records, not the text.
+    public static func read(path: String) throws -> Contents { try scan(path: path) }
+
+    /// The manifest of `directory`, or nil when it has none.
+    public static func readManifest(directory: String) throws -> ResultsManifest? {
+        let path = manifestPath(directory: directory)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            return try JSONDecoder().decode(ResultsManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw ResultsError.io(path: path, reason: "not a valid AEGrid manifest (\(error.localizedDescription))")
+        }
+    }
+
+    static func scan(path: String) throws -> Contents {
+        var contents = Contents(records: [], tornTail: false, duplicates: 0, goodLength: 0, missingFinalNewline: false)
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            if FileManager.default.fileExists(atPath: path) {
+                throw ResultsError.io(path: path, reason: "cannot read: permission denied")
+            }
+            return contents
+        }
+        defer { try? handle.close() }
+        var seen: Set<String> = []
+        var pending = Data()
+        var offset = 0
+        var lineNumber = 0
+        // A bad line is only an error when another line follows it; if it is the last one it is a torn tail.
+        var failure: (line: Int, problem: String)?
+
+        func take(_ line: Data, terminated: Bool) throws {
+            lineNumber += 1
+            if let failure { throw ResultsError.corruptLine(path: path, line: failure.line, problem: failure.problem) }
+            if line.isEmpty && terminated {
+                failure = (lineNumber, "empty line")
+                return
+            }
+            do {
+                let record = try TrialRecord.decode(line: line)
+                if seen.insert(record.trialID).inserted {
+                    contents.records.append(record)
+                } else {
+                    contents.duplicates += 1
+                }
+                contents.goodLength = offset + line.count + (terminated ? 1 : 0)
+                contents.missingFinalNewline = !terminated
+            } catch {
+                failure = (lineNumber, terminated ? "undecodable JSON" : "incomplete")
+            }
+            offset += line.count + (terminated ? 1 : 0)
+        }
+
+        while true {
+            let chunk: Data
+            do {
+                chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+            } catch {
+                throw ResultsError.io(path: path, reason: "cannot read: \(error.localizedDescription)")
+            }
+            if chunk.isEmpty { break }
+            pending.append(chunk)
+            var start = pending.startIndex
+            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                try take(Data(pending[start..<newline]), terminated: true)
+                start = pending.index(after: newline)
+            }
+            pending = Data(pending[start...])
+        }
+        if !pending.isEmpty { try take(pending, terminated: false) }
+        if failure != nil { contents.tornTail = true }
+        return contents
+    }
+
+    // MARK: - Files and directories
+
+    static func createDirectory(_ directory: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw ResultsError.io(path: directory, reason: "exists and is not a directory") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ResultsError.io(path: directory, reason: "cannot create the directory: \(error.localizedDescription)")
+        }
+        syncDirectory((directory as NSString).deletingLastPathComponent)
+    }
+
+    /// Writes `manifest` as DIR/manifest.json unless one exists; an existing one must match.
+    /// Atomic against a concurrent shard doing the same: write a temporary file, then `link` it into place (which
+    /// fails if the name exists) and compare with whatever won.
+    static func establishManifest(_ manifest: ResultsManifest, directory: String) throws {
+        let path = manifestPath(directory: directory)
+        if let existing = try readManifest(directory: directory) {
+            if let detail = manifest.mismatch(with: existing) {
+                throw ResultsError.manifestMismatch(directory: directory, detail: detail)
+            }
+            return
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(manifest)) ?? Data()
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = posixOpen(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ResultsError.io(path: temporary, reason: "cannot create: \(ResultsError.errnoText())") }
+        defer { unlink(temporary) }
+        do {
+            try writeAll(descriptor: fd, bytes: [UInt8](data) + [UInt8(ascii: "\n")], at: 0, path: temporary)
+            guard fsync(fd) == 0 else { throw ResultsError.writeFailed(path: temporary, reason: ResultsError.errnoText()) }
+        } catch {
+            posixClose(fd)
+            throw error
+        }
+        posixClose(fd)
+        if link(temporary, path) != 0 {
+            guard errno == EEXIST else {
+                throw ResultsError.io(path: path, reason: "cannot create: \(ResultsError.errnoText())")
+            }
+            // Another writer created it between our check and our link: theirs must match ours.
+            try establishManifest(manifest, directory: directory)
+            return
+        }
+        syncDirectory(directory)
+    }
+
+    /// Writes all of `bytes` at `offset`, retrying short writes; throws `writeFailed` with the system's reason.
+    static func writeAll(descriptor: Int32, bytes: [UInt8], at offset: off_t, path: String) throws {
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { buffer in
+                pwrite(descriptor, buffer.baseAddress! + written, buffer.count - written, offset + off_t(written))
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw ResultsError.writeFailed(path: path, reason: ResultsError.errnoText())
+            }
+            if result == 0 { throw ResultsError.writeFailed(path: path, reason: "no space left on device") }
+            written += result
+        }
+    }
+
+    /// Makes a directory entry change (a created file) durable.
+    static func syncDirectory(_ directory: String) {
+        let fd = posixOpen(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        posixClose(fd)
+    }
+}
+
+// Free functions so the C calls are not shadowed by `ResultsLog.open` / `close` inside the class.
+private func posixOpen(_ path: String, _ flags: Int32, _ mode: mode_t = 0) -> Int32 { open(path, flags, mode) }
+private func posixClose(_ descriptor: Int32) { _ = close(descriptor) }

@@ -1,0 +1,58 @@
+/// One Dense layer of an autoencoder, `a = f(a_prev · W + b)` with W `inputs × outputs` (row-major, as Keras
+/// stores its kernel), and where its parameters live in the model's flat buffer.
+public struct DenseLayer: Equatable, Hashable, Sendable {
+    /// Position in the model, from 0.
+    public var index: Int
+    public var inputs: Int
+    public var outputs: Int
+    /// Offset of the kernel in the flat parameter buffer; the bias follows the kernel.
+    public var kernelOffset: Int
+    public var activation: Activation
+
+    public var kernelCount: Int { inputs * outputs }
+    public var biasOffset: Int { kernelOffset + kernelCount }
+    public var parameterCount: Int { kernelCount + outputs }
+    /// Keras's default layer name (`dense_0`, …), also the tensor name prefix in model files.
+    public var name: String { "dense_\(index)" }
+
+    /// Forward pass for `rows` samples: `z = x · W + b`, `a = f(z)` (`a` may equal `z` for `linear`).
+    ///
+    /// x: (rows, inputs) with rows `ldx` apart · W: (inputs, outputs) + b → z, a: (rows, outputs), dense.
+    func forward(x: UnsafePointer<Float>, ldx: Int, rows: Int, parameters: UnsafePointer<Float>,
+                 z: UnsafeMutablePointer<Float>, a: UnsafeMutablePointer<Float>, backend: GEMMBackend) {
+        let n = outputs
+        GEMM.multiply(.none, .none, m: rows, n: n, k: inputs, alpha: 1, a: x, lda: ldx,
+                      b: parameters + kernelOffset, ldb: n, beta: 0, c: z, ldc: n, backend: backend)
+        let bias = parameters + biasOffset
+        for r in 0 ..< rows {
+            let zr = z + r * n
+            for c in 0 ..< n { zr[c] += bias[c] }
+        }
+        activation.apply(z, into: a, count: rows * n)
+    }
+
+    /// Parameter gradients from dZ: `dW = xᵀ · dZ`, `db = Σ_rows dZ` (overwritten, not accumulated).
+    ///
+    /// x: (rows, inputs), rows `ldx` apart; dZ: (rows, outputs) → dW: (inputs, outputs), db: (outputs).
+    func parameterGradients(x: UnsafePointer<Float>, ldx: Int, dZ: UnsafePointer<Float>, rows: Int,
+                            gradients: UnsafeMutablePointer<Float>, backend: GEMMBackend) {
+        let n = outputs
+        GEMM.multiply(.transposed, .none, m: inputs, n: n, k: rows, alpha: 1, a: x, lda: ldx,
+                      b: dZ, ldb: n, beta: 0, c: gradients + kernelOffset, ldc: n, backend: backend)
+        let db = gradients + biasOffset
+        db.update(repeating: 0, count: n)
+        for r in 0 ..< rows {
+            let dzr = dZ + r * n
+            for c in 0 ..< n { db[c] += dzr[c] }
+        }
+    }
+
+    /// Gradient with respect to the layer's input: `dX = dZ · Wᵀ`.
+    ///
+    /// dZ: (rows, outputs) · Wᵀ: (outputs, inputs) → dX: (rows, inputs), dense.
+    func inputGradient(dZ: UnsafePointer<Float>, rows: Int, parameters: UnsafePointer<Float>,
+                       dX: UnsafeMutablePointer<Float>, backend: GEMMBackend) {
+        GEMM.multiply(.none, .transposed, m: rows, n: inputs, k: outputs, alpha: 1, a: dZ, lda: outputs,
+                      b: parameters + kernelOffset, ldb: outputs, beta: 0, c: dX, ldc: inputs, backend: backend)
+    }
+}

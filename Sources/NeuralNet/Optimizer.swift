@@ -1,0 +1,177 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An optimiser and its hyperparameters, with Keras's defaults.
+///
+/// Keras keeps hyperparameters as Python doubles and rounds them to Float32 where they meet a tensor, so
+/// `1 − beta_1` is `Float(1 − 0.9 as Double)` = 0.1, not `1 − Float(0.9)` = 0.100000024. AEGrid reproduces this by
+/// reading each Float hyperparameter as the shortest decimal that round-trips it (the value the user wrote, e.g.
+/// `0.9`), doing the Keras-side arithmetic in Double, and rounding once. `learningRate` is used as a Float32, as
+/// Keras keeps it in a float32 variable.
+public enum OptimizerConfiguration: Equatable, Codable, Sendable {
+    /// Keras `Adam` (amsgrad off): `t += 1; α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ); m += (g − m)(1 − β₁);
+    /// v += (g² − v)(1 − β₂); w −= m·α/(√v + ε)`. The bias correction is folded into α and ε is added to √v.
+    case adam(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7)
+    /// Keras `SGD`: momentum 0: `w −= g·lr`; else `m = m·μ − g·lr` and `w += m` (nesterov: `w += m·μ − g·lr`).
+    case sgd(learningRate: Float, momentum: Float = 0, nesterov: Bool = false)
+    /// Keras `RMSprop` (not centered): `v = ρ·v + (1 − ρ)·g²; inc = lr·g/√(v + ε)` (ε inside the root); momentum 0:
+    /// `w −= inc`, else `mom = μ·mom + inc; w −= mom`.
+    case rmsprop(learningRate: Float, rho: Float = 0.9, momentum: Float = 0, epsilon: Float = 1e-7)
+
+    /// The learning rate, whatever the optimiser.
+    public var learningRate: Float {
+        switch self {
+        case .adam(let lr, _, _, _), .sgd(let lr, _, _), .rmsprop(let lr, _, _, _): return lr
+        }
+    }
+
+    /// Keras's class name (`Adam`, `SGD`, `RMSprop`).
+    public var kerasName: String {
+        switch self {
+        case .adam: return "Adam"
+        case .sgd: return "SGD"
+        case .rmsprop: return "RMSprop"
+        }
+    }
+
+    /// Slots per parameter this optimiser keeps (Adam m and v, momentum, RMSprop velocity and momentum).
+    var slotCount: Int {
+        switch self {
+        case .adam: return 2
+        case .sgd(_, let momentum, _): return momentum == 0 ? 0 : 1
+        case .rmsprop(_, _, let momentum, _): return momentum == 0 ? 1 : 2
+        }
+    }
+}
+
+/// The value a Python user typed for this Float: the shortest decimal that round-trips it, read as a Double.
+@inline(__always)
+func decimalDouble(_ x: Float) -> Double {
+    Double(x.description) ?? Double(x)
+}
+
+/// The optimiser's state for one flat parameter buffer: every parameter (kernels and biases of every layer) is
+/// updated by one loop. Keras updates variables one after another (kernel₀, bias₀, kernel₁, …), but every update is
+/// element-wise, so one pass over the concatenation is the same arithmetic.
+struct OptimizerState {
+    let configuration: OptimizerConfiguration
+    let count: Int
+    /// `slotCount × count` floats, zero at the start; owned (allocated once, freed by `deallocate()`).
+    let slots: UnsafeMutablePointer<Float>
+    /// Keras's `optimizer.iterations`: batches applied so far.
+    private(set) var iterations: Int = 0
+    /// Float32 constants, rounded once as Keras rounds them (see `OptimizerConfiguration`): for Adam
+    /// (1 − β₁, 1 − β₂, ε); for SGD (μ, –, –); for RMSprop (ρ, 1 − ρ, ε) and `momentum` μ.
+    private let c0: Float, c1: Float, c2: Float, mu: Float
+
+    init(configuration: OptimizerConfiguration, count: Int) {
+        self.configuration = configuration
+        self.count = count
+        switch configuration {
+        case .adam(_, let beta1, let beta2, let epsilon):
+            c0 = Float(1 - decimalDouble(beta1)); c1 = Float(1 - decimalDouble(beta2)); c2 = Float(decimalDouble(epsilon))
+            mu = 0
+        case .sgd(_, let momentum, _):
+            c0 = 0; c1 = 0; c2 = 0
+            mu = Float(decimalDouble(momentum))
+        case .rmsprop(_, let rho, let momentum, let epsilon):
+            c0 = Float(decimalDouble(rho)); c1 = Float(1 - decimalDouble(rho)); c2 = Float(decimalDouble(epsilon))
+            mu = Float(decimalDouble(momentum))
+        }
+        let n = max(1, configuration.slotCount * count)
+        slots = .allocate(capacity: n)
+        slots.initialize(repeating: 0, count: n)
+    }
+
+    func deallocate() { slots.deallocate() }
+
+    /// Copies another state's slots and iteration count (same configuration and size).
+    mutating func copy(from other: OptimizerState) {
+        precondition(other.count == count && other.configuration == configuration)
+        slots.update(from: other.slots, count: max(1, configuration.slotCount * count))
+        iterations = other.iterations
+    }
+
+    /// Applies one step to `w` given gradients `g` (both `count` long). Returns false when any updated weight is
+    /// NaN or infinite (checked in the same pass, for divergence detection).
+    mutating func step(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>) -> Bool {
+        iterations += 1
+        let n = count
+        var poison: Float = 0  // stays 0 unless some weight is NaN or ±inf (then w·0 is NaN)
+        switch configuration {
+        case .adam(let lr, let beta1, let beta2, _):
+            let t = Float(iterations)
+            let alpha = lr * (1 - powf(beta2, t)).squareRoot() / (1 - powf(beta1, t))
+            let oneMinusBeta1 = c0, oneMinusBeta2 = c1, eps = c2
+            let m = slots, v = slots + n
+            for i in 0 ..< n {
+                let gi = g[i]
+                let mi = m[i] + (gi - m[i]) * oneMinusBeta1
+                let vi = v[i] + (gi * gi - v[i]) * oneMinusBeta2
+                m[i] = mi
+                v[i] = vi
+                let wi = w[i] - (mi * alpha) / (vi.squareRoot() + eps)
+                w[i] = wi
+                poison += wi * 0
+            }
+        case .sgd(let lr, let momentum, let nesterov):
+            let mu = self.mu
+            if momentum == 0 {
+                for i in 0 ..< n {
+                    let wi = w[i] - g[i] * lr
+                    w[i] = wi
+                    poison += wi * 0
+                }
+            } else {
+                let m = slots
+                if nesterov {
+                    for i in 0 ..< n {
+                        let gl = g[i] * lr
+                        let mi = m[i] * mu - gl
+                        m[i] = mi
+                        let wi = w[i] + (mi * mu - gl)
+                        w[i] = wi
+                        poison += wi * 0
+                    }
+                } else {
+                    for i in 0 ..< n {
+                        let mi = m[i] * mu - g[i] * lr
+                        m[i] = mi
+                        let wi = w[i] + mi
+                        w[i] = wi
+                        poison += wi * 0
+                    }
+                }
+            }
+        case .rmsprop(let lr, _, let momentum, _):
+            let rhoF = c0, oneMinusRho = c1, eps = c2, mu = self.mu
+            let v = slots
+            if momentum == 0 {
+                for i in 0 ..< n {
+                    let gi = g[i]
+                    let vi = rhoF * v[i] + oneMinusRho * (gi * gi)
+                    v[i] = vi
+                    let wi = w[i] - (lr * gi) / (vi + eps).squareRoot()
+                    w[i] = wi
+                    poison += wi * 0
+                }
+            } else {
+                let mom = slots + n
+                for i in 0 ..< n {
+                    let gi = g[i]
+                    let vi = rhoF * v[i] + oneMinusRho * (gi * gi)
+                    v[i] = vi
+                    let mi = mu * mom[i] + (lr * gi) / (vi + eps).squareRoot()
+                    mom[i] = mi
+                    let wi = w[i] - mi
+                    w[i] = wi
+                    poison += wi * 0
+                }
+            }
+        }
+        return poison == 0
+    }
+}

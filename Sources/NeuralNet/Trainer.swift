@@ -1,0 +1,478 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Trains an autoencoder to reconstruct its input, with Keras's numerics (see `docs/training.md` and the fixture
+/// README for every formula): mini-batches of `batchSize` rows (the last one partial), forward, loss, backward,
+/// kernel penalty, optimiser step — the same float32 arithmetic as Keras 3's `fit(x, x)`.
+///
+/// A trainer runs on one thread and allocates every buffer (activations, gradients, optimiser slots, batch and
+/// dropout buffers, the best-weights snapshot) once, in `init`: a training step allocates nothing. Many trainers can
+/// run side by side, one per core.
+///
+/// The trainer trains its own copy of the model it was given (`model` after `fit`). Calling `fit` again continues
+/// from the current weights and optimiser state, like calling Keras's `fit` again.
+public final class Trainer {
+    public let configuration: TrainingConfiguration
+    /// The GEMM backend of every product in training.
+    public let backend: GEMMBackend
+    /// The model being trained: after `fit`, the final weights (the best epoch's when early stopping restored them).
+    public let model: Autoencoder
+
+    private let training: Matrix
+    private let validation: Matrix?
+    private let layers: [DenseLayer]
+    private let regularization: Regularization
+    private let inputSize: Int
+    private let parameterCount: Int
+    /// Largest number of rows a forward/backward pass handles (`min(batchSize, rows)` over both sets).
+    private let rowCapacity: Int
+
+    // Workspace: one allocation, carved into the buffers below (all Float, `rowCapacity` rows where per-sample).
+    private let workspace: UnsafeMutablePointer<Float>
+    private let workspaceCount: Int
+    /// Per layer: pre-activations z and activations a = f(z) (a == z for `linear`), rows × outputs.
+    private let zs: [UnsafeMutablePointer<Float>]
+    private let activations: [UnsafeMutablePointer<Float>]
+    /// Per hidden layer with dropout: the dropped-out output (what the next layer reads) and the mask (0 or 1/(1−rate)).
+    private let dropped: [UnsafeMutablePointer<Float>]
+    private let masks: [UnsafeMutablePointer<Float>]
+    /// Two ping-pong buffers for dZ / dA, rows × widest layer.
+    private let deltaA: UnsafeMutablePointer<Float>
+    private let deltaB: UnsafeMutablePointer<Float>
+    /// Parameter gradients, same flat layout as the parameters.
+    private let gradients: UnsafeMutablePointer<Float>
+    /// Gathered (shuffled) targets and noisy inputs, rows × inputSize.
+    private let batchTarget: UnsafeMutablePointer<Float>
+    private let batchInput: UnsafeMutablePointer<Float>
+    /// Early stopping's saved weights.
+    private let bestWeights: UnsafeMutablePointer<Float>
+    /// The row order of the current epoch.
+    private let permutation: UnsafeMutablePointer<Int>
+
+    private var optimizer: OptimizerState
+    private var shuffleGenerator: SeededGenerator
+    private var dropoutGenerator: SeededGenerator
+    private var noiseGenerator: SeededGenerator
+    private let dropoutScale: Float
+
+    /// Stream tags for the generators derived from `configuration.seed`.
+    static let shuffleStream: UInt64 = 0x5348_5546, dropoutStream: UInt64 = 0x4452_4F50, noiseStream: UInt64 = 0x4E4F_4953
+
+    /// Prepares training of a copy of `model` on `training` (rows are samples, `inputSize` columns), with an optional
+    /// `validation` set for the validation loss and early stopping. `backend` defaults to `GEMM.defaultBackend`.
+    /// Throws `TrainingError` for an invalid configuration or data of the wrong width.
+    public init(model: Autoencoder, configuration: TrainingConfiguration, training: Matrix, validation: Matrix? = nil,
+                backend: GEMMBackend? = nil) throws {
+        try configuration.validate()
+        let d = model.architecture.inputSize
+        guard training.rows > 0 else { throw TrainingError.emptyTrainingSet }
+        guard training.columns == d else {
+            throw TrainingError.dataShape(what: "training", rows: training.rows, columns: training.columns, expectedColumns: d)
+        }
+        if let v = validation, v.columns != d {
+            throw TrainingError.dataShape(what: "validation", rows: v.rows, columns: v.columns, expectedColumns: d)
+        }
+        let backend = backend ?? GEMM.defaultBackend
+        guard GEMMBackend.available.contains(backend) else {
+            throw TrainingError.invalidSetting(name: "GEMM backend", value: backend.rawValue,
+                                               rule: "is not in this build (available: \(GEMMBackend.available.map(\.rawValue).joined(separator: ", ")))")
+        }
+        self.configuration = configuration
+        self.backend = backend
+        self.model = Autoencoder(copying: model)
+        self.training = training
+        self.validation = (validation?.rows ?? 0) > 0 ? validation : nil
+        layers = model.layers
+        regularization = configuration.regularization
+        inputSize = d
+        parameterCount = model.parameterCount
+        rowCapacity = min(configuration.batchSize, max(training.rows, validation?.rows ?? 0))
+
+        let rows = rowCapacity
+        let useDropout = configuration.dropout > 0
+        let gather = configuration.shuffle || configuration.noiseStandardDeviation > 0
+        let widest = model.architecture.layerSizes.max()!
+        var sizes: [Int] = []
+        for (l, layer) in layers.enumerated() {
+            sizes.append(rows * layer.outputs)                                   // z
+            sizes.append(layer.activation == .linear ? 0 : rows * layer.outputs)  // a
+            let hidden = l < layers.count - 1
+            sizes.append(useDropout && hidden ? rows * layer.outputs : 0)      // dropped
+            sizes.append(useDropout && hidden ? rows * layer.outputs : 0)      // mask
+        }
+        sizes += [rows * widest, rows * widest, parameterCount,
+                  gather ? rows * d : 0, configuration.noiseStandardDeviation > 0 ? rows * d : 0,
+                  configuration.earlyStopping?.restoreBestWeights == true ? parameterCount : 0]
+        // Each buffer starts on a 64-byte boundary (16 floats) so SIMD loads never split cache lines.
+        let padded = sizes.map { ($0 + 15) / 16 * 16 }
+        workspaceCount = max(16, padded.reduce(0, +))
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: workspaceCount * MemoryLayout<Float>.stride, alignment: 64)
+        workspace = raw.bindMemory(to: Float.self, capacity: workspaceCount)
+        workspace.initialize(repeating: 0, count: workspaceCount)
+        var cursor = 0
+        var pointers: [UnsafeMutablePointer<Float>] = []
+        for (size, pad) in zip(sizes, padded) {
+            pointers.append(workspace + cursor)
+            cursor += pad
+            _ = size
+        }
+        var z: [UnsafeMutablePointer<Float>] = [], a: [UnsafeMutablePointer<Float>] = []
+        var dr: [UnsafeMutablePointer<Float>] = [], mk: [UnsafeMutablePointer<Float>] = []
+        for (l, layer) in layers.enumerated() {
+            z.append(pointers[4 * l])
+            a.append(layer.activation == .linear ? pointers[4 * l] : pointers[4 * l + 1])
+            dr.append(pointers[4 * l + 2])
+            mk.append(pointers[4 * l + 3])
+        }
+        zs = z; activations = a; dropped = dr; masks = mk
+        let base = 4 * layers.count
+        deltaA = pointers[base]; deltaB = pointers[base + 1]; gradients = pointers[base + 2]
+        batchTarget = pointers[base + 3]; batchInput = pointers[base + 4]; bestWeights = pointers[base + 5]
+
+        permutation = .allocate(capacity: training.rows)
+        for i in 0 ..< training.rows { (permutation + i).initialize(to: i) }
+        optimizer = OptimizerState(configuration: configuration.optimizer, count: parameterCount)
+        let seed = configuration.seed
+        shuffleGenerator = SeededGenerator(seed: SeededGenerator.deriveSeed(seed, Trainer.shuffleStream))
+        dropoutGenerator = SeededGenerator(seed: SeededGenerator.deriveSeed(seed, Trainer.dropoutStream))
+        noiseGenerator = SeededGenerator(seed: SeededGenerator.deriveSeed(seed, Trainer.noiseStream))
+        dropoutScale = Float(1 / (1 - decimalDouble(configuration.dropout)))
+    }
+
+    deinit {
+        UnsafeMutableRawPointer(workspace).deallocate()
+        permutation.deallocate()
+        optimizer.deallocate()
+    }
+
+    /// Batches per epoch: ⌈rows / batchSize⌉.
+    public var batchesPerEpoch: Int { (training.rows + configuration.batchSize - 1) / configuration.batchSize }
+
+    // MARK: - Training loop
+
+    /// Trains to `configuration.epochs` (or early stop / divergence / cancel) and returns the history and outcome.
+    ///
+    /// `checkpoints`: epoch counts E (1 ≤ E ≤ epochs) at which `onCheckpoint(E, result, model)` is called with
+    /// exactly the result and weights a separate run with `epochs = E` would produce (bitwise, except the epochs'
+    /// `seconds`), early stopping and restored best weights included. The model passed is a copy. When training ends
+    /// before E (early stop, divergence), E is reported with the final result, as that run would have ended the same
+    /// way; after a cancel, pending checkpoints are not reported. `shouldCancel` is polled before every epoch.
+    ///
+    /// A NaN or infinite batch loss or weight ends training with `.diverged(epoch, batch, reason)` (both 1-based).
+    public func fit(checkpoints: [Int] = [], onCheckpoint: ((Int, TrainingResult, Autoencoder) -> Void)? = nil,
+                    shouldCancel: (() -> Bool)? = nil) -> TrainingResult {
+        let epochs = configuration.epochs
+        for e in checkpoints {
+            precondition(e >= 1 && e <= epochs, "Trainer.fit: checkpoint \(e) outside 1...\(epochs) (the configured epochs)")
+        }
+        var pending = Array(Set(checkpoints)).sorted()[...]
+        var history: [EpochRecord] = []
+        history.reserveCapacity(epochs)
+        var stopper = configuration.earlyStopping.map { EarlyStoppingState(settings: $0) }
+        var outcome: TrainingOutcome = .completed
+
+        training.elements.withUnsafeBufferPointer { trainBuffer in
+            (validation?.elements ?? []).withUnsafeBufferPointer { validationBuffer in
+                let x = trainBuffer.baseAddress!
+                var epoch = 0
+                while epoch < epochs {
+                    if let shouldCancel, shouldCancel() {
+                        outcome = .cancelled(epoch: epoch)
+                        return
+                    }
+                    epoch += 1
+                    let started = monotonicSeconds()
+                    let (loss, divergence) = trainEpoch(x, epoch: epoch)
+                    if let divergence {
+                        outcome = divergence
+                        return
+                    }
+                    let validationLoss = validation.map { evaluate(validationBuffer.baseAddress!, rows: $0.rows) }
+                    history.append(EpochRecord(epoch: epoch, loss: loss, validationLoss: validationLoss,
+                                               seconds: monotonicSeconds() - started))
+                    if stopper != nil, stopper!.update(epoch: epoch, monitored: validationLoss ?? loss,
+                                                       weights: model.storage, saved: bestWeights, count: parameterCount) {
+                        outcome = .stoppedEarly(epoch: epoch)
+                        return
+                    }
+                    if epoch < epochs, pending.first == epoch, let onCheckpoint {
+                        pending.removeFirst()
+                        let snapshot = Autoencoder(copying: model)
+                        if let s = stopper, s.hasSavedWeights { snapshot.setParameters(from: bestWeights) }
+                        onCheckpoint(epoch, TrainingResult(outcome: .completed, history: history,
+                                                           bestEpoch: stopper?.bestEpoch, epochsRun: epoch), snapshot)
+                    }
+                }
+            }
+        }
+        if let s = stopper, s.hasSavedWeights { model.setParameters(from: bestWeights) }
+        let result = TrainingResult(outcome: outcome, history: history, bestEpoch: stopper?.bestEpoch,
+                                    epochsRun: history.count)
+        if case .cancelled = outcome { return result }
+        if let onCheckpoint {
+            for e in pending { onCheckpoint(e, result, Autoencoder(copying: model)) }
+        }
+        return result
+    }
+
+    /// One epoch over the training rows; returns Keras's epoch loss, or the divergence that ended it.
+    private func trainEpoch(_ x: UnsafePointer<Float>, epoch: Int) -> (Float, TrainingOutcome?) {
+        let n = training.rows, d = inputSize, batchSize = configuration.batchSize
+        if configuration.shuffle { shuffleRows(count: n) }
+        var total: Float = 0, count: Float = 0
+        var start = 0, batch = 0
+        while start < n {
+            let rows = min(batchSize, n - start)
+            batch += 1
+            var target = x + start * d
+            if configuration.shuffle {
+                for r in 0 ..< rows {
+                    (batchTarget + r * d).update(from: x + permutation[start + r] * d, count: d)
+                }
+                target = UnsafePointer(batchTarget)
+            }
+            var input = target
+            if configuration.noiseStandardDeviation > 0 {
+                addNoise(to: target, into: batchInput, count: rows * d)
+                input = UnsafePointer(batchInput)
+            }
+            let (loss, weightsFinite) = trainStep(input: input, target: target, rows: rows)
+            if !loss.isFinite {
+                return (loss, .diverged(epoch: epoch, batch: batch, reason: "the training loss became \(loss)"))
+            }
+            if !weightsFinite {
+                return (loss, .diverged(epoch: epoch, batch: batch,
+                                        reason: "a weight became NaN or infinite in the optimiser step"))
+            }
+            total += loss * Float(rows)
+            count += Float(rows)
+            start += rows
+        }
+        return (total / count, nil)
+    }
+
+    /// One mini-batch: gradients, then the optimiser step. Returns the batch's total loss (data + penalty, from the
+    /// weights before the step) and whether every updated weight is finite.
+    private func trainStep(input: UnsafePointer<Float>, target: UnsafePointer<Float>, rows: Int) -> (Float, Bool) {
+        let loss = computeGradients(input: input, target: target, rows: rows)
+        let finite = optimizer.step(weights: model.storage, gradients: gradients)
+        return (loss, finite)
+    }
+
+    /// Forward, loss, backward and penalty gradient of one mini-batch at the current weights, into `gradients`.
+    /// Returns the batch's total loss (data loss + kernel penalty).
+    ///
+    /// input, target: (rows, inputSize), dense.
+    private func computeGradients(input: UnsafePointer<Float>, target: UnsafePointer<Float>, rows: Int) -> Float {
+        let parameters = model.storage
+        forward(input, rows: rows, training: true)
+        let last = layers.count - 1
+        // dZ of the output layer, straight from the loss.
+        let dataLoss = configuration.loss.evaluate(
+            z: zs[last], a: activations[last], target: target, targetStride: inputSize, rows: rows,
+            columns: inputSize, outputActivation: layers[last].activation, gradient: deltaA)
+        let penalty = currentPenalty()
+        // Backward: dZ of layer l is in `dZ`; dA of layer l−1 goes to `other`, then becomes its dZ in place.
+        var dZ = deltaA, other = deltaB
+        for l in stride(from: last, through: 0, by: -1) {
+            let layer = layers[l]
+            let layerInput = l == 0 ? input : UnsafePointer(output(of: l - 1))
+            // dW = a_prevᵀ · dZ: (in, rows)·(rows, out); db = Σ_rows dZ
+            layer.parameterGradients(x: layerInput, ldx: layer.inputs, dZ: dZ, rows: rows, gradients: gradients,
+                                     backend: backend)
+            if l > 0 {
+                // dA_prev = dZ · Wᵀ: (rows, out)·(out, in)
+                layer.inputGradient(dZ: dZ, rows: rows, parameters: parameters, dX: other, backend: backend)
+                let count = rows * layer.inputs
+                if configuration.dropout > 0 {
+                    let mask = masks[l - 1]
+                    for i in 0 ..< count { other[i] *= mask[i] }
+                }
+                layers[l - 1].activation.backward(z: zs[l - 1], a: activations[l - 1], da: other, into: other,
+                                                  count: count)
+                swap(&dZ, &other)
+            }
+        }
+        if !regularization.isNone {
+            for layer in layers {
+                regularization.addGradient(parameters + layer.kernelOffset, to: gradients + layer.kernelOffset,
+                                           count: layer.kernelCount)
+            }
+        }
+        return dataLoss + penalty
+    }
+
+    /// The output of layer `l` as the next layer sees it (after dropout when training with dropout).
+    @inline(__always)
+    private func output(of l: Int) -> UnsafeMutablePointer<Float> {
+        configuration.dropout > 0 && l < layers.count - 1 ? dropped[l] : activations[l]
+    }
+
+    /// Forward pass of `rows` samples through every layer; with `training`, dropout masks are drawn and applied.
+    private func forward(_ input: UnsafePointer<Float>, rows: Int, training: Bool) {
+        let parameters = model.storage
+        var x = input
+        let useDropout = training && configuration.dropout > 0
+        for (l, layer) in layers.enumerated() {
+            layer.forward(x: x, ldx: layer.inputs, rows: rows, parameters: parameters, z: zs[l], a: activations[l],
+                          backend: backend)
+            if useDropout && l < layers.count - 1 {
+                let count = rows * layer.outputs
+                let rate = configuration.dropout, scale = dropoutScale
+                let mask = masks[l], a = activations[l], out = dropped[l]
+                for i in 0 ..< count {
+                    // Keras keeps a value when its uniform draw is ≥ rate, and scales it by 1/(1 − rate).
+                    let m: Float = dropoutGenerator.nextUnitFloat() >= rate ? scale : 0
+                    mask[i] = m
+                    out[i] = a[i] * m
+                }
+                x = UnsafePointer(out)
+            } else {
+                x = UnsafePointer(activations[l])
+            }
+        }
+    }
+
+    /// Σ over kernels of the regulariser's penalty, on the current weights.
+    private func currentPenalty() -> Float {
+        guard !regularization.isNone else { return 0 }
+        var penalty: Float = 0
+        for layer in layers {
+            penalty += regularization.penalty(model.storage + layer.kernelOffset, count: layer.kernelCount)
+        }
+        return penalty
+    }
+
+    /// Keras's `evaluate`: inference-mode loss in batches of `batchSize`, each batch's data loss plus the penalty,
+    /// combined as the row-weighted Float32 mean.
+    private func evaluate(_ data: UnsafePointer<Float>, rows n: Int) -> Float {
+        let d = inputSize, last = layers.count - 1
+        let penalty = currentPenalty()
+        var total: Float = 0, count: Float = 0
+        var start = 0
+        while start < n {
+            let rows = min(configuration.batchSize, n - start)
+            let x = data + start * d
+            forward(x, rows: rows, training: false)
+            let loss = configuration.loss.evaluate(
+                z: zs[last], a: activations[last], target: x, targetStride: d, rows: rows, columns: d,
+                outputActivation: layers[last].activation, gradient: nil) + penalty
+            total += loss * Float(rows)
+            count += Float(rows)
+            start += rows
+        }
+        return total / count
+    }
+
+    /// Fisher–Yates shuffle of the row order (continuing from the previous epoch's order).
+    private func shuffleRows(count n: Int) {
+        var i = n - 1
+        while i > 0 {
+            let j = Int(shuffleGenerator.next().multipliedFullWidth(by: UInt64(i + 1)).high)
+            let t = permutation[i]; permutation[i] = permutation[j]; permutation[j] = t
+            i -= 1
+        }
+    }
+
+    /// `out = x + σ·N(0, 1)`, both Box–Muller values used.
+    private func addNoise(to x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        let sigma = Double(configuration.noiseStandardDeviation)
+        var i = 0
+        while i < count {
+            var u1 = noiseGenerator.nextUnitDouble()
+            while u1 <= 0 { u1 = noiseGenerator.nextUnitDouble() }
+            let u2 = noiseGenerator.nextUnitDouble()
+            let radius = (-2 * log(u1)).squareRoot() * sigma
+            out[i] = x[i] + Float(radius * cos(2 * Double.pi * u2))
+            if i + 1 < count { out[i + 1] = x[i + 1] + Float(radius * sin(2 * Double.pi * u2)) }
+            i += 2
+        }
+    }
+}
+
+// MARK: - Probes for tests and diagnostics (no shuffling, noise or dropout bookkeeping beyond a normal step)
+
+extension Trainer {
+    /// Trains one epoch over the rows in stored order, batch by batch, and returns each batch's total loss and the
+    /// parameters after its step (Keras's `per_batch` record).
+    func firstEpochBatchLosses() -> [(loss: Float, parametersAfter: [Float])] {
+        var records: [(loss: Float, parametersAfter: [Float])] = []
+        training.elements.withUnsafeBufferPointer { buffer in
+            let x = buffer.baseAddress!
+            var start = 0
+            while start < training.rows {
+                let rows = min(configuration.batchSize, training.rows - start)
+                let (loss, _) = trainStep(input: x + start * inputSize, target: x + start * inputSize, rows: rows)
+                records.append((loss, model.parameters))
+                start += rows
+            }
+        }
+        return records
+    }
+
+    /// The gradient of the total loss (penalty included) of training rows `range` at the current weights, in the flat
+    /// parameter layout; the weights are not changed.
+    func gradients(ofRows range: Range<Int>) -> [Float] {
+        training.elements.withUnsafeBufferPointer { buffer in
+            let x = buffer.baseAddress! + range.lowerBound * inputSize
+            _ = computeGradients(input: x, target: x, rows: range.count)
+        }
+        return Array(UnsafeBufferPointer(start: gradients, count: parameterCount))
+    }
+
+    /// The total loss of training rows `range` at the current weights (training mode), without a step.
+    func loss(ofRows range: Range<Int>) -> Float {
+        training.elements.withUnsafeBufferPointer { buffer in
+            let x = buffer.baseAddress! + range.lowerBound * inputSize
+            return computeGradients(input: x, target: x, rows: range.count)
+        }
+    }
+}
+
+/// Keras 3 `EarlyStopping` state for one `fit` (see `EarlyStopping` for the rules).
+struct EarlyStoppingState {
+    let settings: EarlyStopping
+    let minDelta: Double
+    var best = Double.infinity
+    var wait = 0
+    /// 1-based epoch of the best monitored value (or of the first save).
+    var bestEpoch: Int?
+    var hasSavedWeights = false
+
+    init(settings: EarlyStopping) {
+        self.settings = settings
+        minDelta = decimalDouble(settings.minDelta)
+    }
+
+    /// Records epoch `epoch`'s monitored loss; saves the weights when they are the best so far. Returns true when
+    /// training must stop after this epoch.
+    mutating func update(epoch: Int, monitored: Float, weights: UnsafePointer<Float>,
+                         saved: UnsafeMutablePointer<Float>, count: Int) -> Bool {
+        if settings.restoreBestWeights && !hasSavedWeights {
+            saved.update(from: weights, count: count)
+            hasSavedWeights = true
+            bestEpoch = epoch
+        }
+        if bestEpoch == nil { bestEpoch = epoch }
+        wait += 1
+        let current = Double(monitored)
+        if current + minDelta < best {
+            best = current
+            bestEpoch = epoch
+            if settings.restoreBestWeights { saved.update(from: weights, count: count) }
+            wait = 0
+            return false
+        }
+        return wait >= settings.patience && epoch > 1
+    }
+}
+
+@inline(__always)
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}

@@ -1,0 +1,187 @@
+import XCTest
+@testable import GridSearch
+
+/// A fresh temporary directory per test, removed afterwards.
+func makeTemporaryDirectory(_ name: String = #function) -> String {
+    let cleaned = name.filter { $0.isLetter || $0.isNumber }
+    let path = NSTemporaryDirectory() + "aegrid-\(cleaned)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+func sampleRecord(_ id: String, index: Int = 0, score: Double = 0.5, status: TrialRecord.Status = .ok) -> TrialRecord {
+    TrialRecord(trialID: id, index: index, parameters: ["latent_dim": .int(index + 1), "learning_rate": .double(0.01)],
+                status: status, reason: status == .ok ? nil : "loss became NaN at epoch 3, batch 7",
+                trainLoss: status == .ok ? score * 0.9 : .nan, testScore: status == .ok ? score : nil,
+                epochsRun: 3, bestEpoch: status == .ok ? 3 : nil,
+                history: [TrialRecord.Epoch(epoch: 1, loss: 0.7, validationLoss: 0.8, seconds: 0.01)],
+                fitSeconds: 0.125, seed: 0xFFFF_FFFF_FFFF_FFF1)
+}
+
+final class ResultsLogTests: XCTestCase {
+    var directory = ""
+
+    override func setUp() { directory = makeTemporaryDirectory(name) }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
+
+    private func manifest(grid: String = "latent_dim: [1, 2, 3]\nepochs: [5]", data: String = "d1",
+                          settings: [String: String] = ["seed": "42", "test_fraction": "0.2"]) throws -> ResultsManifest {
+        ResultsManifest(grid: try ParameterGrid.parse(grid, source: "g.yaml"), dataFingerprint: data, dataShape: [100, 10],
+                        dataDescription: "train.csv", settings: settings)
+    }
+
+    private var logPath: String { directory + "/results.jsonl" }
+
+    func testRecordRoundTripsIncludingNaNAndLargeSeed() throws {
+        for record in [sampleRecord("a"), sampleRecord("b", status: .diverged)] {
+            let decoded = try TrialRecord.decode(line: record.jsonLine())
+            XCTAssertEqual(decoded.trialID, record.trialID)
+            XCTAssertEqual(decoded.seed, record.seed)
+            XCTAssertEqual(decoded.parameters, record.parameters)
+            XCTAssertEqual(decoded.status, record.status)
+            XCTAssertEqual(decoded.trainLoss?.isNaN, record.trainLoss?.isNaN)
+        }
+        let line = String(decoding: try sampleRecord("a").jsonLine(), as: UTF8.self)
+        XCTAssertFalse(line.contains("\n"))
+        XCTAssertTrue(line.hasPrefix(#"{"best_epoch":3,"epochs_run":3,"fit_seconds":0.125,"history":[{"epoch":1,"loss":0.7,"#), line)
+    }
+
+    func testAppendThenResumeSkipsFinishedTrials() throws {
+        var log: ResultsLog? = try ResultsLog.open(directory: directory, manifest: manifest())
+        XCTAssertTrue(try log!.append(sampleRecord("a", index: 0)))
+        XCTAssertTrue(try log!.append(sampleRecord("b", index: 1)))
+        XCTAssertFalse(try log!.append(sampleRecord("a", index: 0)), "a second record of one trial is not written")
+        log = nil
+        let reopened = try ResultsLog.open(directory: directory, manifest: manifest())
+        XCTAssertEqual(reopened.completedIDs, ["a", "b"])
+        XCTAssertFalse(reopened.droppedTornLine)
+        XCTAssertEqual(try ResultsLog.read(path: logPath).records.map(\.trialID), ["a", "b"])
+        XCTAssertNotNil(try ResultsLog.readManifest(directory: directory))
+    }
+
+    func testTornLastLineIsCutBeforeAppending() throws {
+        do {
+            let log = try ResultsLog.open(directory: directory, manifest: manifest())
+            try log.append(sampleRecord("a"))
+        }
+        let whole = try Data(contentsOf: URL(fileURLWithPath: logPath))
+        // A process killed mid-write leaves half a line.
+        let torn = try sampleRecord("b").jsonLine().prefix(40)
+        try (whole + torn).write(to: URL(fileURLWithPath: logPath))
+        let contents = try ResultsLog.read(path: logPath)
+        XCTAssertTrue(contents.tornTail)
+        XCTAssertEqual(contents.records.map(\.trialID), ["a"])
+
+        let log = try ResultsLog.open(directory: directory, manifest: manifest())
+        XCTAssertTrue(log.droppedTornLine)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: logPath)), whole, "torn tail cut on open")
+        try log.append(sampleRecord("b"))
+        log.close()
+        XCTAssertEqual(try ResultsLog.read(path: logPath).records.map(\.trialID), ["a", "b"])
+    }
+
+    func testCompleteLastLineWithoutNewlineIsKept() throws {
+        try (sampleRecord("a").jsonLine()).write(to: URL(fileURLWithPath: logPath))
+        let log = try ResultsLog.open(directory: directory, manifest: manifest())
+        XCTAssertFalse(log.droppedTornLine)
+        try log.append(sampleRecord("b"))
+        log.close()
+        let text = try String(contentsOfFile: logPath, encoding: .utf8)
+        XCTAssertEqual(text.split(separator: "\n").count, 2)
+        XCTAssertTrue(text.hasSuffix("}\n"))
+    }
+
+    func testDuplicateLinesAreIgnoredOnRead() throws {
+        let line = try sampleRecord("a", score: 0.1).jsonLine()
+        let later = try sampleRecord("a", score: 0.9).jsonLine()
+        try (line + Data("\n".utf8) + later + Data("\n".utf8)).write(to: URL(fileURLWithPath: logPath))
+        let contents = try ResultsLog.read(path: logPath)
+        XCTAssertEqual(contents.records.count, 1)
+        XCTAssertEqual(contents.records[0].testScore, 0.1, "the first record of a trial wins")
+        XCTAssertEqual(contents.duplicates, 1)
+    }
+
+    func testCorruptLineInTheMiddleIsAnError() throws {
+        let good = try sampleRecord("a").jsonLine()
+        try (Data("{not json\n".utf8) + good + Data("\n".utf8)).write(to: URL(fileURLWithPath: logPath))
+        XCTAssertThrowsError(try ResultsLog.read(path: logPath)) {
+            XCTAssertEqual("\($0)", "\(self.logPath) line 1 is not a valid result record (undecodable JSON); only the "
+                           + "last line may be incomplete after a crash. Move the file aside or repair that line")
+        }
+    }
+
+    func testSecondWriterIsRefusedWithThePid() throws {
+        let first = try ResultsLog.open(directory: directory, manifest: manifest())
+        // flock belongs to the open file description: a second open in this process is refused like another process.
+        XCTAssertThrowsError(try ResultsLog.open(directory: directory, manifest: manifest())) {
+            XCTAssertEqual("\($0)", "another aegrid process (pid \(getpid())) is writing to \(self.directory) "
+                           + "(lock \(self.directory)/.lock); wait for it to finish, stop it, or use another --out directory")
+        }
+        first.close()
+        XCTAssertNoThrow(try ResultsLog.open(directory: directory, manifest: manifest()).close())
+    }
+
+    func testShardsHaveTheirOwnFilesAndLocks() throws {
+        var sharded = try manifest()
+        sharded.shards = 3
+        let zero = try ResultsLog.open(directory: directory, manifest: sharded, shard: ShardID(index: 0, count: 3))
+        let one = try ResultsLog.open(directory: directory, manifest: sharded, shard: ShardID(index: 1, count: 3))
+        try zero.append(sampleRecord("a"))
+        try one.append(sampleRecord("b"))
+        XCTAssertEqual(zero.path, directory + "/results.shard-0-of-3.jsonl")
+        XCTAssertThrowsError(try ResultsLog.open(directory: directory, manifest: sharded, shard: ShardID(index: 1, count: 3)))
+        XCTAssertThrowsError(try ResultsLog.open(directory: directory, manifest: sharded, shard: ShardID(index: 0, count: 4))) {
+            XCTAssertEqual("\($0)", "\(self.directory) cannot be resumed by this run: this directory holds a search split into 3 shards; "
+                           + "this run uses 4 shards; use the same shard count (or none) as before, or a new --out directory")
+        }
+        XCTAssertThrowsError(try ResultsLog.open(directory: directory, manifest: sharded)) {
+            XCTAssertTrue("\($0)".contains("this directory holds a search split into 3 shards; this run is unsharded"), "\($0)")
+        }
+    }
+
+    func testManifestMismatchSaysWhatDiffersAndHowToFix() throws {
+        try ResultsLog.open(directory: directory, manifest: manifest()).close()
+        let fix = "use a new --out directory, or rerun with the same inputs to resume"
+        let otherGrid = try manifest(grid: "latent_dim: [1, 2]\nepochs: [5]")
+        let original = try manifest()
+        XCTAssertThrowsError(try ResultsLog.open(directory: directory, manifest: otherGrid)) {
+            XCTAssertEqual("\($0)", "\(self.directory) cannot be resumed by this run: the grid differs from the one this "
+                           + "directory was made with (3 points, fingerprint \(original.gridFingerprint); this run: 2 points, "
+                           + "fingerprint \(otherGrid.gridFingerprint)); \(fix)")
+        }
+        XCTAssertThrowsError(try ResultsLog.open(directory: directory, manifest: manifest(data: "d2"))) {
+            XCTAssertEqual("\($0)", "\(self.directory) cannot be resumed by this run: the data differs from the data this "
+                           + "directory was made with (train.csv 100×10, fingerprint d1; this run: train.csv 100×10, "
+                           + "fingerprint d2); \(fix)")
+        }
+        XCTAssertThrowsError(try ResultsLog.open(directory: directory, manifest: manifest(settings: ["seed": "7", "test_fraction": "0.2"]))) {
+            XCTAssertEqual("\($0)", "\(self.directory) cannot be resumed by this run: setting 'seed' differs: this directory "
+                           + "was made with 42, this run has 7; \(fix)")
+        }
+        // The same inputs resume; a moved data file (description only) is fine.
+        var moved = try manifest()
+        moved.dataDescription = "elsewhere/train.csv"
+        XCTAssertNoThrow(try ResultsLog.open(directory: directory, manifest: moved).close())
+    }
+
+    func testFullDiskIsAClearErrorAndEarlierLinesStayIntact() throws {
+        let fd = open("/dev/full", O_WRONLY)
+        try XCTSkipIf(fd < 0, "/dev/full is not available")
+        defer { close(fd) }
+        XCTAssertThrowsError(try ResultsLog.writeAll(descriptor: fd, bytes: Array("x\n".utf8), at: 0, path: "/dev/full")) {
+            XCTAssertEqual("\($0)", "cannot write to /dev/full: No space left on device; the results written before are "
+                           + "intact, free space and rerun the same command to resume")
+        }
+    }
+
+    func testDirectoryIsCreatedAndAFileInItsPlaceIsRefused() throws {
+        let nested = directory + "/a/b"
+        try ResultsLog.open(directory: nested, manifest: manifest()).close()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: nested + "/manifest.json"))
+        let file = directory + "/plain"
+        _ = FileManager.default.createFile(atPath: file, contents: Data())
+        XCTAssertThrowsError(try ResultsLog.open(directory: file, manifest: manifest())) {
+            XCTAssertEqual("\($0)", "\(file): exists and is not a directory")
+        }
+    }
+}

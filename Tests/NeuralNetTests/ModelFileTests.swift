@@ -1,0 +1,180 @@
+import Foundation
+@testable import NeuralNet
+import XCTest
+
+/// safetensors round trip and the validation of bad files, each with its pinned error.
+final class ModelFileTests: XCTestCase {
+    var directory: String!
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "aegrid-modelfile-\(getpid())-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    let architecture = Architecture(inputSize: 10, encoderUnits: [4])
+
+    func savedBytes() throws -> [UInt8] {
+        try ModelFile.encode(Autoencoder(architecture: architecture, seed: 3), metadata: ["k": "v"])
+    }
+
+    /// Splits a file into its header JSON object and data bytes.
+    func split(_ bytes: [UInt8]) throws -> (header: [String: Any], data: [UInt8]) {
+        let n = Int(bytes[0 ..< 8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try JSONSerialization.jsonObject(with: Data(bytes[8 ..< 8 + n])) as! [String: Any]
+        return (header, Array(bytes[(8 + n)...]))
+    }
+
+    /// A file from a header (serialised as is, padded) and data bytes.
+    func assemble(headerJSON: [UInt8], data: [UInt8]) -> [UInt8] {
+        var json = headerJSON
+        while json.count % 8 != 0 { json.append(0x20) }
+        var out: [UInt8] = []
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
+        return out + json + data
+    }
+
+    func assemble(header: [String: Any], data: [UInt8]) throws -> [UInt8] {
+        assemble(headerJSON: [UInt8](try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])), data: data)
+    }
+
+    /// Loads `bytes` from a file and returns the error's description (or "loaded").
+    func loadError(_ bytes: [UInt8], name: String = "bad.safetensors") -> String {
+        let path = directory + "/" + name
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        do { _ = try ModelFile.load(from: path); return "loaded" } catch {
+            return "\(error)".replacingOccurrences(of: directory + "/", with: "")
+        }
+    }
+
+    func testRoundTripIsBitwiseAndKeepsMetadata() throws {
+        let model = Autoencoder(architecture: Architecture(inputSize: 7, encoderUnits: [5, 2], hiddenActivation: .gelu,
+                                                           outputActivation: .linear, hiddenActivations: [.gelu, .elu, .tanh]),
+                                seed: 42)
+        // Train a little so the weights are not just the initialiser's.
+        let c = TrainingConfiguration(optimizer: .adam(learningRate: 0.01), epochs: 2, seed: 1)
+        let trainer = try Trainer(model: model, configuration: c, training: TrainerTests.data(rows: 20, columns: 7, seed: 1))
+        _ = trainer.fit()
+        let metadata = ["scaler": "{\"kind\":\"minmax\"}", "test_mse": "0.0123", "unicode": "é ✓ \"quoted\"\n"]
+        let path = directory + "/model.safetensors"
+        try ModelFile.save(trainer.model, metadata: metadata, to: path)
+        let (loaded, loadedMetadata) = try ModelFile.load(from: path)
+        XCTAssertEqual(loaded.architecture, trainer.model.architecture)
+        XCTAssertEqual(loaded.parameters.map(\.bitPattern), trainer.model.parameters.map(\.bitPattern))
+        XCTAssertEqual(loadedMetadata, metadata)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        XCTAssertEqual((bytes.count - 8 - trainer.model.parameterCount * 4) % 8, 0, "header padded to a multiple of 8")
+        let (header, data) = try split(bytes)
+        XCTAssertEqual(data.count, trainer.model.parameterCount * 4)
+        let meta = header["__metadata__"] as! [String: String]
+        XCTAssertEqual(meta["aegrid.format"], "aegrid-autoencoder/1")
+        XCTAssertEqual(meta["aegrid.activations"], "[\"gelu\",\"elu\",\"tanh\",\"linear\"]")
+    }
+
+    func testReservedMetadataKeysAreRefused() {
+        let path = directory + "/m.safetensors"
+        XCTAssertThrowsError(try ModelFile.save(Autoencoder(architecture: architecture, seed: 1),
+                                                metadata: ["aegrid.architecture": "x"], to: path)) { error in
+            XCTAssertEqual(error as? ModelFileError, .reservedMetadataKey(path: path, key: "aegrid.architecture"))
+        }
+    }
+
+    func testMissingFile() {
+        XCTAssertEqual(loadErrorOfMissing(), "nowhere.safetensors: cannot open the model file (no such file)")
+    }
+
+    func loadErrorOfMissing() -> String {
+        do { _ = try ModelFile.load(from: directory + "/nowhere.safetensors"); return "loaded" } catch {
+            return "\(error)".replacingOccurrences(of: directory + "/", with: "")
+        }
+    }
+
+    func testTruncatedFiles() throws {
+        let bytes = try savedBytes()
+        XCTAssertEqual(loadError(Array(bytes.prefix(5))),
+                       "bad.safetensors: truncated safetensors file: the file has 5 bytes, fewer than the 8-byte header length")
+        XCTAssertEqual(loadError(Array(bytes.prefix(40))),
+                       "bad.safetensors: truncated safetensors file: the header length says \(headerLength(bytes)) bytes but only 32 follow")
+        XCTAssertEqual(loadError(Array(bytes.dropLast(4))),
+                       "bad.safetensors: truncated safetensors file: the tensors need 376 data bytes but the file holds 372")
+        XCTAssertEqual(loadError(bytes), "loaded")
+    }
+
+    func headerLength(_ bytes: [UInt8]) -> Int {
+        Int(bytes[0 ..< 8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+    }
+
+    func testOversizedHeaderIsRefusedBeforeReading() {
+        var bytes: [UInt8] = []
+        withUnsafeBytes(of: UInt64(1 << 40).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes += Array("{}      ".utf8)
+        XCTAssertEqual(loadError(bytes),
+                       "bad.safetensors: the safetensors header claims 1099511627776 bytes, more than the 100000000-byte limit (not a model file, or corrupt)")
+    }
+
+    func testOverlappingOffsets() throws {
+        var (header, data) = try split(try savedBytes())
+        var bias = header["dense_0.bias"] as! [String: Any]
+        bias["data_offsets"] = [156, 172]  // the kernel ends at 160
+        header["dense_0.bias"] = bias
+        XCTAssertEqual(loadError(try assemble(header: header, data: data)),
+                       "bad.safetensors: tensor data_offsets must be contiguous from 0 to the end of the file: tensor \"dense_0.bias\" at [156, 172] overlaps the previous tensor, which ends at 160")
+        bias["data_offsets"] = [164, 180]
+        header["dense_0.bias"] = bias
+        data += [0, 0, 0, 0]
+        XCTAssertEqual(loadError(try assemble(header: header, data: data)),
+                       "bad.safetensors: tensor data_offsets must be contiguous from 0 to the end of the file: gap before tensor \"dense_0.bias\": it starts at 164, the previous data ends at 160")
+    }
+
+    func testWrongShape() throws {
+        var (header, data) = try split(try savedBytes())
+        var kernel = header["dense_0.kernel"] as! [String: Any]
+        kernel["shape"] = [4, 10]  // same byte count, transposed
+        header["dense_0.kernel"] = kernel
+        XCTAssertEqual(loadError(try assemble(header: header, data: data)),
+                       "bad.safetensors: tensor \"dense_0.kernel\": shape [4, 10], the architecture needs [10, 4]")
+        kernel["shape"] = [10, 5]  // byte count no longer matches the offsets
+        header["dense_0.kernel"] = kernel
+        XCTAssertEqual(loadError(try assemble(header: header, data: data)),
+                       "bad.safetensors: tensor \"dense_0.kernel\": shape [10, 5] of F32 needs 200 bytes but data_offsets [0, 160] span 160")
+        (header, data) = try split(try savedBytes())
+        header["dense_1.bias"] = nil
+        data.removeLast(40)
+        XCTAssertEqual(loadError(try assemble(header: header, data: data)),
+                       "bad.safetensors: tensor \"dense_1.bias\": missing from the file")
+    }
+
+    func testWrongDType() throws {
+        var (header, data) = try split(try savedBytes())
+        var kernel = header["dense_1.kernel"] as! [String: Any]
+        kernel["dtype"] = "F16"
+        header["dense_1.kernel"] = kernel
+        XCTAssertEqual(loadError(try assemble(header: header, data: data)),
+                       "bad.safetensors: tensor \"dense_1.kernel\" has dtype F16; AEGrid models are F32 only")
+        _ = data
+    }
+
+    func testBadJSON() throws {
+        let bytes = try savedBytes()
+        let data = Array(bytes[(8 + headerLength(bytes))...])
+        XCTAssertTrue(loadError(assemble(headerJSON: Array("{\"dense_0.kernel\": {".utf8), data: data))
+                        .hasPrefix("bad.safetensors: the safetensors header is not valid JSON: "))
+        XCTAssertEqual(loadError(assemble(headerJSON: Array("[1, 2]".utf8), data: data)),
+                       "bad.safetensors: the safetensors header is not valid JSON: the header is not a JSON object")
+        XCTAssertEqual(loadError(assemble(headerJSON: Array("{\"__metadata__\": {\"a\": 1}}".utf8), data: [])),
+                       "bad.safetensors: invalid safetensors header: __metadata__[\"a\"] is not a string")
+    }
+
+    func testAFileWithoutArchitectureIsNotAnAutoencoder() throws {
+        var (header, data) = try split(try savedBytes())
+        var meta = header["__metadata__"] as! [String: String]
+        meta["aegrid.architecture"] = nil
+        header["__metadata__"] = meta
+        XCTAssertEqual(loadError(try assemble(header: header, data: data)),
+                       "bad.safetensors: not an AEGrid autoencoder file: __metadata__ has no \"aegrid.architecture\"")
+        _ = data
+    }
+}
