@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Bytes read in order, either from a file (in chunks, so a large file is never held twice) or from memory
+/// (a decompressed `.gz`). The loaders read through this so every format works on both.
+struct ByteSource {
+    private enum Storage {
+        case file(descriptor: Int32)
+        case memory([UInt8], position: Int)
+    }
+
+    private var storage: Storage
+    /// The path as the user gave it, for messages.
+    let path: String
+
+    /// Opens `path` for reading; throws `DataError.unreadable` with the system's reason.
+    static func open(_ path: String) throws -> ByteSource {
+        let fd = Glibc.open(path, O_RDONLY)
+        guard fd >= 0 else { throw DataError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            _ = Glibc.close(fd)
+            throw DataError.unreadable(path: path, reason: "it is a directory")
+        }
+        return ByteSource(storage: .file(descriptor: fd), path: path)
+    }
+
+    /// A source over bytes already in memory; `path` names where they came from.
+    init(bytes: [UInt8], path: String) {
+        storage = .memory(bytes, position: 0)
+        self.path = path
+    }
+
+    private init(storage: Storage, path: String) {
+        self.storage = storage
+        self.path = path
+    }
+
+    /// The total size in bytes if known (a regular file's size, or the memory's), for reserving capacity.
+    var sizeHint: Int? {
+        switch storage {
+        case .file(let fd):
+            var info = stat()
+            return fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : nil
+        case .memory(let bytes, _): return bytes.count
+        }
+    }
+
+    /// Closes the file, if any. Call once when done.
+    func close() {
+        if case .file(let fd) = storage { _ = Glibc.close(fd) }
+    }
+
+    /// Reads up to `buffer.count` bytes; returns the number read, 0 only at the end.
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard buffer.count > 0 else { return 0 }
+        switch storage {
+        case .file(let fd):
+            while true {
+                let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+                if n >= 0 { return n }
+                if errno == EINTR { continue }
+                throw DataError.unreadable(path: path, reason: String(cString: strerror(errno)))
+            }
+        case .memory(let bytes, let position):
+            let n = min(buffer.count, bytes.count - position)
+            if n > 0 {
+                bytes.withUnsafeBytes { all in
+                    buffer.baseAddress!.copyMemory(from: all.baseAddress! + position, byteCount: n)
+                }
+            }
+            storage = .memory(bytes, position: position + n)
+            return n
+        }
+    }
+
+    /// Fills `buffer` completely unless the source ends first; returns the number of bytes read.
+    mutating func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var filled = 0
+        while filled < buffer.count {
+            let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+            if n == 0 { break }
+            filled += n
+        }
+        return filled
+    }
+
+    /// Reads `count` bytes (fewer only at the end of the source).
+    mutating func readBytes(_ count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = try bytes.withUnsafeMutableBytes { try readFully(into: $0) }
+        bytes.removeLast(count - n)
+        return bytes
+    }
+
+    /// Reads everything that is left.
+    mutating func readAll() throws -> [UInt8] {
+        if case .memory(let bytes, let position) = storage {
+            storage = .memory([], position: 0)
+            return position == 0 ? bytes : Array(bytes[position...])
+        }
+        var out: [UInt8] = []
+        let chunk = 1 << 20
+        while true {
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: chunk))
+            let n = try out.withUnsafeMutableBytes {
+                try readFully(into: UnsafeMutableRawBufferPointer(rebasing: $0[start...]))
+            }
+            out.removeLast(chunk - n)
+            if n < chunk { return out }
+        }
+    }
+}

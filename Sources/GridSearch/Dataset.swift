@@ -1,0 +1,126 @@
+import LinearAlgebra
+
+/// How a dataset was stored.
+public enum DataFormat: Equatable, Sendable, CustomStringConvertible {
+    /// Delimited text; `header` says whether the first line held column names.
+    case csv(delimiter: CSVDelimiter, header: Bool)
+    /// NumPy `.npy`.
+    case npy
+    /// IDX (MNIST).
+    case idx
+    /// Built in memory, not loaded from a file.
+    case memory
+
+    public var description: String {
+        switch self {
+        case .csv(let delimiter, let header): return "CSV (\(delimiter)-delimited, \(header ? "with" : "no") header)"
+        case .npy: return "NumPy .npy"
+        case .idx: return "IDX"
+        case .memory: return "in-memory"
+        }
+    }
+}
+
+/// A numeric table: one sample per row, one feature per column, as `Float`.
+public struct Dataset: Sendable {
+    /// The values, `rows × columns`, row-major.
+    public var matrix: Matrix
+    /// Where the data came from (as the user gave it), for messages.
+    public var path: String
+    /// Column names from a CSV header, if the file had one.
+    public var columnNames: [String]?
+    /// The format the file was read as.
+    public var format: DataFormat
+    /// Whether the file was gzip-compressed.
+    public var compressed: Bool
+
+    public init(matrix: Matrix, path: String, columnNames: [String]? = nil, format: DataFormat = .memory,
+                compressed: Bool = false) {
+        self.matrix = matrix
+        self.path = path
+        self.columnNames = columnNames
+        self.format = format
+        self.compressed = compressed
+    }
+
+    public var rows: Int { matrix.rows }
+    public var columns: Int { matrix.columns }
+
+    /// Loads a table from `path`, choosing the reader by content first and by extension second:
+    /// - gzip (`1f 8b`): decompressed in memory, then read as whatever it contains (IDX, `.npy` or CSV);
+    /// - `\x93NUMPY`: NumPy `.npy` (see `NPYReader`); a `.npy` name without that magic is reported as a bad `.npy`;
+    /// - an IDX magic number (`00 00 type dims`): IDX (see `IDXReader`); likewise for names containing `idx`;
+    /// - anything else: delimited text (see `CSVReader`: delimiter and header detected).
+    ///
+    /// Every value must be finite. Errors are `DataError`s naming the file, and the line and column where there
+    /// is one. Memory: text is streamed and binary data read in chunks, so only the resulting `Float` matrix is
+    /// held (plus, for `.gz`, the decompressed bytes while they are converted).
+    public static func load(path: String) throws -> Dataset {
+        var head: [UInt8]
+        do {
+            var probe = try ByteSource.open(path)
+            defer { probe.close() }
+            head = try probe.readBytes(8)
+        }
+        var source = try ByteSource.open(path)
+        defer { source.close() }
+        var compressed = false
+        if Gzip.isGzip(head) {
+            let bytes = try Gzip.decompress(try source.readAll(), path: path)
+            head = Array(bytes.prefix(8))
+            source.close()
+            source = ByteSource(bytes: bytes, path: path)
+            compressed = true
+        }
+        var name = path.lowercased()
+        if compressed, name.hasSuffix(".gz") { name.removeLast(3) }
+        let fileName = name.split(separator: "/").last.map(String.init) ?? name
+
+        let format: DataFormat
+        let table: (elements: [Float], rows: Int, columns: Int)
+        var columnNames: [String]? = nil
+        if head.starts(with: NPYReader.magic) || fileName.hasSuffix(".npy") {
+            table = try NPYReader.read(&source)
+            format = .npy
+        } else if IDXReader.looksLikeIDX(head) || fileName.contains("idx") && !fileName.hasSuffix(".csv") {
+            table = try IDXReader.read(&source)
+            format = .idx
+        } else {
+            let csv = try CSVReader.read(&source)
+            table = (csv.elements, csv.rows, csv.columns)
+            columnNames = csv.columnNames
+            format = .csv(delimiter: csv.delimiter, header: csv.columnNames != nil)
+        }
+        return Dataset(matrix: Matrix(rows: table.rows, columns: table.columns, elements: table.elements),
+                       path: path, columnNames: columnNames, format: format, compressed: compressed)
+    }
+
+    /// Throws `DataError.widthMismatch` unless `test` has as many columns as `train`.
+    public static func checkCompatible(train: Dataset, test: Dataset) throws {
+        guard train.columns == test.columns else {
+            throw DataError.widthMismatch(trainPath: train.path, trainColumns: train.columns,
+                                          testPath: test.path, testColumns: test.columns)
+        }
+    }
+
+    /// A stable 16-hex-digit hash of the shape and the exact values (FNV-1a 64 over the row and column counts as
+    /// little-endian UInt64 and every element's IEEE bit pattern as little-endian UInt32). Identical data gives
+    /// the same fingerprint on every machine and in every build; path, names and format do not enter it. Used
+    /// to refuse resuming a search on different data.
+    public var fingerprint: String {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        let prime: UInt64 = 0x0000_0100_0000_01B3
+        @inline(__always) func mix(_ value: UInt64, bytes: Int) {
+            for i in 0 ..< bytes {
+                hash = (hash ^ ((value >> UInt64(8 * i)) & 0xFF)) &* prime
+            }
+        }
+        mix(UInt64(rows), bytes: 8)
+        mix(UInt64(columns), bytes: 8)
+        matrix.elements.withUnsafeBufferPointer { values in
+            for v in values { mix(UInt64(v.bitPattern), bytes: 4) }
+        }
+        let digits = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

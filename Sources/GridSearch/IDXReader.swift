@@ -1,0 +1,51 @@
+/// Reads IDX files, the format of MNIST and Fashion-MNIST (`train-images-idx3-ubyte`, usually gzipped).
+///
+/// Layout: two zero bytes, a type code, the number of dimensions `k`, then `k` big-endian UInt32 sizes, then the
+/// values, big-endian, in C order. Type codes: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32,
+/// 0x0E float64. The first dimension is the sample count; the others are flattened into columns
+/// (`60000×28×28` → `60000×784`); a 1-D file (labels) is one column. Values are loaded as they are stored
+/// (pixels stay 0…255): scaling is `--scale`'s job.
+enum IDXReader {
+    static func elementType(code: UInt8) -> BinaryElementType? {
+        switch code {
+        case 0x08: return BinaryElementType(kind: .unsigned, size: 1, bigEndian: true)
+        case 0x09: return BinaryElementType(kind: .signed, size: 1, bigEndian: true)
+        case 0x0B: return BinaryElementType(kind: .signed, size: 2, bigEndian: true)
+        case 0x0C: return BinaryElementType(kind: .signed, size: 4, bigEndian: true)
+        case 0x0D: return BinaryElementType(kind: .float, size: 4, bigEndian: true)
+        case 0x0E: return BinaryElementType(kind: .float, size: 8, bigEndian: true)
+        default: return nil
+        }
+    }
+
+    /// True when the first four bytes look like an IDX magic number.
+    static func looksLikeIDX(_ head: [UInt8]) -> Bool {
+        head.count >= 4 && head[0] == 0 && head[1] == 0 && elementType(code: head[2]) != nil && (1 ... 8).contains(head[3])
+    }
+
+    static func read(_ source: inout ByteSource) throws -> (elements: [Float], rows: Int, columns: Int) {
+        let path = source.path
+        func malformed(_ reason: String) -> DataError { .malformed(path: path, format: "IDX", reason: reason) }
+        let magic = try source.readBytes(4)
+        guard magic.count == 4, magic[0] == 0, magic[1] == 0 else {
+            throw malformed("it does not start with the IDX magic number (two zero bytes, type, dimensions)")
+        }
+        guard let type = elementType(code: magic[2]) else {
+            throw DataError.unsupported(path: path, format: "IDX",
+                                        reason: "type code 0x\(String(magic[2], radix: 16)) (known: 0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e)")
+        }
+        let dimensionCount = Int(magic[3])
+        guard dimensionCount >= 1 else { throw malformed("it declares 0 dimensions") }
+        let sizeBytes = try source.readBytes(4 * dimensionCount)
+        guard sizeBytes.count == 4 * dimensionCount else { throw malformed("the header is incomplete") }
+        let shape = (0 ..< dimensionCount).map { d in
+            sizeBytes[4 * d ..< 4 * d + 4].reduce(0) { $0 << 8 | Int($1) }
+        }
+        let rows = shape[0]
+        let columns = shape.dropFirst().reduce(1, *)
+        guard rows > 0, columns > 0 else { throw DataError.empty(path: path) }
+        let elements = try BinaryArrayReader.read(&source, count: rows * columns, type: type, columns: columns,
+                                                  format: "IDX")
+        return (elements, rows, columns)
+    }
+}

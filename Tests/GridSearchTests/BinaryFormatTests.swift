@@ -1,0 +1,205 @@
+import Foundation
+import XCTest
+@testable import GridSearch
+
+final class BinaryFormatTests: DataTestCase {
+    // MARK: .npy
+
+    func testNPYEveryElementTypeAndByteOrder() throws {
+        let values: [Int] = [0, 1, 2, 3, 4, 5]
+        var cases: [(String, [UInt8])] = [
+            ("<f4", values.flatMap { littleEndianBytes(Float($0).bitPattern) }),
+            (">f4", values.flatMap { bigEndianBytes(Float($0).bitPattern) }),
+            ("<f8", values.flatMap { littleEndianBytes(Double($0).bitPattern) }),
+            (">f8", values.flatMap { bigEndianBytes(Double($0).bitPattern) }),
+            ("|u1", values.map { UInt8($0) }),
+            ("|i1", values.map { UInt8($0) }),
+            ("|b1", values.map { UInt8($0 == 0 ? 0 : 1) }),
+        ]
+        for (code, size) in [("i", 2), ("u", 2), ("i", 4), ("u", 4), ("i", 8), ("u", 8)] {
+            for bigEndian in [false, true] {
+                let bytes = values.flatMap { v -> [UInt8] in
+                    let le = littleEndianBytes(UInt64(v)).prefix(size)
+                    return bigEndian ? Array(le.reversed()) : Array(le)
+                }
+                cases.append(("\(bigEndian ? ">" : "<")\(code)\(size)", bytes))
+            }
+        }
+        for (descr, payload) in cases {
+            for major: UInt8 in [1, 2, 3] {
+                let path = try write("a.npy", npyFile(descr: descr, shape: "(3, 2)", payload: payload, major: major))
+                let data = try Dataset.load(path: path)
+                let expected: [Float] = descr == "|b1" ? [0, 1, 1, 1, 1, 1] : values.map(Float.init)
+                XCTAssertEqual(data.matrix, Matrix(rows: 3, columns: 2, elements: expected), "\(descr) v\(major)")
+                XCTAssertEqual(data.format, .npy)
+            }
+        }
+        // Negative integers keep their sign.
+        let negatives = [Int16(-3), 300].flatMap { littleEndianBytes($0) }
+        let path = try write("neg.npy", npyFile(descr: "<i2", shape: "(2,)", payload: negatives))
+        XCTAssertEqual(try Dataset.load(path: path).matrix, Matrix([[-3], [300]]))
+    }
+
+    func testNPYShapes() throws {
+        let payload = (0 ..< 12).flatMap { littleEndianBytes(Float($0).bitPattern) }
+        // 1-D: one column. 3-D: each sample flattened in C order.
+        let column = try Dataset.load(path: try write("c.npy", npyFile(descr: "<f4", shape: "(12,)", payload: payload)))
+        XCTAssertEqual(column.matrix.shape.rows, 12)
+        XCTAssertEqual(column.matrix.shape.columns, 1)
+        let cube = try Dataset.load(path: try write("q.npy", npyFile(descr: "<f4", shape: "(2, 3, 2)", payload: payload)))
+        XCTAssertEqual(cube.matrix, Matrix(rows: 2, columns: 6, elements: (0 ..< 12).map(Float.init)))
+        // Extra bytes after the data are ignored (numpy would not write them, but they do no harm).
+        let padded = try Dataset.load(path: try write("p.npy", npyFile(descr: "<f4", shape: "(3, 4)", payload: payload + [0, 0])))
+        XCTAssertEqual(padded.matrix.elements, (0 ..< 12).map(Float.init))
+    }
+
+    func testNPYRefusals() throws {
+        let four = (0 ..< 4).flatMap { littleEndianBytes(Float($0).bitPattern) }
+        let cases: [(String, [UInt8], String)] = [
+            ("fortran.npy", npyFile(descr: "<f4", fortran: true, shape: "(2, 2)", payload: four),
+             "unsupported NumPy .npy file: Fortran-order (column-major) arrays are not supported; save with numpy.ascontiguousarray(x) first"),
+            ("object.npy", npyFile(descr: "|O", shape: "(2, 2)", payload: four),
+             "unsupported NumPy .npy file: object arrays (dtype 'O') are not supported: they hold Python objects, not numbers"),
+            ("complex.npy", npyFile(descr: "<c8", shape: "(2,)", payload: four),
+             "unsupported NumPy .npy file: dtype '<c8' is not supported (use float32, float64, int8…int64, uint8…uint64 or bool)"),
+            ("scalar.npy", npyFile(descr: "<f4", shape: "()", payload: four),
+             "unsupported NumPy .npy file: a 0-dimensional array (a single scalar) is not a table"),
+            ("short.npy", npyFile(descr: "<f4", shape: "(3, 2)", payload: four),
+             "truncated NumPy .npy file: the header promises 24 bytes of data, found 16"),
+            ("short8.npy", npyFile(descr: "<f8", shape: "(3, 2)", payload: four + [1, 2, 3]),
+             "truncated NumPy .npy file: the header promises 48 bytes of data, found 19"),
+            ("nan.npy", npyFile(descr: "<f4", shape: "(2, 2)", payload: four.dropLast(4) + littleEndianBytes(Float.nan.bitPattern)),
+             "row 2, column 2 is nan (NaN and infinity are not allowed)"),
+            ("inf.npy", npyFile(descr: "<f8", shape: "(2, 2)", payload: [1e300, 1, 2, 3].flatMap { littleEndianBytes(Double($0).bitPattern) }),
+             "row 1, column 1 is inf (NaN and infinity are not allowed)"),
+            ("zero.npy", npyFile(descr: "<f4", shape: "(0, 3)", payload: []), "the file is empty (no data rows)"),
+            ("bad.npy", Array("not numpy".utf8), "not a valid NumPy .npy file: it does not start with the magic string \\x93NUMPY"),
+            ("v9.npy", [0x93] + Array("NUMPY".utf8) + [9, 0, 0, 0],
+             "unsupported NumPy .npy file: format version 9.0 (1.0, 2.0 and 3.0 are supported)"),
+        ]
+        for (name, bytes, message) in cases {
+            let path = try write(name, bytes)
+            XCTAssertThrowsError(try Dataset.load(path: path), name) { XCTAssertEqual("\($0)", "\(path): \(message)") }
+        }
+        let structured = npyFile(descr: "", descrLiteral: "[('a', '<f4')]", shape: "(2,)", payload: four)
+        let path = try write("structured.npy", structured)
+        XCTAssertThrowsError(try Dataset.load(path: path)) {
+            XCTAssertEqual("\($0)", "\(path): unsupported NumPy .npy file: structured arrays (a dtype with fields) are not supported; save a plain numeric 2-D array")
+        }
+    }
+
+    // MARK: IDX and gzip
+
+    private func idxFile(type: UInt8, shape: [UInt32], payload: [UInt8]) -> [UInt8] {
+        [0, 0, type, UInt8(shape.count)] + shape.flatMap { bigEndianBytes($0) } + payload
+    }
+
+    func testIDXTypesPlainAndGzipped() throws {
+        let pixels: [UInt8] = (0 ..< 2 * 3 * 2).map { UInt8($0 * 20) }
+        let images = idxFile(type: 0x08, shape: [2, 3, 2], payload: pixels)
+        let expected = Matrix(rows: 2, columns: 6, elements: pixels.map(Float.init))
+        let plain = try write("train-images-idx3-ubyte", images)
+        XCTAssertEqual(try Dataset.load(path: plain).matrix, expected)
+        XCTAssertEqual(try Dataset.load(path: plain).format, .idx)
+        // The same through `gzip`, at two levels, also with a name stored in the header (FNAME).
+        for level in ["-1", "-9"] {
+            let gz = try write("images-\(level).idx3-ubyte.gz", try gzip(["-c", "-n", level], plain))
+            let named = try write("named.idx.gz", try gzip(["-c", level], plain))
+            for path in [gz, named] {
+                let data = try Dataset.load(path: path)
+                XCTAssertEqual(data.matrix, expected, path)
+                XCTAssertTrue(data.compressed)
+                XCTAssertEqual(data.format, .idx)
+            }
+        }
+        let others: [(UInt8, [UInt8], [Float])] = [
+            (0x09, [0xFF, 0x02], [-1, 2]),
+            (0x0B, bigEndianBytes(Int16(-300)) + bigEndianBytes(Int16(7)), [-300, 7]),
+            (0x0C, bigEndianBytes(Int32(-70000)) + bigEndianBytes(Int32(5)), [-70000, 5]),
+            (0x0D, bigEndianBytes(Float(1.5).bitPattern) + bigEndianBytes(Float(-2).bitPattern), [1.5, -2]),
+            (0x0E, bigEndianBytes(Double(0.25).bitPattern) + bigEndianBytes(Double(3).bitPattern), [0.25, 3]),
+        ]
+        for (type, payload, values) in others {
+            let labels = try Dataset.load(path: try write("l.idx1", idxFile(type: type, shape: [2], payload: payload)))
+            XCTAssertEqual(labels.matrix, Matrix(rows: 2, columns: 1, elements: values), "type \(type)")
+        }
+        // CSV and .npy inside gzip work too.
+        let csv = try write("d.csv", text: "a,b\n1,2\n")
+        XCTAssertEqual(try Dataset.load(path: try write("d.csv.gz", try gzip(["-c"], csv))).matrix, Matrix([[1, 2]]))
+    }
+
+    func testIDXAndGzipErrors() throws {
+        let short = try write("short-idx3-ubyte", idxFile(type: 0x08, shape: [2, 2, 2], payload: [1, 2, 3]))
+        XCTAssertThrowsError(try Dataset.load(path: short)) {
+            XCTAssertEqual("\($0)", "\(short): truncated IDX file: the header promises 8 bytes of data, found 3")
+        }
+        let badType = try write("bad.idx", [0, 0, 0x0A, 1, 0, 0, 0, 1, 0])
+        XCTAssertThrowsError(try Dataset.load(path: badType)) {
+            XCTAssertEqual("\($0)", "\(badType): unsupported IDX file: type code 0xa (known: 0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e)")
+        }
+        let nan = try write("nan.idx", idxFile(type: 0x0D, shape: [1, 2], payload: bigEndianBytes(Float(1).bitPattern) + bigEndianBytes(Float.nan.bitPattern)))
+        XCTAssertThrowsError(try Dataset.load(path: nan)) {
+            XCTAssertEqual("\($0)", "\(nan): row 1, column 2 is nan (NaN and infinity are not allowed)")
+        }
+
+        // A gzip file cut short, or with a flipped payload byte, is refused (never silently short data).
+        var rng = SeededGenerator(seed: 9)
+        let payload = (0 ..< 5000).map { _ in UInt8(rng.next() % 7) }
+        let plain = try write("p-idx1-ubyte", idxFile(type: 0x08, shape: [5000], payload: payload))
+        let gz = try gzip(["-c", "-n"], plain)
+        let cut = try write("cut.idx.gz", Array(gz.dropLast(30)))
+        XCTAssertThrowsError(try Dataset.load(path: cut)) {
+            XCTAssertEqual("\($0)", "\(cut): not a valid gzip file: the compressed data ends early: the file is truncated")
+        }
+        let noTrailer = try write("trailer.idx.gz", Array(gz.dropLast(5)))
+        XCTAssertThrowsError(try Dataset.load(path: noTrailer)) {
+            XCTAssertEqual("\($0)", "\(noTrailer): not a valid gzip file: the file ends inside the trailer: it is truncated")
+        }
+        var corrupt = gz
+        corrupt[corrupt.count - 8] ^= 0xFF  // the stored CRC
+        let bad = try write("crc.idx.gz", corrupt)
+        XCTAssertThrowsError(try Dataset.load(path: bad)) {
+            XCTAssertTrue("\($0)".hasPrefix("\(bad): not a valid gzip file: CRC-32 mismatch"), "\($0)")
+        }
+    }
+
+    func testInflateMatchesGzipOnEveryBlockType() throws {
+        // Random bytes compress to stored blocks, text to dynamic Huffman blocks, a few bytes to the fixed code;
+        // two concatenated members decode to both contents.
+        var rng = SeededGenerator(seed: 4)
+        let random = (0 ..< 200_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        var text = ""
+        for i in 0 ..< 20_000 { text += "row \(i % 97), value \(rng.next() % 1000);\n" }
+        let inputs: [(String, [UInt8])] = [("random", random), ("text", Array(text.utf8)), ("tiny", Array("hello hello".utf8)),
+                                          ("empty", []), ("runs", [UInt8](repeating: 7, count: 100_000))]
+        for (name, content) in inputs {
+            let path = try write(name, content)
+            for level in ["-1", "-6", "-9"] {
+                let compressed = try gzip(["-c", level], path)
+                XCTAssertEqual(try Gzip.decompress(compressed, path: name), content, "\(name) \(level)")
+            }
+        }
+        let a = try gzip(["-c"], try write("a", Array("first\n".utf8)))
+        let b = try gzip(["-c"], try write("b", Array("second\n".utf8)))
+        XCTAssertEqual(try Gzip.decompress(a + b + [0, 0, 0], path: "ab"), Array("first\nsecond\n".utf8))
+        XCTAssertThrowsError(try Gzip.decompress(a + [1, 2, 3], path: "ab")) {
+            XCTAssertEqual("\($0)", "ab: not a valid gzip file: unexpected bytes after the compressed data at offset \(a.count)")
+        }
+    }
+
+    func testFashionMNISTWhenInstalled() throws {
+        // Debian's dataset-fashion-mnist (scripts/bootstrap.sh dataset-fashion-mnist); the 10000-image test set
+        // keeps this quick. Compared byte for byte with `gzip -dc`.
+        let images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: images), "Fashion-MNIST is not installed")
+        let data = try Dataset.load(path: images)
+        XCTAssertEqual(data.rows, 10_000)
+        XCTAssertEqual(data.columns, 784)
+        let raw = try gzip(["-dc"], images)
+        XCTAssertEqual(raw.count, 16 + 10_000 * 784)
+        XCTAssertEqual(data.matrix.elements, raw.dropFirst(16).map(Float.init))
+        let labels = try Dataset.load(path: "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz")
+        XCTAssertEqual(labels.matrix.shape.columns, 1)
+        XCTAssertEqual(Set(labels.matrix.elements), Set((0 ..< 10).map(Float.init)))
+    }
+}
