@@ -8,7 +8,7 @@ final class ProgressDisplay: @unchecked Sendable {
     private let redrawInPlace: Bool
     private let lock = NSLock()
     private var lastDraw = Date.distantPast
-    private var drewInPlace = false
+    private var lastLine = ""
     /// Plain lines are written at most this often; terminal redraws at most ten times a second.
     private let plainInterval: TimeInterval = 5
 
@@ -25,12 +25,8 @@ final class ProgressDisplay: @unchecked Sendable {
         let interval = redrawInPlace ? 0.1 : plainInterval
         guard now.timeIntervalSince(lastDraw) >= interval || progress.done == progress.total else { return }
         lastDraw = now
-        if redrawInPlace {
-            Terminal.writeError("\r\u{1B}[2K" + Self.line(progress))
-            drewInPlace = true
-        } else {
-            Terminal.writeError(Self.line(progress) + "\n")
-        }
+        lastLine = Self.line(progress)
+        Terminal.writeError(redrawInPlace ? "\r\u{1B}[2K" + lastLine : lastLine + "\n")
     }
 
     /// Ends the display with the final state on its own line.
@@ -38,10 +34,11 @@ final class ProgressDisplay: @unchecked Sendable {
         guard !quiet else { return }
         lock.lock()
         defer { lock.unlock() }
+        let line = Self.line(progress)
         if redrawInPlace {
-            Terminal.writeError("\r\u{1B}[2K" + Self.line(progress) + "\n")
-        } else if drewInPlace == false {
-            Terminal.writeError(Self.line(progress) + "\n")
+            Terminal.writeError("\r\u{1B}[2K" + line + "\n")
+        } else if line != lastLine {
+            Terminal.writeError(line + "\n")
         }
     }
 

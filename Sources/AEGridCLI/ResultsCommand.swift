@@ -8,7 +8,8 @@ struct ResultsCommand: ParsableCommand {
         abstract: "Print the leaderboard of a results directory and export results.csv (also while a search runs).",
         discussion: """
             Reads every results log in DIR (results.jsonl and any shard logs) without taking the search's lock, so \
-            it is safe while `aegrid search` is writing.
+            it is safe while `aegrid search` is writing, and rewrites DIR/results.csv (or --csv FILE), \
+            DIR/leaderboard.txt and DIR/best.json.
 
             Example:
               aegrid results runs/grid1 --top 5
@@ -33,15 +34,16 @@ struct ResultsCommand: ParsableCommand {
     }
 
     func run() throws {
+        let report = try ResultsDirectory.report(directory: directory)
         if bestScore {
-            guard let best = try ResultsSummary.bestScore(directory: directory) else {
+            guard let best = report.best?.testScore else {
                 throw CLIError("\(directory) holds no finished trial yet")
             }
             print(best)
             return
         }
-        let summary = try ResultsSummary.load(directory: directory, top: top, csvPath: csv)
-        print(summary.leaderboard, terminator: summary.leaderboard.hasSuffix("\n") ? "" : "\n")
-        print("results: \(summary.files.joined(separator: ", "))")
+        let files = try report.write(directory: directory, top: top, csvPath: csv)
+        print(report.leaderboard(top: top), terminator: "")
+        print("results: \(files.joined(separator: ", "))")
     }
 }

@@ -34,11 +34,13 @@ public final class Search: @unchecked Sendable {
     /// The trials this run covers (the whole grid, or the shard's) and how many of them the log already holds.
     public let scopeCount: Int
     public let resumedCount: Int
+    /// PCA's error at every latent size of the grid, on the same folds (also in DIR/pca_baseline.json).
+    public let baseline: PCABaseline
     private let runner: Runner
     private let scopeIndices: () -> AnyIterator<Int>
 
-    /// Grids up to this many points in scope are validated point by point before any training; larger ones are
-    /// validated per key at parse time and per point as they are planned (an invalid point is recorded as failed).
+    /// Up to this many points in scope are validated one by one before any training (and give the latent sizes PCA
+    /// is computed at); beyond, points are validated as they are planned (an invalid one is recorded as failed).
     public static let eagerValidationLimit = 200_000
 
     public init(settings: SearchSettings) throws {
@@ -57,12 +59,14 @@ public final class Search: @unchecked Sendable {
             scopeCount = count
             scopeIndices = { AnyIterator((0 ..< count).makeIterator()) }
         }
-        if scopeCount <= Self.eagerValidationLimit {
-            let iterator = scopeIndices()
-            while let index = iterator.next() {
-                _ = try TrialConfiguration.make(grid: grid, index: index, inputSize: data.inputSize,
-                                                baseSeed: settings.seed)
-            }
+        var latents = Set<Int>()
+        let iterator = scopeIndices()
+        var validated = 0
+        while validated < Self.eagerValidationLimit, let index = iterator.next() {
+            let trial = try TrialConfiguration.make(grid: grid, index: index, inputSize: data.inputSize,
+                                                    baseSeed: settings.seed)
+            latents.insert(trial.architecture.latentSize)
+            validated += 1
         }
         let manifest = ResultsManifest(
             grid: grid, dataFingerprint: data.fingerprint, dataShape: [data.trainRows, data.inputSize],
@@ -71,6 +75,8 @@ public final class Search: @unchecked Sendable {
         log = try ResultsLog.open(directory: settings.outputDirectory, manifest: manifest, shard: settings.shard)
         resumedCount = log.completedIDs.count
         runner = Runner(jobs: settings.jobs)
+        baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents))
+        try ResultsDirectory.writeBaseline(baseline, directory: settings.outputDirectory)
     }
 
     /// The settings that change results, as the manifest records them: a directory is only resumed with the same.
@@ -155,26 +161,32 @@ public final class Search: @unchecked Sendable {
         if runner.isCancelled {
             return SearchOutcome(progress: progress, interrupted: true, leaderboard: "", files: [log.path])
         }
-        let report = try SearchReport.write(directory: settings.outputDirectory, top: settings.top,
-                                            baseline: try baseline())
-        var files = [log.path] + report.files
-        if settings.shard == nil, settings.refit != .none, let best = report.best {
-            files.append(try BestModel.refit(best, settings: settings, grid: grid, data: data))
-        }
-        return SearchOutcome(progress: progress, interrupted: false, leaderboard: report.leaderboard, files: files)
-    }
-
-    /// PCA on the same folds at every latent size the grid's recorded trials use.
-    func baseline() throws -> PCABaseline {
-        let records = try ResultsLog.read(path: log.path).records
-        var latentSizes = Set<Int>()
-        for record in records {
-            if let configuration = try? TrialConfiguration.make(grid: grid, index: record.index,
-                                                                inputSize: data.inputSize, baseSeed: settings.seed) {
-                latentSizes.insert(configuration.architecture.latentSize)
+        // A shard reports on its own log; `aegrid merge` / `aegrid results` report on the whole directory.
+        let report = settings.shard == nil
+            ? try ResultsDirectory.report(directory: settings.outputDirectory)
+            : Report(records: try ResultsLog.read(path: log.path).records, baseline: baseline,
+                     latentSizes: latentSizes)
+        var files = [log.path]
+        if settings.shard == nil {
+            files += try report.write(directory: settings.outputDirectory, top: settings.top)
+            if settings.refit != .none, let best = report.best {
+                files.append(try BestModel.refit(best, settings: settings, grid: grid, data: data))
             }
         }
-        return try PCABaseline.compute(folds: data.folds, components: Array(latentSizes))
+        return SearchOutcome(progress: progress, interrupted: false, leaderboard: report.leaderboard(top: settings.top),
+                             files: files)
+    }
+
+    /// Each planned trial's latent size (the PCA column of a shard's own leaderboard).
+    private var latentSizes: [String: Int] {
+        var sizes: [String: Int] = [:]
+        for record in (try? ResultsLog.read(path: log.path).records) ?? [] {
+            if let trial = try? TrialConfiguration.make(grid: grid, index: record.index, inputSize: data.inputSize,
+                                                        baseSeed: 0) {
+                sizes[record.trialID] = trial.architecture.latentSize
+            }
+        }
+        return sizes
     }
 
     /// The id of a grid point that is not a valid configuration (it has no canonical form): the hash of its
