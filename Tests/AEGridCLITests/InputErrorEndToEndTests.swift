@@ -73,7 +73,7 @@ final class InputErrorEndToEndTests: XCTestCase {
     func testTrainAndTestWidthsMustMatch() throws {
         let narrow = try csv("1,2,3\n4,5,6\n7,8,9\n", "narrow.csv")
         XCTAssertEqual(try failure(test: narrow),
-                       "aegrid: error: \(narrow) has 3 columns but \(train) has 10: train and test data need the same columns")
+                       "aegrid: error: \(narrow) has 3 columns but the training data \(train) has 10; both must have the same columns")
     }
 
     func testFortranOrderNpyIsRefused() throws {
@@ -101,7 +101,7 @@ final class InputErrorEndToEndTests: XCTestCase {
         let scale = try AEGridProcess.run(["search", "--train", train, "--grid", grid, "--out", "/tmp/x",
                                            "--scale", "zscore"])
         XCTAssertEqual(scale.status, 64)
-        XCTAssertTrue(scale.stderr.hasPrefix("aegrid: error: the value 'zscore' is invalid for '--scale <scale>'"), scale.stderr)
+        XCTAssertEqual(scale.stderr, "aegrid: error: the value 'zscore' is invalid for '--scale <scale>'. Please provide one of 'none', 'minmax' or 'standard'. (see 'aegrid search --help')\n")
     }
 
     func testEveryCommandHasHelpWithAnExample() throws {
@@ -119,3 +119,15 @@ final class InputErrorEndToEndTests: XCTestCase {
         XCTAssertTrue(line.contains("/nonexistent/data.csv"), line)
     }
 }
+
+// The pinned error lines ($FILE: the file's path).
+private let GRID_UNKNOWN_KEY = "aegrid: error: inline grid: unknown grid key 'latent_dims'; did you mean 'latent_dim'?"
+private let GRID_WRONG_TYPE = #"aegrid: error: inline grid: 'latent_dim' value "two" must be an integer (found a string)"#
+private let GRID_LEARNING_RATE = "aegrid: error: inline grid: 'learning_rate' value 0 is out of range: must be greater than 0"
+private let GRID_DROPOUT = "aegrid: error: inline grid: 'dropout' value 1.0 is out of range: must be in [0, 1)"
+private let GRID_LATENT_ZERO = "aegrid: error: inline grid: 'latent_dim' value 0 is out of range: must be at least 1"
+private let DATA_RAGGED = "aegrid: error: $FILE line 3: expected 3 values (one per header name), found 2"
+private let DATA_NON_NUMERIC = #"aegrid: error: $FILE line 2, column 2: "x5" is not a number"#
+private let DATA_NAN = #"aegrid: error: $FILE line 2, column 2: "nan" is not finite (NaN and infinity are not allowed)"#
+private let DATA_EMPTY = "aegrid: error: $FILE: the file is empty (no data rows)"
+private let DATA_FORTRAN = "aegrid: error: $FILE: unsupported NumPy .npy file: Fortran-order (column-major) arrays are not supported; save with numpy.ascontiguousarray(x) first"
