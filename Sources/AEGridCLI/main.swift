@@ -19,5 +19,10 @@ do {
 } catch let exit as CleanExit {
     AEGridCommand.exit(withError: exit)
 } catch {
+    // ArgumentParser's own errors (e.g. `--help` handled while running) keep their meaning and status.
+    if String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+        if AEGridCommand.exitCode(for: error) == .success { AEGridCommand.exit(withError: error) }
+        Terminal.fail(usageMessage(for: error), status: 64)
+    }
     Terminal.fail(describe(error), status: 1)
 }

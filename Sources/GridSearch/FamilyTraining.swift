@@ -57,8 +57,13 @@ struct FamilyTraining {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 for m in members.indices where epochCounts[m] == epochs && !reached[m] {
                     reached[m] = true
-                    outcomes[m].append(.scored(result: result, testMSE: model.meanSquaredError(fold.test),
-                                               seconds: seconds))
+                    // A member whose count lies past a divergence is reported with the diverged result.
+                    if case let .diverged(epoch, batch, reason) = result.outcome {
+                        outcomes[m].append(.diverged(epoch: epoch, batch: batch, reason: reason, seconds: seconds))
+                    } else {
+                        outcomes[m].append(.scored(result: result, testMSE: model.meanSquaredError(fold.test),
+                                                   seconds: seconds))
+                    }
                     if isLastFold {
                         delivered[m] = true
                         deliver(record(members[m], outcomes[m]))
@@ -76,8 +81,8 @@ struct FamilyTraining {
                     outcomes[m].append(.diverged(epoch: epoch, batch: batch, reason: reason, seconds: seconds))
                 }
             case .completed, .stoppedEarly:
-                // The trainer calls back at every checkpoint, also after an early stop; this only guards a member
-                // it did not report, from the final state (which a separate run would share).
+                // The trainer reports every checkpoint, also those past an early stop or a divergence; this only
+                // guards a member it did not report, from the final state (which a separate run would share).
                 for m in members.indices where !reached[m] {
                     reached[m] = true
                     outcomes[m].append(.scored(result: final, testMSE: trainer.model.meanSquaredError(fold.test),
