@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"], swiftSettings: codegen),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: codegen),
-        .testTarget(name: "GridSearchTests", dependencies: ["GridSearch", "TestSupport"], swiftSettings: codegen),
+        .testTarget(name: "GridSearchTests", dependencies: ["GridSearch", "TestSupport", .product(name: "Yams", package: "Yams")], swiftSettings: codegen),
         .testTarget(name: "AEGridCLITests", dependencies: ["TestSupport"], swiftSettings: codegen),
     ],
     swiftLanguageModes: [.v5]

@@ -14,6 +14,8 @@ public enum ResultsError: Error, Equatable, CustomStringConvertible, LocalizedEr
     case io(path: String, reason: String)
     /// The directory holds no results of the kind asked for.
     case noResults(directory: String, detail: String)
+    /// Merging a search with missing trials without `--allow-partial`; `detail` lists them by shard.
+    case incomplete(directory: String, missing: Int, total: Int, detail: String)
 
     public var description: String {
         switch self {
@@ -33,6 +35,9 @@ public enum ResultsError: Error, Equatable, CustomStringConvertible, LocalizedEr
             return "\(path): \(reason)"
         case let .noResults(directory, detail):
             return "\(directory): \(detail)"
+        case let .incomplete(directory, missing, total, detail):
+            return "\(directory): the search is incomplete, \(missing) of \(total) trials have no result (\(detail)); "
+                + "rerun the missing shards with the same command, or pass --allow-partial to merge what is there"
         }
     }
 

@@ -265,6 +265,29 @@ public final class ResultsLog: @unchecked Sendable {
         syncDirectory(directory)
     }
 
+    /// Replaces `path` with `data` atomically (temporary file, fsync, rename, fsync of the directory): readers see
+    /// the old file or the new one, never a half-written one.
+    public static func writeFileAtomically(_ data: Data, path: String) throws {
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = posixOpen(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ResultsError.io(path: temporary, reason: "cannot create: \(ResultsError.errnoText())") }
+        do {
+            try writeAll(descriptor: fd, bytes: [UInt8](data), at: 0, path: path)
+            guard fsync(fd) == 0 else { throw ResultsError.writeFailed(path: path, reason: ResultsError.errnoText()) }
+        } catch {
+            posixClose(fd)
+            unlink(temporary)
+            throw error
+        }
+        posixClose(fd)
+        guard rename(temporary, path) == 0 else {
+            let reason = ResultsError.errnoText()
+            unlink(temporary)
+            throw ResultsError.writeFailed(path: path, reason: reason)
+        }
+        syncDirectory((path as NSString).deletingLastPathComponent)
+    }
+
     /// Writes all of `bytes` at `offset`, retrying short writes; throws `writeFailed` with the system's reason.
     static func writeAll(descriptor: Int32, bytes: [UInt8], at offset: off_t, path: String) throws {
         var written = 0

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Compared: the grid (canonical JSON fingerprint), the data fingerprint and shape, every entry of `settings`
 /// (the caller puts there what changes results: base seed, test split or CV folds, scaling, …) and the shard
-/// count. `dataDescription` (file names) is informational only: moving the data file is fine.
+/// count. `dataDescription`, `trainPath` and `testPath` are informational only: moving the data file is fine.
 public struct ResultsManifest: Codable, Equatable, Sendable {
     public var format: Int = 1
     /// The grid's canonical JSON: status and merge rebuild the grid from it without the original file.
@@ -17,12 +17,19 @@ public struct ResultsManifest: Codable, Equatable, Sendable {
     /// [training samples, features].
     public var dataShape: [Int]
     public var dataDescription: String
+    /// Where the data was read from (informational, not compared: the fingerprint decides). `aegrid merge --refit`
+    /// reloads the data from here to retrain the best trial.
+    public var trainPath: String?
+    public var testPath: String?
     public var settings: [String: String]
     /// N when the search runs as N shards, nil for a single run.
     public var shards: Int?
 
     public init(grid: ParameterGrid, dataFingerprint: String, dataShape: [Int], dataDescription: String = "",
-                settings: [String: String] = [:], shards: Int? = nil) {
+                trainPath: String? = nil, testPath: String? = nil, settings: [String: String] = [:],
+                shards: Int? = nil) {
+        self.trainPath = trainPath
+        self.testPath = testPath
         self.grid = grid.canonicalJSON
         self.gridFingerprint = grid.fingerprint
         self.gridPoints = grid.count
@@ -40,6 +47,8 @@ public struct ResultsManifest: Codable, Equatable, Sendable {
         case dataFingerprint = "data_fingerprint"
         case dataShape = "data_shape"
         case dataDescription = "data_description"
+        case trainPath = "train_path"
+        case testPath = "test_path"
     }
 
     /// The grid this directory was made from.
