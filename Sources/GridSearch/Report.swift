@@ -115,16 +115,17 @@ public struct Report: Sendable {
 
     /// scikit-learn `cv_results_` columns, one row per trial in rank order: `mean_fit_time`, `std_fit_time`,
     /// `param_<key>` (empty when a sub-grid lacks the key), `params` (JSON), `split<k>_test_score` (under CV),
-    /// `mean_test_score`, `std_test_score`, `rank_test_score`; then AEGrid's `trial_id`, `status`, `reason`,
-    /// `mean_train_loss`, `epochs_run`, `best_epoch`, `pca_test_score`. Scores are MSEs: lower is better (unlike
-    /// scikit-learn's `neg_mean_squared_error`, no sign flip). Diverged and failed trials have empty scores.
+    /// `mean_test_score`, `std_test_score`, `rank_test_score`; then AEGrid's `mean_test_mse`, `trial_id`, `status`,
+    /// `reason`, `mean_train_loss`, `epochs_run`, `best_epoch`, `pca_test_mse`. As with scikit-learn's
+    /// `scoring="neg_mean_squared_error"`, the `*_test_score` columns are the NEGATED MSE (greater is better,
+    /// `rank_test_score` 1 = best); `mean_test_mse` is the MSE itself. Diverged and failed trials have empty scores.
     public func csv() -> String {
         let keys = parameterKeys
         let folds = ranked.compactMap { $0.foldScores?.count }.max() ?? 0
         var header = ["mean_fit_time", "std_fit_time"] + keys.map { "param_" + $0 } + ["params"]
         header += (0 ..< folds).map { "split\($0)_test_score" }
-        header += ["mean_test_score", "std_test_score", "rank_test_score", "trial_id", "status", "reason",
-                   "mean_train_loss", "epochs_run", "best_epoch", "pca_test_score"]
+        header += ["mean_test_score", "std_test_score", "rank_test_score", "mean_test_mse", "trial_id", "status",
+                   "reason", "mean_train_loss", "epochs_run", "best_epoch", "pca_test_mse"]
         var lines = [header.map(Self.csvField).joined(separator: ",")]
         let ranks = self.ranks
         for (position, record) in ranked.enumerated() {
@@ -136,11 +137,12 @@ public struct Report: Sendable {
             row.append("{" + keys.compactMap { key in
                 record.parameters[key].map { ParameterValue.jsonQuoted(key) + ": " + $0.canonicalJSON }
             }.joined(separator: ", ") + "}")
-            row += (0 ..< folds).map { f in record.foldScores.flatMap { f < $0.count ? Self.csvNumber($0[f]) : nil } ?? "" }
+            row += (0 ..< folds).map { f in record.foldScores.flatMap { f < $0.count ? Self.csvNumber(-$0[f]) : nil } ?? "" }
             let ok = record.status == .ok
-            row.append(ok ? record.testScore.map(Self.csvNumber) ?? "" : "")
+            row.append(ok ? record.testScore.map { Self.csvNumber(-$0) } ?? "" : "")
             row.append(ok ? Self.csvNumber(record.testScoreStd ?? 0) : "")
             row.append(String(ranks[position]))
+            row.append(ok ? record.testScore.map(Self.csvNumber) ?? "" : "")
             row += [record.trialID, record.status.rawValue, record.reason ?? "",
                     record.trainLoss.map(Self.csvNumber) ?? "", String(record.epochsRun),
                     record.bestEpoch.map(String.init) ?? "",
@@ -170,7 +172,7 @@ public struct Report: Sendable {
             enum CodingKeys: String, CodingKey {
                 case trial
                 case trialsRanked = "trials_ranked"
-                case pcaTestScore = "pca_test_score"
+                case pcaTestScore = "pca_test_mse"
             }
         }
         let encoder = JSONEncoder()

@@ -70,7 +70,8 @@ public final class Search: @unchecked Sendable {
         }
         let manifest = ResultsManifest(
             grid: grid, dataFingerprint: data.fingerprint, dataShape: [data.trainRows, data.inputSize],
-            dataDescription: Self.dataDescription(settings), settings: Self.resultSettings(settings))
+            dataDescription: Self.dataDescription(settings), trainPath: Self.absolute(settings.trainPath),
+            testPath: settings.evaluation.testPath.map(Self.absolute), settings: Self.resultSettings(settings))
         try FileManager.default.createDirectory(atPath: settings.outputDirectory, withIntermediateDirectories: true)
         log = try ResultsLog.open(directory: settings.outputDirectory, manifest: manifest, shard: settings.shard)
         resumedCount = log.completedIDs.count
@@ -80,14 +81,23 @@ public final class Search: @unchecked Sendable {
     }
 
     /// The settings that change results, as the manifest records them: a directory is only resumed with the same.
+    /// `SearchSettings(manifest:directory:)` reads them back.
     static func resultSettings(_ settings: SearchSettings) -> [String: String] {
         var entries = ["seed": String(settings.seed), "scale": settings.scaling.rawValue]
         switch settings.evaluation {
-        case .testFile: entries["evaluation"] = "test file"
-        case let .holdout(fraction): entries["evaluation"] = "test fraction \(fraction)"
-        case let .crossValidation(folds): entries["evaluation"] = "\(folds)-fold cross-validation"
+        case .testFile: entries["evaluation"] = "test-file"
+        case let .holdout(fraction):
+            entries["evaluation"] = "holdout"
+            entries["test_fraction"] = "\(fraction)"
+        case let .crossValidation(folds):
+            entries["evaluation"] = "cv"
+            entries["cv_folds"] = String(folds)
         }
         return entries
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     static func dataDescription(_ settings: SearchSettings) -> String {

@@ -55,4 +55,40 @@ public struct SearchSettings: Sendable {
         self.top = top
         self.shard = shard
     }
+
+    /// The settings a results directory was made with, read back from its manifest (for `aegrid merge --refit`,
+    /// which retrains the best trial exactly as a single run would). Throws when the manifest lacks them.
+    public init(manifest: ResultsManifest, directory: String, refit: Refit = .train, top: Int = 10) throws {
+        let entries = manifest.settings
+        func missing(_ what: String) -> ResultsError {
+            ResultsError.manifestMismatch(directory: directory, detail: "its manifest.json does not record \(what)")
+        }
+        guard let trainPath = manifest.trainPath else { throw missing("the training data path") }
+        guard let seed = entries["seed"].flatMap(UInt64.init) else { throw missing("the seed") }
+        guard let scaling = entries["scale"].flatMap(Scaling.init(rawValue:)) else { throw missing("the scaling") }
+        let evaluation: Evaluation
+        switch entries["evaluation"] {
+        case "test-file":
+            guard let test = manifest.testPath else { throw missing("the test data path") }
+            evaluation = .testFile(test)
+        case "holdout":
+            guard let fraction = entries["test_fraction"].flatMap(Double.init) else { throw missing("the test fraction") }
+            evaluation = .holdout(fraction: fraction)
+        case "cv":
+            guard let folds = entries["cv_folds"].flatMap(Int.init) else { throw missing("the number of folds") }
+            evaluation = .crossValidation(folds: folds)
+        default:
+            throw missing("how trials were scored")
+        }
+        self.init(trainPath: trainPath, evaluation: evaluation, grid: manifest.grid, outputDirectory: directory,
+                  seed: seed, scaling: scaling, refit: refit, top: top)
+    }
+}
+
+extension SearchSettings.Evaluation {
+    /// The test file, when trials are scored on one.
+    public var testPath: String? {
+        if case let .testFile(path) = self { return path }
+        return nil
+    }
 }
