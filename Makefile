@@ -10,7 +10,7 @@ FALLBACK := --disable-default-traits --scratch-path .build-fallback
 # Tests train networks: they run as release builds with testing enabled, which is 10-100x faster than debug.
 TESTFLAGS := -c release -Xswiftc -enable-testing
 
-.PHONY: all bootstrap build test test-blas test-fallback check-fallback-links bench demo clean
+.PHONY: all bootstrap build test test-blas test-fallback check-fallback-links test-python bench demo clean
 
 all: build
 
@@ -20,7 +20,7 @@ bootstrap:
 build: bootstrap
 	$(SWIFT) build -c release
 
-test: bootstrap test-blas test-fallback check-fallback-links
+test: bootstrap test-blas test-fallback check-fallback-links test-python
 
 test-blas: bootstrap
 	@echo "== tests, BLAS build (.build) =="
@@ -31,6 +31,15 @@ test-fallback: bootstrap
 	@echo "== tests, pure-Swift fallback build (.build-fallback) =="
 	$(SWIFT) build $(TESTFLAGS) $(FALLBACK) --build-tests
 	$(SWIFT) test $(TESTFLAGS) $(FALLBACK) --skip-build
+
+# A model saved by the Swift tests, loaded by the reference `safetensors` package; reconstruction checked with numpy.
+test-python: bootstrap
+	@echo "== safetensors check from Python =="
+	@scripts/bootstrap-python.sh
+	$(SWIFT) build $(TESTFLAGS) --build-tests
+	rm -rf .build/python-check
+	AEGRID_PYTHON_CHECK_DIR=.build/python-check $(SWIFT) test $(TESTFLAGS) --skip-build --filter ModelFileTests/testExportForPythonCheck
+	python3 scripts/check_safetensors.py .build/python-check
 
 check-fallback-links:
 	@scripts/check-fallback-links.sh .build-fallback/release

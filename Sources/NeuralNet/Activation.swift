@@ -17,7 +17,8 @@ import Darwin
 /// | `gelu` | exact: ½·z·erfc(−z/√2) | ½·erfc(−z/√2) + z·φ(z) |
 ///
 /// Everything is Float32 except `gelu`, which is evaluated in Double and rounded (as TF's erfc-based kernel is
-/// accurate to Float32 rounding).
+/// accurate to Float32 rounding). `sigmoid` uses a vectorisable exponential accurate to 2 ulp (`expApproximation`), as TF uses
+/// Eigen's vectorised approximation rather than libm.
 public enum Activation: String, CaseIterable, Codable, Sendable {
     case linear, relu, sigmoid, tanh, elu
     case leakyRelu = "leaky_relu"
@@ -32,7 +33,7 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
         switch self {
         case .linear: return z
         case .relu: return z > 0 ? z : 0
-        case .sigmoid: return 1 / (1 + expf(-z))
+        case .sigmoid: return logistic(z)
         case .tanh: return tanhf(z)
         case .elu: return z > 0 ? z : expm1f(z)
         case .leakyRelu: return z > 0 ? z : Activation.leakyReluSlope * z
@@ -69,14 +70,14 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
         case .relu:
             for i in 0 ..< count { let v = z[i]; a[i] = v > 0 ? v : 0 }
         case .sigmoid:
-            for i in 0 ..< count { a[i] = 1 / (1 + expf(-z[i])) }
+            for i in 0 ..< count { a[i] = logistic(z[i]) }
+        case .leakyRelu:
+            let slope = Activation.leakyReluSlope
+            for i in 0 ..< count { let v = z[i]; a[i] = v > 0 ? v : slope * v }
         case .tanh:
             for i in 0 ..< count { a[i] = tanhf(z[i]) }
         case .elu:
             for i in 0 ..< count { let v = z[i]; a[i] = v > 0 ? v : expm1f(v) }
-        case .leakyRelu:
-            let slope = Activation.leakyReluSlope
-            for i in 0 ..< count { let v = z[i]; a[i] = v > 0 ? v : slope * v }
         case .gelu:
             for i in 0 ..< count {
                 let v = Double(z[i])
@@ -98,10 +99,10 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
         case .tanh:
             for i in 0 ..< count { let v = a[i]; dz[i] = da[i] * (1 - v * v) }
         case .elu:
-            for i in 0 ..< count { dz[i] = z[i] > 0 ? da[i] : da[i] * (a[i] + 1) }
+            for i in 0 ..< count { let g = da[i]; dz[i] = z[i] > 0 ? g : g * (a[i] + 1) }
         case .leakyRelu:
             let slope = Activation.leakyReluSlope
-            for i in 0 ..< count { dz[i] = z[i] > 0 ? da[i] : slope * da[i] }
+            for i in 0 ..< count { let g = da[i]; dz[i] = z[i] > 0 ? g : slope * g }
         case .gelu:
             for i in 0 ..< count { dz[i] = Float(Double(da[i]) * Activation.geluDerivative(Double(z[i]))) }
         }

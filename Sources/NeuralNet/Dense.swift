@@ -39,9 +39,10 @@ public struct DenseLayer: Equatable, Hashable, Sendable {
         let n = outputs
         GEMM.multiply(.transposed, .none, m: inputs, n: n, k: rows, alpha: 1, a: x, lda: ldx,
                       b: dZ, ldb: n, beta: 0, c: gradients + kernelOffset, ldc: n, backend: backend)
+        // db: each column summed over the rows in row order.
         let db = gradients + biasOffset
-        db.update(repeating: 0, count: n)
-        for r in 0 ..< rows {
+        db.update(from: dZ, count: n)
+        for r in 1 ..< max(rows, 1) {
             let dzr = dZ + r * n
             for c in 0 ..< n { db[c] += dzr[c] }
         }

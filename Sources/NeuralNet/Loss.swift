@@ -33,8 +33,16 @@ public enum Loss: String, CaseIterable, Codable, Sendable {
         case .mse:
             for r in 0 ..< n {
                 let y = a + r * d, x = target + r * targetStride
-                var rowSum: Float = 0
-                for c in 0 ..< d { let e = x[c] - y[c]; rowSum += e * e }
+                // Σ (x − ŷ)² in 8 lanes, then the tail.
+                var sums = Float8(repeating: 0)
+                var c = 0
+                while c + 8 <= d {
+                    let e = load8(x + c) - load8(y + c)
+                    sums += e * e
+                    c += 8
+                }
+                var rowSum = laneSum(sums)
+                while c < d { let e = x[c] - y[c]; rowSum += e * e; c += 1 }
                 total += rowSum / fd
                 if let g = gradient {
                     let gr = g + r * d

@@ -95,12 +95,12 @@ struct OptimizerState {
         iterations = other.iterations
     }
 
-    /// Applies one step to `w` given gradients `g` (both `count` long). Returns false when any updated weight is
-    /// NaN or infinite (checked in the same pass, for divergence detection).
+    /// Applies one step to `w` given gradients `g` (both `count` long): one flat loop over every parameter. Returns
+    /// false when any updated weight is NaN or infinite (checked in the same pass, for divergence detection).
     mutating func step(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>) -> Bool {
         iterations += 1
         let n = count
-        var poison: Float = 0  // stays 0 unless some weight is NaN or ±inf (then w·0 is NaN)
+        var bad: UInt32 = 0
         switch configuration {
         case .adam(let lr, let beta1, let beta2, _):
             let t = Float(iterations)
@@ -115,7 +115,7 @@ struct OptimizerState {
                 v[i] = vi
                 let wi = w[i] - (mi * alpha) / (vi.squareRoot() + eps)
                 w[i] = wi
-                poison += wi * 0
+                bad |= nonFiniteFlag(wi)
             }
         case .sgd(let lr, let momentum, let nesterov):
             let mu = self.mu
@@ -123,55 +123,54 @@ struct OptimizerState {
                 for i in 0 ..< n {
                     let wi = w[i] - g[i] * lr
                     w[i] = wi
-                    poison += wi * 0
+                    bad |= nonFiniteFlag(wi)
+                }
+            } else if nesterov {
+                let m = slots
+                for i in 0 ..< n {
+                    let gl = g[i] * lr
+                    let mi = m[i] * mu - gl
+                    m[i] = mi
+                    let wi = w[i] + (mi * mu - gl)
+                    w[i] = wi
+                    bad |= nonFiniteFlag(wi)
                 }
             } else {
                 let m = slots
-                if nesterov {
-                    for i in 0 ..< n {
-                        let gl = g[i] * lr
-                        let mi = m[i] * mu - gl
-                        m[i] = mi
-                        let wi = w[i] + (mi * mu - gl)
-                        w[i] = wi
-                        poison += wi * 0
-                    }
-                } else {
-                    for i in 0 ..< n {
-                        let mi = m[i] * mu - g[i] * lr
-                        m[i] = mi
-                        let wi = w[i] + mi
-                        w[i] = wi
-                        poison += wi * 0
-                    }
+                for i in 0 ..< n {
+                    let mi = m[i] * mu - g[i] * lr
+                    m[i] = mi
+                    let wi = w[i] + mi
+                    w[i] = wi
+                    bad |= nonFiniteFlag(wi)
                 }
             }
         case .rmsprop(let lr, _, let momentum, _):
-            let rhoF = c0, oneMinusRho = c1, eps = c2, mu = self.mu
+            let rho = c0, oneMinusRho = c1, eps = c2, mu = self.mu
             let v = slots
             if momentum == 0 {
                 for i in 0 ..< n {
                     let gi = g[i]
-                    let vi = rhoF * v[i] + oneMinusRho * (gi * gi)
+                    let vi = rho * v[i] + oneMinusRho * (gi * gi)
                     v[i] = vi
                     let wi = w[i] - (lr * gi) / (vi + eps).squareRoot()
                     w[i] = wi
-                    poison += wi * 0
+                    bad |= nonFiniteFlag(wi)
                 }
             } else {
                 let mom = slots + n
                 for i in 0 ..< n {
                     let gi = g[i]
-                    let vi = rhoF * v[i] + oneMinusRho * (gi * gi)
+                    let vi = rho * v[i] + oneMinusRho * (gi * gi)
                     v[i] = vi
                     let mi = mu * mom[i] + (lr * gi) / (vi + eps).squareRoot()
                     mom[i] = mi
                     let wi = w[i] - mi
                     w[i] = wi
-                    poison += wi * 0
+                    bad |= nonFiniteFlag(wi)
                 }
             }
         }
-        return poison == 0
+        return bad == 0
     }
 }

@@ -177,4 +177,29 @@ final class ModelFileTests: XCTestCase {
                        "bad.safetensors: not an AEGrid autoencoder file: __metadata__ has no \"aegrid.architecture\"")
         _ = data
     }
+
+    /// Writes a trained model and a few rows with AEGrid's reconstruction for `scripts/check_safetensors.py` (run by
+    /// `make test-python`, which sets `AEGRID_PYTHON_CHECK_DIR`); here it checks the files reload to the same output.
+    func testExportForPythonCheck() throws {
+        let target = ProcessInfo.processInfo.environment["AEGRID_PYTHON_CHECK_DIR"] ?? directory!
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        let architecture = Architecture(inputSize: 8, encoderUnits: [7, 5, 3], hiddenActivation: .relu,
+                                        outputActivation: .sigmoid,
+                                        hiddenActivations: [.elu, .gelu, .leakyRelu, .tanh, .relu])
+        let train = TrainerTests.data(rows: 64, columns: 8, seed: 17)
+        let c = TrainingConfiguration(optimizer: .adam(learningRate: 0.01), batchSize: 16, epochs: 3, seed: 4)
+        let trainer = try Trainer(model: Autoencoder(architecture: architecture, seed: 4), configuration: c, training: train)
+        _ = trainer.fit()
+        let rows = TrainerTests.data(rows: 5, columns: 8, seed: 18)
+        let reconstruction = trainer.model.reconstruct(rows)
+        let modelPath = target + "/model.safetensors"
+        try ModelFile.save(trainer.model, metadata: ["purpose": "check_safetensors.py"], to: modelPath)
+        func nested(_ m: Matrix) -> [[Double]] { (0 ..< m.rows).map { r in m.row(r).map(Double.init) } }
+        let json = try JSONSerialization.data(withJSONObject: ["input": nested(rows), "reconstruction": nested(reconstruction)],
+                                              options: [.sortedKeys])
+        try json.write(to: URL(fileURLWithPath: target + "/rows.json"))
+        let (loaded, metadata) = try ModelFile.load(from: modelPath)
+        XCTAssertEqual(metadata, ["purpose": "check_safetensors.py"])
+        XCTAssertEqual(loaded.reconstruct(rows).elements.map(\.bitPattern), reconstruction.elements.map(\.bitPattern))
+    }
 }

@@ -1,0 +1,148 @@
+import Foundation
+import NeuralNet
+
+/// The `train` section of aegrid-bench: µs per training step and samples/s for three model sizes, per GEMM backend,
+/// and for the large model the share of the sgemm rate the whole step achieves.
+///
+/// A step is one mini-batch of `Trainer.fit` (forward, loss, backward, penalty, Adam update), timed over whole
+/// epochs of `batchesPerEpoch` batches with `shuffle: false`, so the figure is the step itself. The GEMM share is
+/// (FLOPs of the step's GEMMs / step time) ÷ (the same FLOPs / time of those GEMMs alone, at the same shapes and
+/// backend): 100% would mean everything outside GEMM is free.
+enum TrainingBenchmark {
+    struct Shape {
+        var name: String
+        var architecture: Architecture
+        var batchSize: Int
+        var measureGEMMShare: Bool
+    }
+
+    struct Result: Codable {
+        var model: String
+        var backend: String
+        var batchSize: Int
+        var microsecondsPerStep: Double
+        var samplesPerSecond: Double
+        /// GFLOP/s of the step's GEMM work over the whole step time.
+        var stepGFLOPS: Double
+        /// GFLOP/s of the same GEMMs run alone (nil when not measured).
+        var gemmGFLOPS: Double?
+        /// stepGFLOPS / gemmGFLOPS.
+        var gemmShare: Double?
+    }
+
+    static let shapes = [
+        Shape(name: "10→4→10", architecture: Architecture(inputSize: 10, encoderUnits: [4]), batchSize: 32,
+              measureGEMMShare: false),
+        Shape(name: "64→32→8→32→64", architecture: Architecture(inputSize: 64, encoderUnits: [32, 8]), batchSize: 32,
+              measureGEMMShare: false),
+        Shape(name: "784→256→64→256→784", architecture: Architecture(inputSize: 784, encoderUnits: [256, 64]),
+              batchSize: 256, measureGEMMShare: true),
+    ]
+
+    /// The GEMMs of one training step: forward per layer, dW per layer, dX per layer but the first.
+    static func stepGEMMs(_ architecture: Architecture, batch: Int) -> [(Transpose, Transpose, Int, Int, Int)] {
+        var list: [(Transpose, Transpose, Int, Int, Int)] = []
+        for layer in architecture.layers {
+            list.append((.none, .none, batch, layer.outputs, layer.inputs))
+            list.append((.transposed, .none, layer.inputs, layer.outputs, batch))
+            if layer.index > 0 { list.append((.none, .transposed, batch, layer.inputs, layer.outputs)) }
+        }
+        return list
+    }
+
+    static func flops(_ gemms: [(Transpose, Transpose, Int, Int, Int)]) -> Double {
+        gemms.reduce(0) { $0 + 2 * Double($1.2) * Double($1.3) * Double($1.4) }
+    }
+
+    /// Runs every shape on every backend in `backends` for about `seconds` each.
+    static func run(backends: [GEMMBackend], seconds: Double = 0.5) throws -> [Result] {
+        var results: [Result] = []
+        for shape in shapes {
+            for backend in backends {
+                // Skip the naive loop on the large model: it would take minutes and says nothing new.
+                if backend == .naive && shape.measureGEMMShare { continue }
+                results.append(try measure(shape, backend: backend, seconds: seconds))
+            }
+        }
+        return results
+    }
+
+    static func measure(_ shape: Shape, backend: GEMMBackend, seconds: Double) throws -> Result {
+        let d = shape.architecture.inputSize
+        let batches = 16
+        var rng = SeededGenerator(seed: 1)
+        let rows = shape.batchSize * batches
+        let x = Matrix(rows: rows, columns: d, elements: (0 ..< rows * d).map { _ in rng.nextUnitFloat() })
+        let model = Autoencoder(architecture: shape.architecture, seed: 1)
+        // Warm up (and size the epoch count) with one epoch.
+        var configuration = TrainingConfiguration(optimizer: .adam(learningRate: 1e-3), batchSize: shape.batchSize,
+                                                  epochs: 1, shuffle: false, seed: 1)
+        let warm = try Trainer(model: model, configuration: configuration, training: x, backend: backend)
+        let t0 = now()
+        _ = warm.fit()
+        let once = max(now() - t0, 1e-6)
+        // Best of several timed runs of ~seconds/5 each: on a shared machine the minimum is the figure least
+        // disturbed by other processes.
+        configuration.epochs = max(1, Int(seconds / 5 / once))
+        var stepSeconds = Double.infinity
+        for _ in 0 ..< 6 {
+            let trainer = try Trainer(model: model, configuration: configuration, training: x, backend: backend)
+            let t1 = now()
+            _ = trainer.fit()
+            stepSeconds = min(stepSeconds, (now() - t1) / Double(configuration.epochs * batches))
+        }
+        let gemms = stepGEMMs(shape.architecture, batch: shape.batchSize)
+        let stepGFLOPS = flops(gemms) / stepSeconds / 1e9
+        var gemmGFLOPS: Double?
+        if shape.measureGEMMShare {
+            gemmGFLOPS = flops(gemms) / gemmSeconds(gemms, backend: backend, seconds: seconds) / 1e9
+        }
+        return Result(model: shape.name, backend: backend.rawValue, batchSize: shape.batchSize,
+                      microsecondsPerStep: stepSeconds * 1e6, samplesPerSecond: Double(shape.batchSize) / stepSeconds,
+                      stepGFLOPS: stepGFLOPS, gemmGFLOPS: gemmGFLOPS, gemmShare: gemmGFLOPS.map { stepGFLOPS / $0 })
+    }
+
+    /// Seconds for one round of `gemms` alone (best of several timed repetitions).
+    static func gemmSeconds(_ gemms: [(Transpose, Transpose, Int, Int, Int)], backend: GEMMBackend, seconds: Double) -> Double {
+        let largest = gemms.map { max($0.2 * $0.4, $0.4 * $0.3, $0.2 * $0.3) }.max()!
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: largest), b = UnsafeMutablePointer<Float>.allocate(capacity: largest)
+        let c = UnsafeMutablePointer<Float>.allocate(capacity: largest)
+        defer { a.deallocate(); b.deallocate(); c.deallocate() }
+        for i in 0 ..< largest { a[i] = Float(i % 7) * 0.1; b[i] = Float(i % 5) * 0.1; c[i] = 0 }
+        func round() {
+            for (ta, tb, m, n, k) in gemms {
+                GEMM.multiply(ta, tb, m: m, n: n, k: k, alpha: 1, a: a, lda: ta == .none ? k : m, b: b,
+                              ldb: tb == .none ? n : k, beta: 0, c: c, ldc: n, backend: backend)
+            }
+        }
+        round()
+        var best = Double.infinity
+        let deadline = now() + seconds
+        repeat {
+            let t = now()
+            for _ in 0 ..< 4 { round() }
+            best = min(best, (now() - t) / 4)
+        } while now() < deadline
+        return best
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    /// A table a person reads.
+    static func table(_ results: [Result]) -> String {
+        var lines = ["model                     batch  backend   µs/step     samples/s   step GFLOP/s  sgemm GFLOP/s  share"]
+        for r in results {
+            let share = r.gemmShare.map { String(format: "%5.1f%%", $0 * 100) } ?? "     -"
+            let gemm = r.gemmGFLOPS.map { String(format: "%13.1f", $0) } ?? "            -"
+            lines.append(String(format: "%@ %5d  %@ %10.2f %13.0f %14.2f %@  %@",
+                                r.model.padding(toLength: 25, withPad: " ", startingAt: 0), r.batchSize,
+                                r.backend.padding(toLength: 8, withPad: " ", startingAt: 0), r.microsecondsPerStep,
+                                r.samplesPerSecond, r.stepGFLOPS, gemm, share))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

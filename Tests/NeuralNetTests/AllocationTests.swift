@@ -1,0 +1,71 @@
+#if canImport(Glibc) && arch(x86_64)
+import Glibc
+@testable import NeuralNet
+import XCTest
+
+/// A training step allocates nothing: the allocator's counters after training N steps and 2N steps grow by the
+/// same amount (the per-`fit` bookkeeping), not with the number of steps.
+///
+/// `mallinfo2` reports the bytes in use and the mapped regions; memory allocated and freed inside a step leaves no
+/// trace there, so this catches per-step growth (appends, leaks, caches) while the step itself uses only the
+/// trainer's preallocated buffers by construction.
+final class AllocationTests: XCTestCase {
+    struct Counters {
+        var inUse: Int, arena: Int, mapped: Int
+        static func now() -> Counters {
+            let info = AllocationTests.mallinfo2()
+            return Counters(inUse: info.uordblks, arena: info.arena, mapped: info.hblkhd)
+        }
+    }
+
+    /// glibc's `struct mallinfo2` (ten `size_t` fields, in order).
+    struct MallocInfo2 {
+        var arena = 0, ordblks = 0, smblks = 0, hblks = 0, hblkhd = 0, usmblks = 0, fsmblks = 0, uordblks = 0,
+            fordblks = 0, keepcost = 0
+    }
+
+    /// `mallinfo2()` through `dlsym`: Swift's Glibc module does not import <malloc.h>. The 80-byte struct comes back
+    /// through a hidden result pointer passed as the first integer argument (x86-64 System V), so the function is
+    /// called as `void f(struct mallinfo2 *)`.
+    static func mallinfo2() -> MallocInfo2 {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallinfo2") else {
+            preconditionFailure("glibc ≥ 2.33 provides mallinfo2")
+        }
+        typealias Function = @convention(c) (UnsafeMutableRawPointer) -> Void
+        var info = MallocInfo2()
+        withUnsafeMutablePointer(to: &info) { unsafeBitCast(symbol, to: Function.self)(UnsafeMutableRawPointer($0)) }
+        return info
+    }
+
+    /// Heap growth across one `fit` of one epoch of `batches` steps, on a trainer that has already run once.
+    func growth(batches: Int, backend: GEMMBackend) throws -> Counters {
+        let batchSize = 8
+        let train = TrainerTests.data(rows: batches * batchSize, columns: 12, seed: 1)
+        let validation = TrainerTests.data(rows: 9, columns: 12, seed: 2)
+        let configuration = TrainingConfiguration(optimizer: .adam(learningRate: 1e-3), batchSize: batchSize, epochs: 1,
+                                                  l1: 1e-4, l2: 1e-4, dropout: 0.1, noiseStandardDeviation: 0.05,
+                                                  shuffle: true, seed: 3,
+                                                  earlyStopping: EarlyStopping(patience: 2))
+        let model = Autoencoder(architecture: Architecture(inputSize: 12, encoderUnits: [9, 4]), seed: 1)
+        let trainer = try Trainer(model: model, configuration: configuration, training: train, validation: validation,
+                                  backend: backend)
+        _ = trainer.fit()  // warm-up: lazily created library state (GEMM workspaces, BLAS buffers)
+        let before = Counters.now()
+        let result = trainer.fit()
+        let after = Counters.now()
+        XCTAssertEqual(result.history.count, 1)
+        return Counters(inUse: after.inUse - before.inUse, arena: after.arena - before.arena,
+                        mapped: after.mapped - before.mapped)
+    }
+
+    func testTrainingStepsDoNotAllocate() throws {
+        for backend in GEMMBackend.available {
+            let n = try growth(batches: 200, backend: backend)
+            let twice = try growth(batches: 400, backend: backend)
+            XCTAssertEqual(n.inUse, twice.inUse, "\(backend): bytes in use grow with the number of steps")
+            XCTAssertEqual(n.arena, twice.arena, "\(backend): arena grows with the number of steps")
+            XCTAssertEqual(n.mapped, twice.mapped, "\(backend): mapped memory grows with the number of steps")
+        }
+    }
+}
+#endif
