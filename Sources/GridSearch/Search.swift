@@ -135,30 +135,27 @@ public final class Search: @unchecked Sendable {
         let folds = data.folds
         let log = self.log
         let runner = self.runner
-        var writeFailure: Error?
+        let writer = ResultsWriter(log: log, progress: progress, started: started, onProgress: onProgress,
+                                   onFailure: { runner.cancel() })
+        // The best trial's trained weights so far (single split only): with `--refit train` they are bitwise what
+        // retraining would give, so best.safetensors is saved without training the best configuration again.
+        let bestLock = NSLock()
+        var bestTrained: (record: TrialRecord, model: Autoencoder)?
+        let keepIfBest: (TrialRecord, Autoencoder) -> Void = { record, model in
+            bestLock.lock()
+            defer { bestLock.unlock() }
+            if Self.ranksBefore(record, bestTrained?.record) { bestTrained = (record, model) }
+        }
         let plan = TrialPlan(
             grid: grid, nextIndex: { [iterator = scopeIndices()] in iterator.next() },
             isDone: { log.contains($0) }, inputSize: data.inputSize, sampleCount: folds[0].training.rows,
             baseSeed: settings.seed)
         runner.run(plan) { work, context in
-            let deliver: (TrialRecord) -> Void = { record in
-                context.deliver {
-                    guard writeFailure == nil else { return }
-                    do {
-                        guard try log.append(record) else { return }
-                    } catch {
-                        writeFailure = error
-                        runner.cancel()
-                        return
-                    }
-                    Self.count(record, into: &progress)
-                    progress.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-                    onProgress(progress)
-                }
-            }
+            let deliver = writer.submit
             switch work {
             case let .family(family):
-                FamilyTraining(family: family, folds: folds).run(shouldCancel: context.shouldCancel, deliver: deliver)
+                FamilyTraining(family: family, folds: folds).run(shouldCancel: context.shouldCancel,
+                                                                 trainedModel: keepIfBest, deliver: deliver)
             case let .invalid(index, point, reason):
                 deliver(TrialRecord(
                     trialID: Self.invalidTrialID(point), index: index,
@@ -166,8 +163,11 @@ public final class Search: @unchecked Sendable {
                     status: .failed, reason: reason, epochsRun: 0, fitSeconds: 0, seed: 0))
             }
         }
+        // Every record handed over is on disk before the reports read the log.
+        let written = writer.finish()
+        progress = written.progress
         progress.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        if let writeFailure { throw writeFailure }
+        if let failure = written.failure { throw failure }
         if runner.isCancelled {
             return SearchOutcome(progress: progress, interrupted: true, leaderboard: "", files: [log.path])
         }
@@ -180,7 +180,8 @@ public final class Search: @unchecked Sendable {
         if settings.shard == nil {
             files += try report.write(directory: settings.outputDirectory, top: settings.top)
             if settings.refit != .none, let best = report.best {
-                files.append(try BestModel.refit(best, settings: settings, grid: grid, data: data))
+                let trained = bestTrained.flatMap { $0.record.trialID == best.trialID ? $0.model : nil }
+                files.append(try BestModel.refit(best, settings: settings, grid: grid, data: data, trained: trained))
             }
         }
         return SearchOutcome(progress: progress, interrupted: false, leaderboard: report.leaderboard(top: settings.top),
@@ -204,6 +205,14 @@ public final class Search: @unchecked Sendable {
     static func invalidTrialID(_ point: GridPoint) -> String {
         let hash = stableHash64(TrialConfiguration.canonicalJSON(point.parameters))
         return String(hash, radix: 16).leftPadded(to: 16)
+    }
+
+    /// Whether `record` ranks before `other` on the leaderboard (`Report`'s order among finished trials: lower
+    /// test score, ties by grid index); a finished record ranks before nil.
+    static func ranksBefore(_ record: TrialRecord, _ other: TrialRecord?) -> Bool {
+        guard record.status == .ok, let score = record.testScore else { return false }
+        guard let other, let otherScore = other.testScore else { return true }
+        return score != otherScore ? score < otherScore : record.index < other.index
     }
 
     static func count(_ record: TrialRecord, into progress: inout SearchProgress) {
