@@ -16,7 +16,9 @@ let portable = ProcessInfo.processInfo.environment["AEGRID_PORTABLE"].map { !$0.
 // Nothing in AEGrid reads errno; the results are the same correctly rounded square roots.
 let noMathErrno = ["-Xcc", "-fno-math-errno"]
 #if arch(x86_64)
-let codegen: [SwiftSetting] = [.unsafeFlags(portable ? noMathErrno : ["-Xcc", "-march=x86-64-v3"] + noMathErrno)]
+let codegen: [SwiftSetting] = portable
+    ? [.unsafeFlags(noMathErrno)]
+    : [.unsafeFlags(["-Xcc", "-march=x86-64-v3"] + noMathErrno), .define("AEGRID_X86_64_V3")]
 #else
 let codegen: [SwiftSetting] = [.unsafeFlags(noMathErrno)]
 #endif

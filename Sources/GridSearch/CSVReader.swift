@@ -98,12 +98,12 @@ enum CSVReader {
                 line += 1
                 var lineEnd = end
                 if lineEnd > start, bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-                try consumeLine(UnsafeBufferPointer(rebasing: bytes[start ..< lineEnd]), bytesConsumed: end + 1)
+                try consumeLine(UnsafeBufferPointer(rebasing: bytes[start ..< lineEnd]), lineLength: end + 1 - start)
                 start = end + 1
             }
         }
 
-        private mutating func consumeLine(_ text: UnsafeBufferPointer<UInt8>, bytesConsumed: Int) throws {
+        private mutating func consumeLine(_ text: UnsafeBufferPointer<UInt8>, lineLength: Int) throws {
             if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
             if delimiter == nil {
                 let d = Self.detectDelimiter(text)
@@ -118,13 +118,14 @@ enum CSVReader {
                     columnNames = fields
                     return
                 }
-                if let size = sizeHint, text.count > 0 {
-                    // Reserve once for the whole file so the element array is not regrown (and copied) repeatedly.
-                    let estimate = Double(size) / Double(text.count + 1) * Double(columns) * 1.05
-                    elements.reserveCapacity(min(Int(estimate) + columns, 1 << 31))
-                }
             } else {
                 try split(text, delimiter!)
+            }
+            if rows == 0, let size = sizeHint {
+                // Reserve once, from the first data line's length, so the element array is not regrown (and
+                // copied) again and again on a large file.
+                let estimate = Double(size) / Double(lineLength) * Double(columns) * 1.05
+                elements.reserveCapacity(min(Int(estimate) + columns, 1 << 31))
             }
             guard fieldRanges.count == columns else {
                 throw DataError.ragged(path: path, line: line, expected: columns, found: fieldRanges.count,

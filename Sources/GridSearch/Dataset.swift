@@ -49,7 +49,8 @@ public struct Dataset: Sendable {
     /// Loads a table from `path`, choosing the reader by content first and by extension second:
     /// - gzip (`1f 8b`): decompressed in memory, then read as whatever it contains (IDX, `.npy` or CSV);
     /// - `\x93NUMPY`: NumPy `.npy` (see `NPYReader`); a `.npy` name without that magic is reported as a bad `.npy`;
-    /// - an IDX magic number (`00 00 type dims`): IDX (see `IDXReader`); likewise for names containing `idx`;
+    /// - two zero bytes (the IDX magic `00 00 type dims`): IDX (see `IDXReader`); likewise for MNIST-style names
+    ///   (`…idx3-ubyte`, `….idx1`), so a damaged IDX file is reported as such;
     /// - anything else: delimited text (see `CSVReader`: delimiter and header detected).
     ///
     /// Every value must be finite. Errors are `DataError`s naming the file, and the line and column where there
@@ -82,7 +83,7 @@ public struct Dataset: Sendable {
         if head.starts(with: NPYReader.magic) || fileName.hasSuffix(".npy") {
             table = try NPYReader.read(&source)
             format = .npy
-        } else if IDXReader.looksLikeIDX(head) || fileName.contains("idx") && !fileName.hasSuffix(".csv") {
+        } else if IDXReader.looksLikeIDX(head) || IDXReader.hasIDXName(fileName) {
             table = try IDXReader.read(&source)
             format = .idx
         } else {

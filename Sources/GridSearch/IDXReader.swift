@@ -18,9 +18,24 @@ enum IDXReader {
         }
     }
 
-    /// True when the first four bytes look like an IDX magic number.
+    /// True when the file starts like an IDX file: two zero bytes (which no text file does). The type code and
+    /// dimension count are checked by `read`, so a damaged header gets an IDX error, not a CSV one.
     static func looksLikeIDX(_ head: [UInt8]) -> Bool {
-        head.count >= 4 && head[0] == 0 && head[1] == 0 && elementType(code: head[2]) != nil && (1 ... 8).contains(head[3])
+        head.count >= 2 && head[0] == 0 && head[1] == 0
+    }
+
+    /// True for MNIST-style file names: `idx` followed by a digit (`train-images-idx3-ubyte`, `labels.idx1`) or
+    /// the extension `.idx`, unless the name ends in a text extension.
+    static func hasIDXName(_ fileName: String) -> Bool {
+        let name = fileName.lowercased()
+        if [".csv", ".tsv", ".txt", ".dat"].contains(where: name.hasSuffix) { return false }
+        if name.hasSuffix(".idx") { return true }
+        let chars = Array(name)
+        guard chars.count >= 4 else { return false }
+        for i in 0 ..< chars.count - 3 where chars[i] == "i" && chars[i + 1] == "d" && chars[i + 2] == "x" && chars[i + 3].isNumber {
+            return true
+        }
+        return false
     }
 
     static func read(_ source: inout ByteSource) throws -> (elements: [Float], rows: Int, columns: Int) {

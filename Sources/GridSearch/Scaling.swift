@@ -79,23 +79,33 @@ public struct FittedScaler: Codable, Equatable, Sendable {
 
     /// `(x − offset) / scale` for every row of `x` (which must have `columns` columns).
     public func transform(_ x: Matrix) -> Matrix {
-        apply(x) { v, j in (v - offsets[j]) / scales[j] }
+        var out = x
+        transformInPlace(&out)
+        return out
+    }
+
+    /// `transform` without a second copy of the data: scales `x`'s elements where they are (a large training
+    /// set need not be held twice).
+    public func transformInPlace(_ x: inout Matrix) {
+        apply(&x) { v, j in (v - offsets[j]) / scales[j] }
     }
 
     /// `x · scale + offset`: undoes `transform` (up to Float rounding).
     public func inverseTransform(_ x: Matrix) -> Matrix {
-        apply(x) { v, j in v * scales[j] + offsets[j] }
+        var out = x
+        apply(&out) { v, j in v * scales[j] + offsets[j] }
+        return out
     }
 
-    private func apply(_ x: Matrix, _ f: (Double, Int) -> Double) -> Matrix {
+    private func apply(_ x: inout Matrix, _ f: (Double, Int) -> Double) {
         precondition(x.columns == columns, "FittedScaler: data has \(x.columns) columns, the scaler was fitted on \(columns)")
-        if kind == .none { return x }
-        var out = x
-        let d = columns
-        out.elements.withUnsafeMutableBufferPointer { e in
-            for i in 0 ..< e.count { e[i] = Float(f(Double(e[i]), i % d)) }
+        if kind == .none { return }
+        let d = columns, rows = x.rows
+        x.elements.withUnsafeMutableBufferPointer { e in
+            for row in 0 ..< rows {
+                for j in 0 ..< d { e[row * d + j] = Float(f(Double(e[row * d + j]), j)) }
+            }
         }
-        return out
     }
 
     /// The scaler as a compact JSON string, for the model file's string metadata. Doubles are written in their

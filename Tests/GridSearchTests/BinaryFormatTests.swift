@@ -156,11 +156,41 @@ final class BinaryFormatTests: DataTestCase {
             XCTAssertEqual("\($0)", "\(noTrailer): not a valid gzip file: the file ends inside the trailer: it is truncated")
         }
         var corrupt = gz
-        corrupt[corrupt.count - 8] ^= 0xFF  // the stored CRC
+        corrupt[corrupt.count - 8] ^= 0xFF  // the stored CRC's low byte
+        let crc = gz[(gz.count - 8)...].prefix(4).reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        func hex8(_ v: UInt32) -> String { let h = String(v, radix: 16); return String(repeating: "0", count: 8 - h.count) + h }
         let bad = try write("crc.idx.gz", corrupt)
         XCTAssertThrowsError(try Dataset.load(path: bad)) {
-            XCTAssertTrue("\($0)".hasPrefix("\(bad): not a valid gzip file: CRC-32 mismatch"), "\($0)")
+            XCTAssertEqual("\($0)", "\(bad): not a valid gzip file: CRC-32 mismatch (stored \(hex8(crc ^ 0xFF)), computed \(hex8(crc))): the file is corrupt")
         }
+        var longer = gz
+        longer[longer.count - 4] ^= 0x01  // the stored length
+        let length = try write("length.idx.gz", longer)
+        XCTAssertThrowsError(try Dataset.load(path: length)) {
+            XCTAssertEqual("\($0)", "\(length): not a valid gzip file: length mismatch (stored \((5000 + 8) ^ 1), decompressed \(5000 + 8))")
+        }
+        let headerCases: [(String, [UInt8], String)] = [
+            ("method.gz", [0x1F, 0x8B, 7, 0, 0, 0, 0, 0, 0, 3, 1, 2], "unsupported gzip file: compression method 7 (only 8, deflate, exists)"),
+            ("flags.gz", [0x1F, 0x8B, 8, 0x20, 0, 0, 0, 0, 0, 3, 1, 2], "not a valid gzip file: reserved header flags are set"),
+            ("head.gz", [0x1F, 0x8B, 8, 0], "not a valid gzip file: the header is incomplete"),
+            ("block.gz", [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3, 0x07, 0, 0, 0, 0, 0, 0, 0, 0, 0], "not a valid gzip file: invalid block type 3"),
+            ("zero-dims.idx", [0, 0, 8, 0], "not a valid IDX file: it declares 0 dimensions"),
+            ("dims-idx3-ubyte", [0, 0, 8, 3, 0, 0, 0, 1], "not a valid IDX file: the header is incomplete"),
+            ("text-idx3-ubyte", Array("1,2,3\n".utf8), "not a valid IDX file: it does not start with the IDX magic number (two zero bytes, type, dimensions)"),
+            ("nokey.npy", npyFile(descr: "<f4", shape: "(1,)", payload: [0, 0, 0, 0]).map { $0 == UInt8(ascii: "h") ? UInt8(ascii: "H") : $0 },
+             "not a valid NumPy .npy file: the header has no 'shape' entry: {'descr': '<f4', 'fortran_order': False, 'sHape': (1,), }"),
+            ("cut.npy", Array(npyFile(descr: "<f4", shape: "(1,)", payload: []).prefix(20)), "not a valid NumPy .npy file: the header is incomplete"),
+        ]
+        for (name, bytes, message) in headerCases {
+            let path = try write(name, bytes)
+            XCTAssertThrowsError(try Dataset.load(path: path), name) { XCTAssertEqual("\($0)", "\(path): \(message)") }
+        }
+        // MNIST-style names, not text extensions, make a file without IDX magic an IDX error.
+        XCTAssertTrue(IDXReader.hasIDXName("train-images-idx3-ubyte"))
+        XCTAssertTrue(IDXReader.hasIDXName("labels.idx1"))
+        XCTAssertFalse(IDXReader.hasIDXName("idx3.csv"))
+        XCTAssertFalse(IDXReader.hasIDXName("index.bin"))
+        XCTAssertTrue(IDXReader.hasIDXName("x.idx"))
     }
 
     func testInflateMatchesGzipOnEveryBlockType() throws {

@@ -26,6 +26,12 @@ final class CSVReaderTests: DataTestCase {
     func testNumberSyntaxAndRounding() throws {
         let data = try Dataset.load(path: try write("n.csv", text: "x,y\n-1.5e-3,+7\n.25,1E2\n0.1,16777217\n"))
         XCTAssertEqual(data.matrix.elements, [-1.5e-3, 7, 0.25, 100, 0.1, 16777216])
+        // A header of numbers cannot be told from data: it is read as the first row.
+        let numericHeader = try Dataset.load(path: try write("h.csv", text: "0,1\n5,6\n"))
+        XCTAssertEqual(numericHeader.matrix, Matrix([[0, 1], [5, 6]]))
+        XCTAssertNil(numericHeader.columnNames)
+        // A text file named like IDX data is still text.
+        XCTAssertEqual(try Dataset.load(path: try write("idx3.csv", text: "1,2\n")).matrix, Matrix([[1, 2]]))
         let one = try Dataset.load(path: try write("one.csv", text: "value\n3\n4\n"))
         XCTAssertEqual(one.matrix, Matrix([[3], [4]]))
         XCTAssertEqual(one.columnNames, ["value"])

@@ -41,6 +41,10 @@ final class ScalingTests: XCTestCase {
             XCTAssertEqual(try JSONDecoder().decode(FittedScaler.self, from: json), scaler)
         }
         XCTAssertEqual(FittedScaler.fit(x, kind: .none).transform(x), x)
+        var inPlace = x
+        let standard = FittedScaler.fit(x, kind: .standard)
+        standard.transformInPlace(&inPlace)
+        XCTAssertEqual(inPlace, standard.transform(x))
         XCTAssertEqual(FittedScaler(kind: .minmax, offsets: [1], scales: [0.5]).metadataValue,
                        #"{"kind":"minmax","offsets":[1],"scales":[0.5]}"#)
     }

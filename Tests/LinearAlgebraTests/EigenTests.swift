@@ -42,7 +42,7 @@ final class EigenTests: XCTestCase {
 
     func testEverySolverSatisfiesTheEigenEquationOnRandomMatrices() throws {
         for solver in EigenSolver.available {
-            for n in [0, 1, 2, 3, 5, 8, 17, 40] {
+            for n in [0, 1, 2, 3, 5, 8, 17, 40, 65] {
                 let a = randomSymmetric(n, seed: UInt64(n) + 7)
                 let e = try SymmetricEigen(symmetric: a, dimension: n, solver: solver)
                 XCTAssertEqual(e.eigenvalues.count, n)
@@ -98,6 +98,20 @@ final class EigenTests: XCTestCase {
         }
     }
 
+    func testDiagonalAndRepeatedEigenvalues() throws {
+        // Already diagonal (nothing to rotate), and a block with a 3-fold eigenvalue.
+        let diagonal: [Double] = [1, 0, 0, 0, 5, 0, 0, 0, -2]
+        let repeated: [Double] = [2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 7]
+        for solver in EigenSolver.available {
+            let e = try SymmetricEigen(symmetric: diagonal, dimension: 3, solver: solver)
+            XCTAssertEqual(e.eigenvalues, [5, 1, -2], "\(solver)")
+            XCTAssertEqual(e.eigenvectors, [0, 1, 0, 1, 0, 0, 0, 0, 1], "\(solver)")
+            let r = try SymmetricEigen(symmetric: repeated, dimension: 4, solver: solver)
+            for (x, y) in zip(r.eigenvalues, [7.0, 2, 2, 2]) { XCTAssertEqual(x, y, accuracy: 1e-14, "\(solver)") }
+            assertDecomposition(r, of: repeated, tolerance: 1e-13, "\(solver)")
+        }
+    }
+
     func testErrorsNameTheProblem() {
         XCTAssertThrowsError(try SymmetricEigen(symmetric: [1, 2, 3], dimension: 2)) {
             XCTAssertEqual("\($0)", "eigen-decomposition: 3 elements do not fill a 2×2 matrix")
@@ -113,11 +127,13 @@ final class EigenTests: XCTestCase {
         }
         #if !BLAS
         XCTAssertThrowsError(try SymmetricEigen(symmetric: [1], dimension: 1, solver: .lapack)) {
-            XCTAssertEqual("\($0)", "eigen-decomposition: solver 'lapack' is not in this build (available: jacobi)")
+            XCTAssertEqual("\($0)", "eigen-decomposition: solver 'lapack' is not in this build (available: tridiagonal-ql, jacobi)")
         }
         #endif
         XCTAssertEqual(EigenError.noConvergence(solver: .lapack, detail: 3).description,
                        "eigen-decomposition: LAPACK dsyevd did not converge (info = 3)")
+        XCTAssertEqual(EigenError.noConvergence(solver: .tridiagonalQL, detail: 60).description,
+                       "eigen-decomposition: tridiagonal QL did not converge within 60 iterations for one eigenvalue")
         XCTAssertEqual(EigenError.noConvergence(solver: .jacobi, detail: 100).description,
                        "eigen-decomposition: jacobi did not converge after 100 sweeps")
     }
