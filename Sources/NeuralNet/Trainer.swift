@@ -423,6 +423,28 @@ extension Trainer {
         return Array(UnsafeBufferPointer(start: gradients, count: parameterCount))
     }
 
+    /// Runs the training-mode input noise and forward pass on training rows `range` (in stored order) and returns the
+    /// noisy input and every hidden layer's dropout mask (0 or 1/(1 − rate)), without a step.
+    func trainingModeProbe(rows range: Range<Int>) -> (input: [Float], masks: [[Float]]) {
+        training.elements.withUnsafeBufferPointer { buffer in
+            var x = buffer.baseAddress! + range.lowerBound * inputSize
+            if configuration.noiseStandardDeviation > 0 {
+                addNoise(to: x, into: batchInput, count: range.count * inputSize)
+                x = UnsafePointer(batchInput)
+            }
+            forward(x, rows: range.count, training: true)
+            let masks = (0 ..< layers.count - 1).map { l in
+                configuration.dropout > 0 ? Array(UnsafeBufferPointer(start: self.masks[l], count: range.count * layers[l].outputs)) : []
+            }
+            return (Array(UnsafeBufferPointer(start: x, count: range.count * inputSize)), masks)
+        }
+    }
+
+    /// The validation-style (inference-mode) loss of `data` at the current weights.
+    func inferenceLoss(_ data: Matrix) -> Float {
+        data.elements.withUnsafeBufferPointer { evaluate($0.baseAddress!, rows: data.rows) }
+    }
+
     /// The total loss of training rows `range` at the current weights (training mode), without a step.
     func loss(ofRows range: Range<Int>) -> Float {
         training.elements.withUnsafeBufferPointer { buffer in
