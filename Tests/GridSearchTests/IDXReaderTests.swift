@@ -46,6 +46,16 @@ final class IDXReaderTests: DataTestCase {
         XCTAssertThrowsError(try Dataset.load(path: short)) {
             XCTAssertEqual("\($0)", "\(short): truncated IDX file: the header promises 8 bytes of data, found 3")
         }
+        // A header promising far more data than the file holds is refused before anything is allocated, and a
+        // shape whose size overflows is malformed.
+        let huge = try write("huge-idx3-ubyte", idxFile(type: 0x0E, shape: [4_000_000, 4_000_000, 2], payload: [1, 2]))
+        XCTAssertThrowsError(try Dataset.load(path: huge)) {
+            XCTAssertEqual("\($0)", "\(huge): truncated IDX file: the header promises 256000000000000 bytes of data, found 2")
+        }
+        let overflow = try write("overflow.idx", idxFile(type: 0x08, shape: [0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], payload: []))
+        XCTAssertThrowsError(try Dataset.load(path: overflow)) {
+            XCTAssertEqual("\($0)", "\(overflow): not a valid IDX file: the dimensions [4294967295, 4294967295, 4294967295] are too large")
+        }
         let badType = try write("bad.idx", [0, 0, 0x0A, 1, 0, 0, 0, 1, 0])
         XCTAssertThrowsError(try Dataset.load(path: badType)) {
             XCTAssertEqual("\($0)", "\(badType): unsupported IDX file: type code 0xa (known: 0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e)")
