@@ -1,7 +1,7 @@
 # AEGrid's entry points. Each target says what it runs; the real work lives in scripts/ and the Swift package.
 #   make demo    the main job on data the repo ships
 #   make test    the whole test suite, in the BLAS build and in the pure-Swift fallback build
-#   make bench   BLAS against fallback, side by side (release builds)
+#   make bench   BLAS against fallback, side by side (release builds); BENCH="gemm --quick" picks sections
 #   make build   release build of `aegrid` and `aegrid-bench` (BLAS)
 #   make clean   remove build folders
 SHELL := /bin/bash
@@ -45,7 +45,7 @@ check-fallback-links:
 	@scripts/check-fallback-links.sh .build-fallback/release
 
 bench: bootstrap
-	@scripts/bench.sh
+	@scripts/bench.sh $(BENCH)
 
 demo: bootstrap
 	@scripts/demo.sh

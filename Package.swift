@@ -12,7 +12,7 @@ import PackageDescription
 
 let portable = ProcessInfo.processInfo.environment["AEGRID_PORTABLE"].map { !$0.isEmpty && $0 != "0" } ?? false
 #if arch(x86_64)
-let codegen: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
+let codegen: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-Xcc", "-march=x86-64-v3"]), .define("AEGRID_X86_64_V3")]
 #else
 let codegen: [SwiftSetting] = []
 #endif

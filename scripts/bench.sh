@@ -1,7 +1,23 @@
 #!/usr/bin/env bash
-# make bench: builds the BLAS and the fallback configuration in release mode and runs each build's benchmark.
+# make bench: builds aegrid-bench in release mode twice, the BLAS build (.build) and the pure-Swift fallback build
+# (--disable-default-traits, .build-fallback); runs each build's benchmarks, writing JSON and the full per-build
+# tables to bench-results/; then prints the two builds side by side in one table and draws an SVG bar chart.
+# Arguments go to aegrid-bench: none runs every section; e.g. `scripts/bench.sh gemm --quick` runs one, briefly.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+out=bench-results
+mkdir -p "$out"
+
+echo "== building aegrid-bench (release): BLAS build, then fallback build"
 swift build -c release --product aegrid-bench
 swift build -c release --product aegrid-bench --disable-default-traits --scratch-path .build-fallback
-.build/release/aegrid-bench
-.build-fallback/release/aegrid-bench
+
+for build in blas fallback; do
+  if [ "$build" = blas ]; then bin=.build/release/aegrid-bench; else bin=.build-fallback/release/aegrid-bench; fi
+  echo "== running the $build build's benchmarks (tables: $out/$build.txt)"
+  "$bin" "$@" --json "$out/$build.json" > "$out/$build.txt"
+done
+
+echo
+.build/release/aegrid-bench compare "$out/blas.json" "$out/fallback.json" --svg "$out/blas-vs-fallback.svg"
+echo "JSON: $out/blas.json, $out/fallback.json; per-build tables: $out/blas.txt, $out/fallback.txt"

@@ -1,18 +1,84 @@
+// aegrid-bench: AEGrid's benchmark program. Prints tables a person reads and writes JSON a script reads.
+//
+//   aegrid-bench [SECTION ...] [--json PATH] [--quick]     run sections (all when none is named)
+//   aegrid-bench compare BASELINE.json OTHER.json [--svg PATH]
+//   aegrid-bench list
 import Foundation
-import GridSearch
-import NeuralNet
+import LinearAlgebra
 
-// The full harness (GEMM, end to end, JSON, SVG) is built in parallel; this runs the training-step section.
-#if DEBUG
-FileHandle.standardError.write(Data("aegrid-bench: refusing to time a debug build; run `swift build -c release` (or `make bench`)\n".utf8))
-exit(2)
-#else
-let trainResults: [TrainingBenchmark.Result]
-if let only = ProcessInfo.processInfo.environment["NN_PERF"].flatMap({ Int($0) }) {
-    trainResults = [try TrainingBenchmark.measure(TrainingBenchmark.shapes[only], backend: .blas, seconds: 3)]
-} else {
-    trainResults = try TrainingBenchmark.run(backends: GEMMBackend.available)
+let usage = """
+    usage: aegrid-bench [SECTION ...] [--json PATH] [--quick]
+           aegrid-bench compare BASELINE.json OTHER.json [--svg PATH]
+           aegrid-bench list
+    Runs the named benchmark sections (all of them when none is named) in this build, prints a table per section
+    and writes the figures as JSON with --json. `compare` prints two reports side by side (e.g. the BLAS build
+    against the fallback build, as `make bench` does) and draws an SVG bar chart with --svg.
+    --quick runs fewer, shorter repeats: a smoke test, not a measurement.
+    sections:
+    \(BenchmarkSection.all.map { "  \($0.name)  \($0.summary)" }.joined(separator: "\n"))
+    """
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("aegrid-bench: \(message)\n".utf8))
+    exit(2)
 }
-print("== train: one Adam step (forward, loss, backward, update), shuffle off ==")
-print(TrainingBenchmark.table(trainResults))
+
+/// Runs sections as the arguments say.
+func runSections(_ arguments: [String]) throws {
+    var names: [String] = [], jsonPath: String?, quick = false
+    var rest = arguments[...]
+    while let argument = rest.popFirst() {
+        switch argument {
+        case "--json":
+            guard let path = rest.popFirst() else { fail("--json needs a file path, e.g. --json bench-results/blas.json") }
+            jsonPath = path
+        case "--quick": quick = true
+        case _ where argument.hasPrefix("-"): fail("unknown option '\(argument)'\n\(usage)")
+        default:
+            guard BenchmarkSection.all.contains(where: { $0.name == argument }) else {
+                fail("unknown section '\(argument)'; sections: \(BenchmarkSection.all.map(\.name).joined(separator: ", "))")
+            }
+            names.append(argument)
+        }
+    }
+    let sections = names.isEmpty ? BenchmarkSection.all : BenchmarkSection.all.filter { names.contains($0.name) }
+    let build = BuildInfo.current()
+    print("aegrid-bench: \(build.label) build (default GEMM backend \(build.defaultBackend)), \(build.codeGeneration)")
+    print("  CPU \(build.cpuModel), \(build.cores) cores; BLAS: \(build.blasLibrary)")
+    if quick { print("  --quick: few short repeats, figures are indicative only") }
+    var records: [BenchmarkRecord] = []
+    for section in sections {
+        print("\n== \(section.name): \(section.summary)")
+        var context = BenchmarkContext(quick: quick)
+        let start = Stopwatch.now()
+        try section.run(&context)
+        print(renderRunTables(context.records))
+        print(String(format: "(%@ took %.0f s; median of %d repeats)", section.name, Stopwatch.now() - start, context.repeats))
+        records += context.records
+    }
+    if let jsonPath {
+        try BenchmarkReport(build: build, records: records).write(to: jsonPath)
+        print("\nwrote \(jsonPath)")
+    }
+}
+
+#if DEBUG
+fail("""
+    this is a debug build, whose timings are 10-100x slower than what users get and mean nothing.
+    Build and run the release build instead:
+      swift build -c release --product aegrid-bench && .build/release/aegrid-bench
+    or run `make bench`, which benchmarks the BLAS and the fallback build side by side.
+    """)
+#else
+do {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    switch arguments.first {
+    case "-h", "--help", "help": print(usage)
+    case "list": for section in BenchmarkSection.all { print("\(section.name)  \(section.summary)") }
+    case "compare": try compareReports(Array(arguments.dropFirst()))
+    default: try runSections(arguments)
+    }
+} catch {
+    fail("\(error)")
+}
 #endif

@@ -1,0 +1,77 @@
+import LinearAlgebra
+
+/// One GEMM problem of the benchmark: `op(A)·op(B)` with op(A) m×k and op(B) k×n.
+struct GEMMShape {
+    var name: String
+    var transA: Transpose
+    var transB: Transpose
+    var m: Int, n: Int, k: Int
+
+    var multiplyAdds: Int { m * n * k }
+
+    static func square(_ n: Int) -> GEMMShape {
+        GEMMShape(name: "square \(n)", transA: .none, transB: .none, m: n, n: n, k: n)
+    }
+
+    /// The three products of one training step of a dense layer with `batch` rows, `input` inputs and `output`
+    /// units: forward X·W, weight gradient Xᵀ·dY (Aᵀ·B), input gradient dY·Wᵀ (A·Bᵀ).
+    static func trainingStep(batch: Int, input: Int, output: Int) -> [GEMMShape] {
+        [GEMMShape(name: "X·W \(batch)×\(input)·\(input)×\(output)", transA: .none, transB: .none,
+                   m: batch, n: output, k: input),
+         GEMMShape(name: "Xᵀ·dY \(input)×\(batch)·\(batch)×\(output)", transA: .transposed, transB: .none,
+                   m: input, n: output, k: batch),
+         GEMMShape(name: "dY·Wᵀ \(batch)×\(output)·\(output)×\(input)", transA: .none, transB: .transposed,
+                   m: batch, n: input, k: output)]
+    }
+}
+
+extension BenchmarkSection {
+    /// GFLOP/s (2mnk / median seconds) of every backend of the build on square sizes and on the products of a
+    /// training step; OpenBLAS at 1 and 2 threads. The naive oracle is skipped beyond 256³ multiply-adds.
+    static let gemm = BenchmarkSection(
+        name: "gemm",
+        summary: "GEMM GFLOP/s per backend: square 16…2048 and training-step shapes (OpenBLAS at 1 and 2 threads)"
+    ) { context in
+        let squares = (context.quick ? [16, 64, 256, 1024] : [16, 32, 64, 128, 256, 512, 1024, 2048]).map(GEMMShape.square)
+        let training = GEMMShape.trainingStep(batch: 32, input: 10, output: 4)
+            + GEMMShape.trainingStep(batch: 256, input: 784, output: 128)
+            + GEMMShape.trainingStep(batch: 256, input: 128, output: 784)
+        var variants: [(backend: GEMMBackend, threads: Int)] = []
+        for backend in GEMMBackend.available {
+            variants.append((backend, 1))
+            if backend == .blas { variants.append((backend, 2)) }
+        }
+        let savedThreads = BLASThreads.count
+        defer { BLASThreads.set(savedThreads) }
+        for shape in squares + training {
+            for variant in variants where variant.backend != .naive || shape.multiplyAdds <= 256 * 256 * 256 {
+                BLASThreads.set(variant.threads)
+                let seconds = measureGEMM(shape, backend: variant.backend, context: context)
+                context.record(BenchmarkRecord(
+                    section: "gemm", name: shape.name, backend: variant.backend.rawValue, threads: variant.threads,
+                    metric: "throughput", value: 2 * Double(shape.multiplyAdds) / seconds / 1e9, unit: "GFLOP/s"))
+            }
+        }
+    }
+
+    /// Median seconds of one `C ← op(A)·op(B)` on random operands (set up outside the timed region).
+    private static func measureGEMM(_ shape: GEMMShape, backend: GEMMBackend, context: BenchmarkContext) -> Double {
+        var rng = SeededGenerator(seed: 1)
+        let a = (0 ..< shape.m * shape.k).map { _ in rng.nextUnitFloat() - 0.5 }
+        let b = (0 ..< shape.k * shape.n).map { _ in rng.nextUnitFloat() - 0.5 }
+        var c = [Float](repeating: 0, count: shape.m * shape.n)
+        let lda = shape.transA == .none ? shape.k : shape.m
+        let ldb = shape.transB == .none ? shape.n : shape.k
+        return a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    context.secondsPerCall {
+                        GEMM.multiply(shape.transA, shape.transB, m: shape.m, n: shape.n, k: shape.k, alpha: 1,
+                                      a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
+                                      beta: 0, c: pc.baseAddress!, ldc: shape.n, backend: backend)
+                    }
+                }
+            }
+        }
+    }
+}

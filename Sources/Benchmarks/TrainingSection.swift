@@ -1,0 +1,21 @@
+import LinearAlgebra
+
+extension BenchmarkSection {
+    /// The NeuralNet training-step benchmark (`TrainingBenchmark`) as a section of the harness.
+    static let train = BenchmarkSection(
+        name: "train",
+        summary: "one Adam training step (µs/step, samples/s) for three model sizes, per GEMM backend"
+    ) { context in
+        let results = try TrainingBenchmark.run(backends: GEMMBackend.available, seconds: context.quick ? 0.1 : 0.5)
+        for result in results {
+            let name = "\(result.model) batch \(result.batchSize)"
+            func record(_ metric: String, _ value: Double, _ unit: String) {
+                context.record(BenchmarkRecord(section: "train", name: name, backend: result.backend, threads: 1,
+                                               metric: metric, value: value, unit: unit))
+            }
+            record("step time", result.microsecondsPerStep, "µs/step")
+            record("throughput", result.samplesPerSecond, "samples/s")
+            if let share = result.gemmShare { record("GEMM share", share * 100, "% of sgemm") }
+        }
+    }
+}

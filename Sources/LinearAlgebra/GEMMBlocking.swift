@@ -1,0 +1,51 @@
+/// The cache-blocking plan of the packed Swift GEMM (`GEMMBackend.swift`), kept as data as BLIS keeps its
+/// per-architecture context tables.
+///
+/// The Goto/BLIS loop nest walks C in `nc`-wide column panels (the packed `kc×nc` slab of op(B) lives in L3 or L2),
+/// splits k into `kc`-deep slices, packs `mc×kc` blocks of op(A) (kept in L2), and sweeps `mr×nr` tiles of C with the
+/// micro-kernel, whose `mr×kc` sliver of A and `kc×nr` sliver of B stay in L1.
+///
+/// `mr` and `nr` are the micro-kernel's register shape and cannot change without a new micro-kernel; `mc`, `kc`
+/// and `nc` are tunable. Products with fewer than `nr` columns or fewer than `mr` rows, or with at most
+/// `smallProductLimit` multiply-adds, skip packing and take the small-shape path.
+public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
+    /// Rows of the C tile one micro-kernel call computes (broadcast elements of A per k step).
+    public let mr: Int
+    /// Columns of the C tile one micro-kernel call computes (two `SIMD8<Float>` of B per k step).
+    public let nr: Int
+    /// Rows of op(A) packed per block; a multiple of `mr`.
+    public let mc: Int
+    /// Depth of the packed slices of op(A) and op(B).
+    public let kc: Int
+    /// Columns of op(B) packed per slab; a multiple of `nr`.
+    public let nc: Int
+    /// Products with `m·n·k` at most this many multiply-adds take the small-shape path (no packing).
+    public let smallProductLimit: Int
+
+    /// A plan with the micro-kernel's register shape (6×16); `mc` and `nc` are rounded up to multiples of it.
+    public init(mc: Int, kc: Int, nc: Int, smallProductLimit: Int = 16 * 16 * 16) {
+        precondition(mc > 0 && kc > 0 && nc > 0, "GEMMBlocking: mc=\(mc) kc=\(kc) nc=\(nc) must be positive")
+        mr = 6
+        nr = 16
+        self.mc = (mc + mr - 1) / mr * mr
+        self.kc = kc
+        self.nc = (nc + nr - 1) / nr * nr
+        self.smallProductLimit = max(0, smallProductLimit)
+    }
+
+    /// Tuned on an AMD EPYC (Zen 4: 32 KiB L1d, 1 MiB L2 per core) with `aegrid-bench gemm`.
+    public static let tuned = GEMMBlocking(mc: 120, kc: 256, nc: 4080)
+
+    /// The plan the Swift backend uses: `AEGRID_GEMM_BLOCKING=mc,kc,nc` from the environment when set and valid
+    /// (a tuning knob for other CPUs), else `tuned`.
+    public static let `default`: GEMMBlocking = fromEnvironment() ?? tuned
+
+    static func fromEnvironment() -> GEMMBlocking? {
+        guard let raw = getenvString("AEGRID_GEMM_BLOCKING") else { return nil }
+        let parts = raw.split(separator: ",").compactMap { Int(String($0.filter { $0 != " " })) }
+        guard parts.count == 3, parts.allSatisfy({ $0 > 0 }) else { return nil }
+        return GEMMBlocking(mc: parts[0], kc: parts[1], nc: parts[2])
+    }
+
+    public var description: String { "mr=\(mr) nr=\(nr) mc=\(mc) kc=\(kc) nc=\(nc)" }
+}

@@ -1,0 +1,99 @@
+/// Packing: copies a block of op(A) or op(B) into the contiguous, zero-padded slivers the micro-kernel streams
+/// through. Transposition is handled here, so the micro-kernel sees one layout for every `transA`/`transB`.
+extension SwiftGEMM {
+    /// Packs `op(B)[pc ..< pc+kc, jc ..< jc+nc]` as `⌈nc/16⌉` slivers of `kc×16`, row p of a sliver holding the
+    /// sixteen columns it covers (zeros beyond column nc).
+    static func packB(
+        _ transB: Transpose, b: UnsafePointer<Float>, ldb: Int,
+        pc: Int, kc: Int, jc: Int, nc: Int, into dst: UnsafeMutablePointer<Float>
+    ) {
+        let nr = 16
+        var out = dst
+        var j0 = 0
+        while j0 < nc {
+            let width = min(nr, nc - j0)
+            if transB == .none {
+                // op(B) rows are stored rows: each k step copies `width` contiguous floats.
+                var src = b + (pc * ldb + jc + j0)
+                if width == nr {
+                    for _ in 0 ..< kc {
+                        let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(out)
+                        d.storeBytes(of: s.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                        d.storeBytes(of: s.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self),
+                                     toByteOffset: 32, as: SIMD8<Float>.self)
+                        src += ldb
+                        out += nr
+                    }
+                } else {
+                    for _ in 0 ..< kc {
+                        for j in 0 ..< width { out[j] = src[j] }
+                        for j in width ..< nr { out[j] = 0 }
+                        src += ldb
+                        out += nr
+                    }
+                }
+            } else {
+                // op(B)[p, j] = B[j, p]: column j of the sliver is a contiguous run of stored row jc+j0+j.
+                let src = b + ((jc + j0) * ldb + pc)
+                for j in 0 ..< width {
+                    let row = src + j * ldb
+                    var d = out + j
+                    for p in 0 ..< kc {
+                        d.pointee = row[p]
+                        d += nr
+                    }
+                }
+                if width < nr {
+                    for p in 0 ..< kc {
+                        for j in width ..< nr { out[p * nr + j] = 0 }
+                    }
+                }
+                out += kc * nr
+            }
+            j0 += nr
+        }
+    }
+
+    /// Packs `op(A)[ic ..< ic+mc, pc ..< pc+kc]` as `⌈mc/6⌉` slivers of `kc×6`, k step p of a sliver holding the
+    /// six rows it covers (zeros beyond row mc).
+    static func packA(
+        _ transA: Transpose, a: UnsafePointer<Float>, lda: Int,
+        ic: Int, mc: Int, pc: Int, kc: Int, into dst: UnsafeMutablePointer<Float>
+    ) {
+        let mr = 6
+        var out = dst
+        var i0 = 0
+        while i0 < mc {
+            let height = min(mr, mc - i0)
+            if transA == .none {
+                // op(A)[i, p] = A[i, p]: gather one value from each of the sliver's rows per k step.
+                let src = a + ((ic + i0) * lda + pc)
+                if height == mr {
+                    let r0 = src, r1 = src + lda, r2 = src + 2 * lda
+                    let r3 = src + 3 * lda, r4 = src + 4 * lda, r5 = src + 5 * lda
+                    for p in 0 ..< kc {
+                        out[0] = r0[p]; out[1] = r1[p]; out[2] = r2[p]
+                        out[3] = r3[p]; out[4] = r4[p]; out[5] = r5[p]
+                        out += mr
+                    }
+                } else {
+                    for p in 0 ..< kc {
+                        for r in 0 ..< height { out[r] = src[r * lda + p] }
+                        for r in height ..< mr { out[r] = 0 }
+                        out += mr
+                    }
+                }
+            } else {
+                // op(A)[i, p] = A[p, i]: the sliver's rows are contiguous within stored row p.
+                var src = a + (pc * lda + ic + i0)
+                for _ in 0 ..< kc {
+                    for r in 0 ..< height { out[r] = src[r] }
+                    for r in height ..< mr { out[r] = 0 }
+                    src += lda
+                    out += mr
+                }
+            }
+            i0 += mr
+        }
+    }
+}

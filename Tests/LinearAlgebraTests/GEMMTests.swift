@@ -1,0 +1,269 @@
+import XCTest
+@testable import LinearAlgebra
+import TestSupport
+
+/// Every backend against the Double-precision oracle (`referenceGEMM`), over every small shape and transpose,
+/// plus larger shapes that cross the Swift kernel's blocking boundaries.
+final class GEMMTests: XCTestCase {
+    /// The α and β values every sweep rotates through: zero, one and a value that is neither.
+    private static let alphas: [Float] = [0, 1, -1.25]
+    private static let betas: [Float] = [0, 1, 0.5]
+
+    /// One GEMM problem with its operands laid out at the requested leading dimensions.
+    private struct Problem {
+        var transA: Transpose, transB: Transpose
+        var m: Int, n: Int, k: Int
+        var alpha: Float, beta: Float
+        var a: [Float], lda: Int
+        var b: [Float], ldb: Int
+        var c: [Float], ldc: Int
+
+        /// Random operands in [-1, 1); `padding` extra elements per stored row (leading dimension > width).
+        /// Padding cells of C hold a sentinel so writes outside the m×n block are caught.
+        init(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float, beta: Float,
+             padding: Int, using rng: inout SeededGenerator) {
+            self.transA = transA; self.transB = transB
+            self.m = m; self.n = n; self.k = k; self.alpha = alpha; self.beta = beta
+            let (aRows, aCols) = transA == .none ? (m, k) : (k, m)
+            let (bRows, bCols) = transB == .none ? (k, n) : (n, k)
+            lda = max(1, aCols + padding); ldb = max(1, bCols + padding); ldc = max(1, n + padding)
+            a = (0 ..< max(1, aRows * lda)).map { _ in 2 * rng.nextUnitFloat() - 1 }
+            b = (0 ..< max(1, bRows * ldb)).map { _ in 2 * rng.nextUnitFloat() - 1 }
+            c = Array(repeating: GEMMTests.sentinel, count: max(1, m * ldc))
+            for i in 0 ..< m {
+                for j in 0 ..< n {
+                    // β = 0 must never read C: poison it so a read shows up as NaN in the result.
+                    c[i * ldc + j] = beta == 0 ? .nan : 2 * rng.nextUnitFloat() - 1
+                }
+            }
+        }
+
+        func run(_ backend: GEMMBackend) -> [Float] {
+            var out = c
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    out.withUnsafeMutableBufferPointer { pc in
+                        GEMM.multiply(transA, transB, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: lda,
+                                      b: pb.baseAddress!, ldb: ldb, beta: beta, c: pc.baseAddress!, ldc: ldc,
+                                      backend: backend)
+                    }
+                }
+            }
+            return out
+        }
+
+        /// The oracle's C and, per element, the allowed error: 2·(k + 4) ulps of 1 relative to
+        /// |α|·Σ|a||b| + |β|·|c|, the forward-error bound of a k-term Float dot product (γ_k ≈ k·u) with a
+        /// factor-of-two margin and room for the α and β operations.
+        func expectation() -> (reference: [Double], tolerance: [Double]) {
+            let reference = referenceGEMM(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                                          b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            let ulps = Double(Float.ulpOfOne) * Double(2 * (k + 4))
+            var tolerance = Array(repeating: 0.0, count: c.count)
+            for i in 0 ..< m {
+                for j in 0 ..< n {
+                    var magnitude = 0.0
+                    for p in 0 ..< k {
+                        let aip = transA == .none ? a[i * lda + p] : a[p * lda + i]
+                        let bpj = transB == .none ? b[p * ldb + j] : b[j * ldb + p]
+                        magnitude += abs(Double(aip) * Double(bpj))
+                    }
+                    magnitude *= abs(Double(alpha))
+                    if beta != 0 { magnitude += abs(Double(beta) * Double(c[i * ldc + j])) }
+                    tolerance[i * ldc + j] = ulps * magnitude + Double.leastNormalMagnitude
+                }
+            }
+            return (reference, tolerance)
+        }
+
+        /// A description of the first element outside tolerance or written outside the m×n block, or nil.
+        func firstMismatch(_ result: [Float], _ expected: (reference: [Double], tolerance: [Double])) -> String? {
+            for i in 0 ..< m {
+                for j in 0 ..< n {
+                    let index = i * ldc + j
+                    let got = Double(result[index]), want = expected.reference[index]
+                    if !(abs(got - want) <= expected.tolerance[index]) {
+                        return "C[\(i),\(j)] = \(got), reference \(want), tolerance \(expected.tolerance[index])"
+                    }
+                }
+                for j in n ..< ldc where result[i * ldc + j].bitPattern != GEMMTests.sentinel.bitPattern {
+                    return "padding C[\(i),\(j)] was overwritten with \(result[i * ldc + j])"
+                }
+            }
+            return nil
+        }
+
+        var label: String {
+            "\(transA == .none ? "A" : "Aᵀ")·\(transB == .none ? "B" : "Bᵀ") m=\(m) n=\(n) k=\(k) α=\(alpha) β=\(beta) "
+                + "lda=\(lda) ldb=\(ldb) ldc=\(ldc)"
+        }
+
+    }
+
+    private static let sentinel: Float = 12345.5
+
+    /// Checks `problem` on every backend against the oracle; returns false after recording the first failure.
+    @discardableResult
+    private func check(_ problem: Problem, backends: [GEMMBackend] = GEMMBackend.available,
+                       file: StaticString = #filePath, line: UInt = #line) -> Bool {
+        let expected = problem.expectation()
+        for backend in backends {
+            if let mismatch = problem.firstMismatch(problem.run(backend), expected) {
+                XCTFail("\(backend): \(problem.label): \(mismatch)", file: file, line: line)
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Every m, n, k in 0…33 and every transpose pair: each remainder of m mod 6 and n mod 16 meets every k,
+    /// on both sides of the small-shape threshold. The 9 α/β combinations and leading-dimension padding (0 or 3)
+    /// rotate across the sweep, so each (m, n, k, transposes) runs once and each α/β pair runs ~17 000 times.
+    func testEverySmallShapeAndTransposeOnEveryBackend() {
+        var rng = SeededGenerator(seed: 2024)
+        var counter = 0
+        var failures = 0
+        for transA in Transpose.allCases {
+            for transB in Transpose.allCases {
+                for m in 0 ... 33 {
+                    for n in 0 ... 33 {
+                        for k in 0 ... 33 {
+                            let combination = counter % 9
+                            let problem = Problem(transA, transB, m: m, n: n, k: k,
+                                                  alpha: Self.alphas[combination / 3],
+                                                  beta: Self.betas[combination % 3],
+                                                  padding: (counter / 9) % 2 == 0 ? 0 : 3, using: &rng)
+                            counter += 1
+                            if !check(problem) {
+                                failures += 1
+                                if failures >= 5 { return }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(counter, 4 * 34 * 34 * 34)
+    }
+
+    /// Shapes of a few hundred that are not multiples of 6, 16 or the block sizes, every transpose pair.
+    func testLargerShapesOnEveryBackend() {
+        var rng = SeededGenerator(seed: 7)
+        let shapes = [(m: 131, n: 257, k: 300), (m: 600, n: 100, k: 97), (m: 37, n: 611, k: 129),
+                      (m: 256, n: 128, k: 784), (m: 250, n: 17, k: 513)]
+        for (index, shape) in shapes.enumerated() {
+            for transA in Transpose.allCases {
+                for transB in Transpose.allCases {
+                    let alpha = Self.alphas[1 + index % 2], beta = Self.betas[index % 3]
+                    check(Problem(transA, transB, m: shape.m, n: shape.n, k: shape.k, alpha: alpha, beta: beta,
+                                  padding: index % 2 == 0 ? 5 : 0, using: &rng))
+                }
+            }
+        }
+    }
+
+    /// The Swift kernel with a deliberately tiny blocking plan, so one modest product crosses every loop of the
+    /// Goto/BLIS nest several times (several jc slabs, pc slices with β applied once, ic blocks, edge tiles).
+    func testSwiftKernelAcrossEveryBlockBoundary() {
+        let tiny = GEMMBlocking(mc: 12, kc: 7, nc: 32, smallProductLimit: 0)
+        var rng = SeededGenerator(seed: 11)
+        for (index, (m, n, k)) in [(50, 70, 30), (6, 16, 7), (13, 33, 15), (61, 95, 44)].enumerated() {
+            for transA in Transpose.allCases {
+                for transB in Transpose.allCases {
+                    for (alpha, beta) in [(Float(1), Float(0)), (-1.25, 0.5), (1, 1)] {
+                        let problem = Problem(transA, transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
+                                              padding: index, using: &rng)
+                        var out = problem.c
+                        problem.a.withUnsafeBufferPointer { pa in
+                            problem.b.withUnsafeBufferPointer { pb in
+                                out.withUnsafeMutableBufferPointer { pc in
+                                    SwiftGEMM.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha,
+                                                    a: pa.baseAddress!, lda: problem.lda, b: pb.baseAddress!,
+                                                    ldb: problem.ldb, beta: beta, c: pc.baseAddress!,
+                                                    ldc: problem.ldc, blocking: tiny)
+                                }
+                            }
+                        }
+                        if let mismatch = problem.firstMismatch(out, problem.expectation()) {
+                            XCTFail("tiny blocking \(tiny): \(problem.label): \(mismatch)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The backends agree with each other elementwise (not only with the oracle) on a training-sized product.
+    func testBackendsAgreeWithEachOther() throws {
+        var rng = SeededGenerator(seed: 3)
+        let x = Matrix(rows: 64, columns: 200, elements: (0 ..< 12_800).map { _ in rng.nextUnitFloat() })
+        let w = Matrix(rows: 200, columns: 48, elements: (0 ..< 9_600).map { _ in rng.nextUnitFloat() - 0.5 })
+        let products = try GEMMBackend.available.map { try Matrix.product(x, w, backend: $0) }
+        let tolerance: Float = 2 * 204 * Float.ulpOfOne * 200 * 0.5
+        for (backend, product) in zip(GEMMBackend.available.dropFirst(), products.dropFirst()) {
+            for (value, first) in zip(product.elements, products[0].elements) {
+                XCTAssertEqual(value, first, accuracy: tolerance, "\(backend) vs \(GEMMBackend.available[0])")
+            }
+        }
+    }
+
+    /// Concurrent calls from several threads each use their own packing workspace.
+    func testConcurrentCallsFromSeveralThreads() throws {
+        var rng = SeededGenerator(seed: 5)
+        let a = Matrix(rows: 70, columns: 90, elements: (0 ..< 6_300).map { _ in rng.nextUnitFloat() })
+        let b = Matrix(rows: 90, columns: 40, elements: (0 ..< 3_600).map { _ in rng.nextUnitFloat() })
+        let expected = try Matrix.product(a, b, backend: .swift)
+        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 4)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 4) { index in
+            var same = true
+            for _ in 0 ..< 20 {
+                // Different shapes per thread make the workspaces grow differently.
+                let c = try? Matrix.product(a.rows(0 ..< 70 - index).copy(), b, backend: .swift)
+                same = same && c?.elements == Array(expected.elements[0 ..< (70 - index) * 40])
+            }
+            results[index] = same
+        }
+        XCTAssertEqual(Array(results), [true, true, true, true])
+    }
+
+    /// `GEMM.defaultBackend` decides which backend runs when none is named, and `AEGRID_GEMM` is parsed and
+    /// validated. The product below tells the backends apart: Swift's fused multiply-add keeps the low bits of
+    /// (1 + 2⁻¹²)², the naive loop's separate multiply rounds them away.
+    func testDefaultBackendSwitchAndEnvironment() throws {
+        let a = Matrix(rows: 1, columns: 2, elements: [-1, 1 + 0x1p-12])
+        let b = Matrix(rows: 2, columns: 1, elements: [1, 1 + 0x1p-12])
+        let saved = GEMM.defaultBackend
+        defer { GEMM.defaultBackend = saved }
+        GEMM.defaultBackend = .naive
+        XCTAssertEqual(try Matrix.product(a, b)[0, 0], 0x1p-11)
+        GEMM.defaultBackend = .swift
+        XCTAssertEqual(try Matrix.product(a, b)[0, 0], 0x1p-11 + 0x1p-24)
+        for backend in GEMMBackend.available {
+            GEMM.defaultBackend = backend
+            XCTAssertEqual(try Matrix.product(a, b), try Matrix.product(a, b, backend: backend), "\(backend)")
+        }
+
+        let savedVariable = getenv("AEGRID_GEMM").map { String(cString: $0) }
+        defer {
+            if let savedVariable { setenv("AEGRID_GEMM", savedVariable, 1) } else { unsetenv("AEGRID_GEMM") }
+        }
+        setenv("AEGRID_GEMM", "Naive", 1)
+        XCTAssertEqual(GEMM.environmentBackend(), .naive)
+        XCTAssertNoThrow(try GEMM.validateEnvironment())
+        setenv("AEGRID_GEMM", "fast", 1)
+        XCTAssertNil(GEMM.environmentBackend())
+        XCTAssertThrowsError(try GEMM.validateEnvironment()) { error in
+            XCTAssertEqual("\(error)", "AEGRID_GEMM=fast is not valid; expected "
+                           + GEMMBackend.available.map(\.rawValue).joined(separator: "|"))
+        }
+        #if !BLAS
+        setenv("AEGRID_GEMM", "blas", 1)
+        XCTAssertThrowsError(try GEMM.validateEnvironment()) { error in
+            XCTAssertEqual(error as? LinearAlgebraError, .backendUnavailable(.blas))
+        }
+        #endif
+        unsetenv("AEGRID_GEMM")
+        XCTAssertNil(GEMM.environmentBackend())
+    }
+}
