@@ -52,6 +52,21 @@ final class GEMMTests: XCTestCase {
             return out
         }
 
+        /// The Swift kernel with an explicit blocking plan.
+        func runSwift(blocking: GEMMBlocking) -> [Float] {
+            var out = c
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    out.withUnsafeMutableBufferPointer { pc in
+                        SwiftGEMM.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: lda,
+                                        b: pb.baseAddress!, ldb: ldb, beta: beta, c: pc.baseAddress!, ldc: ldc,
+                                        blocking: blocking)
+                    }
+                }
+            }
+            return out
+        }
+
         /// The oracle's C and, per element, the allowed error: 2·(k + 4) ulps of 1 relative to
         /// |α|·Σ|a||b| + |β|·|c|, the forward-error bound of a k-term Float dot product (γ_k ≈ k·u) with a
         /// factor-of-two margin and room for the α and β operations.
@@ -162,30 +177,26 @@ final class GEMMTests: XCTestCase {
         }
     }
 
-    /// The Swift kernel with a deliberately tiny blocking plan, so one modest product crosses every loop of the
-    /// Goto/BLIS nest several times (several jc slabs, pc slices with β applied once, ic blocks, edge tiles).
+    /// The Swift kernel with deliberately tiny blocking plans, so one modest product crosses every loop of the
+    /// Goto/BLIS nest several times (several jc slabs, pc slices with β applied once, ic blocks, edge tiles of every
+    /// height and width), with op(A) packed and read in place.
     func testSwiftKernelAcrossEveryBlockBoundary() {
-        let tiny = GEMMBlocking(mc: 12, kc: 7, nc: 32, smallProductLimit: 0)
+        let plans = [GEMMBlocking(mc: 12, kc: 7, nc: 32, packAMinimumColumns: 0),
+                     GEMMBlocking(mc: 12, kc: 7, nc: 32, packAMinimumColumns: 1000)]
+        let shapes = [(m: 50, n: 70, k: 30), (m: 6, n: 16, k: 7), (m: 13, n: 33, k: 15), (m: 61, n: 95, k: 44)]
+        let scalings: [(alpha: Float, beta: Float)] = [(1, 0), (-1.25, 0.5), (1, 1)]
         var rng = SeededGenerator(seed: 11)
-        for (index, (m, n, k)) in [(50, 70, 30), (6, 16, 7), (13, 33, 15), (61, 95, 44)].enumerated() {
-            for transA in Transpose.allCases {
-                for transB in Transpose.allCases {
-                    for (alpha, beta) in [(Float(1), Float(0)), (-1.25, 0.5), (1, 1)] {
-                        let problem = Problem(transA, transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-                                              padding: index, using: &rng)
-                        var out = problem.c
-                        problem.a.withUnsafeBufferPointer { pa in
-                            problem.b.withUnsafeBufferPointer { pb in
-                                out.withUnsafeMutableBufferPointer { pc in
-                                    SwiftGEMM.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha,
-                                                    a: pa.baseAddress!, lda: problem.lda, b: pb.baseAddress!,
-                                                    ldb: problem.ldb, beta: beta, c: pc.baseAddress!,
-                                                    ldc: problem.ldc, blocking: tiny)
-                                }
+        for plan in plans {
+            for (index, shape) in shapes.enumerated() {
+                for transA in Transpose.allCases {
+                    for transB in Transpose.allCases {
+                        for scaling in scalings {
+                            let problem = Problem(transA, transB, m: shape.m, n: shape.n, k: shape.k,
+                                                  alpha: scaling.alpha, beta: scaling.beta, padding: index, using: &rng)
+                            let result = problem.runSwift(blocking: plan)
+                            if let mismatch = problem.firstMismatch(result, problem.expectation()) {
+                                XCTFail("blocking \(plan): \(problem.label): \(mismatch)")
                             }
-                        }
-                        if let mismatch = problem.firstMismatch(out, problem.expectation()) {
-                            XCTFail("tiny blocking \(tiny): \(problem.label): \(mismatch)")
                         }
                     }
                 }
