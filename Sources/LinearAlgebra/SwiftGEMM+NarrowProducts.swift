@@ -4,7 +4,8 @@
 extension SwiftGEMM {
     /// Reads op(A) and, when not transposed, B where they lie (a transposed B, and the last one to three columns,
     /// are first copied into a small zero-padded block), and sweeps C in column chunks of eight or four with
-    /// blocks of eight or four rows: eight independent accumulator chains hide the fused multiply-add latency.
+    /// blocks of eight rows: eight independent accumulator chains hide the fused multiply-add latency (smaller
+    /// remainder blocks split the k sum into even and odd steps for the same reason).
     static func narrowProduct(
         _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -18,12 +19,12 @@ extension SwiftGEMM {
         // Columns that exist as whole SIMD4 groups in the source; the rest (n % 4) goes through `tail`.
         var wholeColumns = n / 4 * 4
         let tailColumns = n - wholeColumns
-        let workspace = GEMMWorkspace.current
+        // Only transposed or ragged B needs the workspace (fetching it costs a thread-local lookup).
+        var tail: UnsafeMutablePointer<Float>? = nil
         if transB == .transposed {
             // op(B)[p, j] = B[j, p]: gather into k×⌈n/4⌉·4, zero-padded, and treat every column as whole.
             let ldp = (n + 3) / 4 * 4
-            workspace.reserve(a: 0, b: k * ldp)
-            let packed = workspace.packedB
+            let packed = GEMMWorkspace.buffers(a: 0, b: k * ldp).packedB
             for p in 0 ..< k {
                 let row = packed + p * ldp
                 for j in 0 ..< n { row[j] = b[j * ldb + p] }
@@ -34,10 +35,9 @@ extension SwiftGEMM {
             wholeColumns = ldp
         } else if tailColumns > 0 {
             // The last n % 4 columns, zero-padded to four, so that no load reads past the end of B.
-            workspace.reserve(a: 0, b: k * 4)
-            let tail = workspace.packedB
+            tail = GEMMWorkspace.buffers(a: 0, b: k * 4).packedB
             for p in 0 ..< k {
-                let row = tail + p * 4, from = b + (p * ldb + wholeColumns)
+                let row = tail! + p * 4, from = b + (p * ldb + wholeColumns)
                 for j in 0 ..< tailColumns { row[j] = from[j] }
                 for j in tailColumns ..< 4 { row[j] = 0 }
             }
@@ -56,46 +56,45 @@ extension SwiftGEMM {
                           c: c + j, ldc: ldc)
             j += 4
         }
-        if j < n {
+        if j < n, let tail {
             narrowColumns(SIMD4<Float>.self, width: n - j, m: m, k: k, a: a, rowStride: rowStride,
-                          depthStride: depthStride, b: workspace.packedB, bStride: 4, alpha: alpha, beta: beta,
+                          depthStride: depthStride, b: tail, bStride: 4, alpha: alpha, beta: beta,
                           c: c + j, ldc: ldc)
         }
     }
 
-    /// Columns `0 ..< width` (`width ≤ V.scalarCount`) of C, every row: blocks of eight rows (four when m < 8,
-    /// single rows when m < 4). The last block is shifted up to end at row m; rows it shares with the previous block
-    /// are recomputed but not stored again, so every row of C is written exactly once.
+    /// Columns `0 ..< width` (`width ≤ V.scalarCount`) of C, every row: blocks of eight rows, then at most one
+    /// block each of four, two and one row for the remainder.
     @inline(__always)
     private static func narrowColumns<V: SIMD>(
         _: V.Type, width: Int, m: Int, k: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int,
         b: UnsafePointer<Float>, bStride: Int, alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) where V.Scalar == Float {
-        func block(_ rows: Int, at first: Int, storingFrom: Int) {
-            narrowBlock(V.self, rows: rows, storingFrom: storingFrom, width: width, k: k,
+        func block(_ rows: Int, at first: Int) {
+            narrowBlock(V.self, rows: rows, width: width, k: k,
                         a: a + first * rowStride, rowStride: rowStride, depthStride: depthStride,
                         b: b, bStride: bStride, alpha: alpha, beta: beta, c: c + first * ldc, ldc: ldc)
         }
-        if m >= 8 {
-            var i = 0
-            while i + 8 <= m {
-                block(8, at: i, storingFrom: 0)
-                i += 8
-            }
-            if i < m { block(8, at: m - 8, storingFrom: i - (m - 8)) }
-        } else if m >= 4 {
-            block(4, at: 0, storingFrom: 0)
-            if m > 4 { block(4, at: m - 4, storingFrom: 8 - m) }
-        } else {
-            for i in 0 ..< m { block(1, at: i, storingFrom: 0) }
+        var i = 0
+        while i + 8 <= m {
+            block(8, at: i)
+            i += 8
         }
+        if i + 4 <= m {
+            block(4, at: i)
+            i += 4
+        }
+        if i + 2 <= m {
+            block(2, at: i)
+            i += 2
+        }
+        if i < m { block(1, at: i) }
     }
 
-    /// `rows` (8, 4 or 1, a constant after inlining) rows × `width` columns of C; rows before `storingFrom` are
-    /// computed but not stored.
+    /// `rows` (8, 4, 2 or 1, a constant after inlining) rows × `width` columns of C.
     @inline(__always)
     private static func narrowBlock<V: SIMD>(
-        _: V.Type, rows: Int, storingFrom: Int, width: Int, k: Int,
+        _: V.Type, rows: Int, width: Int, k: Int,
         a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b: UnsafePointer<Float>, bStride: Int,
         alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) where V.Scalar == Float {
@@ -105,24 +104,63 @@ extension SwiftGEMM {
         var pb = UnsafeRawPointer(b)
         let bBytes = bStride &* MemoryLayout<Float>.stride
         var q = 0
-        for _ in 0 ..< k {
-            let bv = pb.loadUnaligned(as: V.self)
-            acc0 = acc0.addingProduct(V(repeating: a0[q]), bv)
-            if rows > 1 {
+        if rows == 8 {
+            for _ in 0 ..< k {
+                let bv = pb.loadUnaligned(as: V.self)
+                acc0 = acc0.addingProduct(V(repeating: a0[q]), bv)
                 acc1 = acc1.addingProduct(V(repeating: a1[q]), bv)
                 acc2 = acc2.addingProduct(V(repeating: a2[q]), bv)
                 acc3 = acc3.addingProduct(V(repeating: a3[q]), bv)
-            }
-            if rows > 4 {
                 acc4 = acc4.addingProduct(V(repeating: a4[q]), bv)
                 acc5 = acc5.addingProduct(V(repeating: a5[q]), bv)
                 acc6 = acc6.addingProduct(V(repeating: a6[q]), bv)
                 acc7 = acc7.addingProduct(V(repeating: a7[q]), bv)
+                q &+= depthStride
+                pb += bBytes
             }
-            q &+= depthStride
-            pb += bBytes
+        } else {
+            // Fewer rows than needed to hide the FMA latency: odd k steps go to a second set of accumulators
+            // (acc4, acc5, …), added at the end.
+            var p = 0
+            while p + 2 <= k {
+                let even = pb.loadUnaligned(as: V.self), odd = pb.loadUnaligned(fromByteOffset: bBytes, as: V.self)
+                let q1 = q &+ depthStride
+                if rows == 4 {
+                    acc0 = acc0.addingProduct(V(repeating: a0[q]), even)
+                    acc1 = acc1.addingProduct(V(repeating: a1[q]), even)
+                    acc2 = acc2.addingProduct(V(repeating: a2[q]), even)
+                    acc3 = acc3.addingProduct(V(repeating: a3[q]), even)
+                    acc4 = acc4.addingProduct(V(repeating: a0[q1]), odd)
+                    acc5 = acc5.addingProduct(V(repeating: a1[q1]), odd)
+                    acc6 = acc6.addingProduct(V(repeating: a2[q1]), odd)
+                    acc7 = acc7.addingProduct(V(repeating: a3[q1]), odd)
+                } else if rows == 2 {
+                    acc0 = acc0.addingProduct(V(repeating: a0[q]), even)
+                    acc1 = acc1.addingProduct(V(repeating: a1[q]), even)
+                    acc4 = acc4.addingProduct(V(repeating: a0[q1]), odd)
+                    acc5 = acc5.addingProduct(V(repeating: a1[q1]), odd)
+                } else {
+                    acc0 = acc0.addingProduct(V(repeating: a0[q]), even)
+                    acc4 = acc4.addingProduct(V(repeating: a0[q1]), odd)
+                }
+                q = q1 &+ depthStride
+                pb += 2 &* bBytes
+                p += 2
+            }
+            if p < k {
+                let bv = pb.loadUnaligned(as: V.self)
+                acc0 = acc0.addingProduct(V(repeating: a0[q]), bv)
+                if rows >= 2 { acc1 = acc1.addingProduct(V(repeating: a1[q]), bv) }
+                if rows == 4 {
+                    acc2 = acc2.addingProduct(V(repeating: a2[q]), bv)
+                    acc3 = acc3.addingProduct(V(repeating: a3[q]), bv)
+                }
+            }
+            acc0 += acc4
+            if rows >= 2 { acc1 += acc5 }
+            if rows == 4 { acc2 += acc6; acc3 += acc7 }
         }
-        for r in storingFrom ..< rows {
+        for r in 0 ..< rows {
             let acc: V
             switch r {
             case 0: acc = acc0

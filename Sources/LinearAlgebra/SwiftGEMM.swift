@@ -7,9 +7,10 @@
 /// too narrow to repay packing A read it in place (`GEMMBlocking.packAMinimumColumns`).
 ///
 /// Contract: exactly `GEMM.multiply`'s (`C ← α·op(A)·op(B) + β·C`, row-major, `beta == 0` never reads C); sizes
-/// and leading dimensions are checked there. Every k-sum is accumulated in order p = 0, 1, … with fused
-/// multiply-adds. Packing buffers come from the calling thread's `GEMMWorkspace`, so concurrent calls from
-/// different threads are safe and steady-state calls allocate nothing.
+/// and leading dimensions are checked there. Sums use fused multiply-adds, in k order within each `kc` slice for
+/// products of 16 columns or more (narrow products with few rows add even and odd k steps separately). Packing
+/// buffers come from the calling thread's `GEMMWorkspace`, so concurrent calls from different threads are safe
+/// and steady-state calls allocate nothing.
 enum SwiftGEMM {
     static func sgemm(
         _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
@@ -54,12 +55,10 @@ enum SwiftGEMM {
         let kcMax = min(blocking.kc, k)
         let ncMax = min(blocking.nc, (n + nr - 1) / nr * nr)
         let mcMax = min(blocking.mc, (m + mr - 1) / mr * mr)
-        let workspace = GEMMWorkspace.current
         // A is packed only when each packed block is reused across enough column tiles to repay the copy;
         // otherwise the micro-kernel reads op(A) where it lies.
         let packsA = n >= blocking.packAMinimumColumns || transA == .transposed
-        workspace.reserve(a: packsA ? mcMax * kcMax : 0, b: kcMax * ncMax)
-        let packedA = workspace.packedA, packedB = workspace.packedB, edge = workspace.edgeTile
+        let (packedA, packedB, edge) = GEMMWorkspace.buffers(a: packsA ? mcMax * kcMax : 0, b: kcMax * ncMax)
         // Strides of op(A) as the kernels read it: between rows of a tile, between k steps.
         let rowStride = packsA ? 1 : (transA == .none ? lda : 1)
         let depthStride = packsA ? mr : (transA == .none ? 1 : lda)

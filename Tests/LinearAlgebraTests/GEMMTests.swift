@@ -238,12 +238,29 @@ final class GEMMTests: XCTestCase {
         XCTAssertEqual(Array(results), [true, true, true, true])
     }
 
+    /// The packing workspace grows once and is then reused: a smaller product after a larger one on the same
+    /// thread gets the same buffers (no allocation in steady state).
+    func testWorkspaceIsReusedAcrossCalls() throws {
+        var rng = SeededGenerator(seed: 9)
+        let big = Matrix(rows: 600, columns: 600, elements: (0 ..< 360_000).map { _ in rng.nextUnitFloat() })
+        _ = try Matrix.product(big, big, transA: .transposed, backend: .swift)
+        let before = GEMMWorkspace.buffers(a: 0, b: 0)
+        let small = Matrix(rows: 50, columns: 40, elements: (0 ..< 2_000).map { _ in rng.nextUnitFloat() })
+        for _ in 0 ..< 3 { _ = try Matrix.product(small, small, transA: .transposed, transB: .none, backend: .swift) }
+        _ = try Matrix.product(small, small.transposed(), transB: .transposed, backend: .swift)
+        let after = GEMMWorkspace.buffers(a: 0, b: 0)
+        XCTAssertEqual(before.packedA, after.packedA)
+        XCTAssertEqual(before.packedB, after.packedB)
+    }
+
     /// `GEMM.defaultBackend` decides which backend runs when none is named, and `AEGRID_GEMM` is parsed and
-    /// validated. The product below tells the backends apart: Swift's fused multiply-add keeps the low bits of
-    /// (1 + 2⁻¹²)², the naive loop's separate multiply rounds them away.
+    /// validated. The product below tells the backends apart: C[0, 0] = -1·1 + (1 + 2⁻¹²)², where Swift's fused
+    /// multiply-add keeps the low bits of the square and the naive loop's separate multiply rounds them away.
     func testDefaultBackendSwitchAndEnvironment() throws {
         let a = Matrix(rows: 1, columns: 2, elements: [-1, 1 + 0x1p-12])
-        let b = Matrix(rows: 2, columns: 1, elements: [1, 1 + 0x1p-12])
+        var b = Matrix(rows: 2, columns: 16, repeating: 0.25)
+        b[0, 0] = 1
+        b[1, 0] = 1 + 0x1p-12
         let saved = GEMM.defaultBackend
         defer { GEMM.defaultBackend = saved }
         GEMM.defaultBackend = .naive
