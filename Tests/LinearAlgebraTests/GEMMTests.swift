@@ -247,7 +247,7 @@ final class GEMMTests: XCTestCase {
         let before = GEMMWorkspace.buffers(a: 0, b: 0)
         let small = Matrix(rows: 50, columns: 40, elements: (0 ..< 2_000).map { _ in rng.nextUnitFloat() })
         for _ in 0 ..< 3 { _ = try Matrix.product(small, small, transA: .transposed, transB: .none, backend: .swift) }
-        _ = try Matrix.product(small, small.transposed(), transB: .transposed, backend: .swift)
+        _ = try Matrix.product(small, small, transB: .transposed, backend: .swift)
         let after = GEMMWorkspace.buffers(a: 0, b: 0)
         XCTAssertEqual(before.packedA, after.packedA)
         XCTAssertEqual(before.packedB, after.packedB)
