@@ -1,2 +1,28 @@
-import GridSearch
-print("aegrid: under construction")
+import ArgumentParser
+import Foundation
+
+// The entry point: parse, run, and turn every failure into one line on stderr and a non-zero status. Usage mistakes
+// (a missing or malformed flag) exit with 64 (EX_USAGE), failures while running with 1, interrupted searches with
+// 130 (SIGINT) or 143 (SIGTERM). `--help` and `--version` print and exit 0.
+let command: ParsableCommand
+do {
+    command = try AEGridCommand.parseAsRoot()
+} catch {
+    if AEGridCommand.exitCode(for: error) == .success { AEGridCommand.exit(withError: error) }
+    Terminal.fail(usageMessage(for: error), status: 64)
+}
+do {
+    var runnable = command
+    try runnable.run()
+} catch let exit as ExitCode {
+    Foundation.exit(exit.rawValue)
+} catch let exit as CleanExit {
+    AEGridCommand.exit(withError: exit)
+} catch {
+    // ArgumentParser's own errors (e.g. `--help` handled while running) keep their meaning and status.
+    if String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+        if AEGridCommand.exitCode(for: error) == .success { AEGridCommand.exit(withError: error) }
+        Terminal.fail(usageMessage(for: error), status: 64)
+    }
+    Terminal.fail(describe(error), status: 1)
+}

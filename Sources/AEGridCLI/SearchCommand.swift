@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import GridSearch
+
+/// `aegrid search`: train every configuration of a grid, record each result as it ends, report, save the best model.
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Train every configuration of a grid in parallel and save the best model.",
+        discussion: """
+            Each finished trial is appended to DIR/results.jsonl at once (fsynced); rerunning the same command \
+            resumes where it stopped. Ctrl-C stops starting trials and exits with a summary (a second Ctrl-C exits \
+            at once). At the end DIR holds results.csv, best.json, leaderboard.txt and best.safetensors.
+
+            Example:
+              aegrid search --train examples/seed/X_train.npy --test examples/seed/X_test.npy \\
+                  --grid examples/seed/grid1.json --out runs/grid1 --jobs 2
+              aegrid search --train data.csv --cv 5 --scale standard \\
+                  --grid '{"latent_dim": [2, 4], "learning_rate": [0.01, 0.001], "epochs": [50]}' --out runs/cv
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Training data: CSV / TSV / space-separated (header detected), .npy, or IDX (.gz).", valueName: "file"))
+    var train: String
+
+    @Option(name: .long, help: ArgumentHelp("Test data scored by every trial (same columns as --train). Without it a seeded --test-fraction of --train is held out, or --cv folds are used.", valueName: "file"))
+    var test: String?
+
+    @Option(name: .long, help: ArgumentHelp("The grid: a .json / .yaml file, or inline JSON (scikit-learn param_grid: a dict of lists, or a list of them).", valueName: "file|json"))
+    var grid: String
+
+    @Option(name: .long, help: ArgumentHelp("The results directory (created if missing; an existing one is resumed).", valueName: "dir"))
+    var out: String
+
+    @Option(name: .long, help: ArgumentHelp("Trials trained side by side (default: the number of cores).", valueName: "n"))
+    var jobs: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Base seed of every trial, of the split and of the folds.", valueName: "s"))
+    var seed: UInt64 = 0
+
+    @Option(name: .long, help: ArgumentHelp("Fraction of --train held out for scoring when there is no --test (0 < f < 1).", valueName: "f"))
+    var testFraction: Double?
+
+    @Option(name: .long, help: ArgumentHelp("K-fold cross-validation on --train instead of a held-out part (K >= 2); the score is the mean over folds.", valueName: "k"))
+    var cv: Int?
+
+    @Option(name: .long, help: "Feature scaling, fitted on the training part only and stored with the model.")
+    var scale: ScaleChoice = .none
+
+    @Option(name: .long, help: "Retrain the best configuration on the training part or on all the data, for best.safetensors.")
+    var refit: RefitChoice = .train
+
+    @Option(name: .long, help: ArgumentHelp("Rows in the leaderboard.", valueName: "k"))
+    var top: Int = 10
+
+    @Option(name: .long, help: ArgumentHelp("Run only shard K of N (0-based), e.g. 2/8. Default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.", valueName: "K/N"))
+    var shard: String?
+
+    @Option(name: .long, help: ArgumentHelp("The number of shards when the index comes from JOB_COMPLETION_INDEX (or set AEGRID_SHARDS).", valueName: "n"))
+    var shards: Int?
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if test != nil && (testFraction != nil || cv != nil) {
+            throw ValidationError("--test gives the test data; do not combine it with --test-fraction or --cv")
+        }
+        if testFraction != nil && cv != nil {
+            throw ValidationError("choose --test-fraction or --cv, not both")
+        }
+        if let testFraction, !(testFraction > 0 && testFraction < 1) {
+            throw ValidationError("--test-fraction must lie strictly between 0 and 1 (got \(testFraction))")
+        }
+        if let cv, cv < 2 { throw ValidationError("--cv needs at least 2 folds (got \(cv))") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        if top < 1 { throw ValidationError("--top must be at least 1 (got \(top))") }
+        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1 (got \(shards))") }
+    }
+
+    func run() throws {
+        let evaluation: SearchSettings.Evaluation
+        if let test {
+            evaluation = .testFile(test)
+        } else if let cv {
+            evaluation = .crossValidation(folds: cv)
+        } else {
+            evaluation = .holdout(fraction: testFraction ?? 0.2)
+        }
+        let shardChoice = try ShardSelection.resolve(shard: shard, shards: shards)
+        let settings = SearchSettings(
+            trainPath: train, evaluation: evaluation, grid: grid, outputDirectory: out, jobs: jobs, seed: seed,
+            scaling: scale.scaling, refit: refit.refit, top: top, shard: shardChoice?.shard
+        )
+        let search = try Search(settings: settings)
+        if !output.quiet {
+            if let shardChoice { Terminal.writeError("aegrid: running \(shardChoice.description)\n") }
+            Terminal.writeError("aegrid: \(search.plan)\n")
+        }
+
+        let display = ProgressDisplay(quiet: output.quiet, redrawInPlace: Terminal.standardErrorIsTerminal)
+        let interruption = Interruption { _ in search.cancel() }
+        let outcome = try search.run { display.update($0) }
+        interruption.stop()
+        display.finish(outcome.progress)
+
+        if let signal = interruption.signal {
+            let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
+            let p = outcome.progress
+            Terminal.writeError("""
+                aegrid: interrupted by \(name): \(p.done) of \(p.total) trials recorded \
+                (\(p.done - p.resumed) this run, \(p.diverged) diverged, \(p.failed) failed); \
+                trials in flight were discarded. Rerun the same command to resume.\n
+                """)
+            throw ExitCode(128 + signal)
+        }
+        print(outcome.leaderboard, terminator: outcome.leaderboard.hasSuffix("\n") ? "" : "\n")
+        print("results: \(outcome.files.joined(separator: ", "))")
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import LinearAlgebra
+
+/// PCA's reconstruction error per number of components on a search's own split: the best any linear autoencoder
+/// with that bottleneck can do on its training data, so the leaderboard shows what the non-linear model buys.
+public struct PCABaseline: Sendable, Codable {
+    public struct Row: Sendable, Codable {
+        public var components: Int
+        /// Mean over folds of the test part's MSE (mean over all entries of (x − x̂)², in the scaled units).
+        public var testMSE: Double
+        public var trainMSE: Double
+        /// Fraction of the training part's variance the components explain (mean over folds).
+        public var explainedVariance: Double
+    }
+
+    public var rows: [Row]
+
+    /// The test MSE of `components` components, if computed.
+    public func testMSE(components: Int) -> Double? {
+        rows.first { $0.components == components }?.testMSE
+    }
+
+    /// PCA fitted on each fold's training part, scored on its test part; component counts above the number of
+    /// columns or training rows are left out.
+    public static func compute(folds: [EvaluationFold], components: [Int]) throws -> PCABaseline {
+        guard let first = folds.first else { return PCABaseline(rows: []) }
+        let limit = min(first.training.columns, first.training.rows)
+        let counts = Array(Set(components.filter { $0 >= 0 && $0 <= limit })).sorted()
+        var sums = Array(repeating: (test: 0.0, train: 0.0, variance: 0.0), count: counts.count)
+        for fold in folds {
+            let pca = try PCA.fit(fold.training)
+            let test = pca.reconstructionMSEs(fold.test, components: counts)
+            let train = pca.reconstructionMSEs(fold.training, components: counts)
+            for (i, k) in counts.enumerated() {
+                sums[i].test += test[k] ?? .nan
+                sums[i].train += train[k] ?? .nan
+                sums[i].variance += pca.explainedVarianceRatio(components: k)
+            }
+        }
+        let n = Double(folds.count)
+        return PCABaseline(rows: counts.enumerated().map { i, k in
+            Row(components: k, testMSE: sums[i].test / n, trainMSE: sums[i].train / n,
+                explainedVariance: sums[i].variance / n)
+        })
+    }
+
+    /// Loads the data as `aegrid search` would (same split for the same seed) and computes the table. Without
+    /// `components`: 0, 1, 2, 4, 8, … up to the number of columns, and the number of columns itself.
+    public static func compute(trainPath: String, evaluation: SearchSettings.Evaluation, seed: UInt64,
+                               scaling: Scaling, components: [Int]?) throws -> PCABaseline {
+        let data = try EvaluationData.prepare(trainPath: trainPath, evaluation: evaluation, seed: seed,
+                                              scaling: scaling)
+        var counts = components ?? []
+        if components == nil {
+            counts = [0]
+            var k = 1
+            while k < data.inputSize { counts.append(k); k *= 2 }
+            counts.append(data.inputSize)
+        }
+        return try compute(folds: data.folds, components: counts)
+    }
+
+    /// A fixed-width table: components, test MSE, train MSE, explained variance.
+    public var text: String {
+        var lines = ["components   test MSE     train MSE    explained variance"]
+        for row in rows {
+            lines.append(
+                String(format: "%10d   %-11.6g  %-11.6g  %.4f", row.components, row.testMSE, row.trainMSE,
+                       row.explainedVariance))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+
+/// What a search's records say, in the three forms a user reads: a leaderboard, a scikit-learn `cv_results_`-style
+/// CSV, and `best.json`.
+///
+/// Ranking: finished trials by test score (mean squared reconstruction error, lower is better), ties by grid index;
+/// diverged and failed trials after them, by index. `rank_test_score` follows scikit-learn (`method="min"`: tied
+/// scores share the lowest rank); diverged and failed trials get the rank after the last finished one.
+public struct Report: Sendable {
+    /// Every record, ranked.
+    public let ranked: [TrialRecord]
+    /// PCA's test MSE at each latent size on the same split (from `PCABaseline`), and each trial's latent size.
+    public let baseline: PCABaseline?
+    public let latentSizes: [String: Int]
+
+    /// - Parameters:
+    ///   - records: the results (any order, one per trial id).
+    ///   - baseline: PCA errors per latent size, shown beside each trial.
+    ///   - latentSizes: each trial id's bottleneck width (for the PCA column).
+    public init(records: [TrialRecord], baseline: PCABaseline? = nil, latentSizes: [String: Int] = [:]) {
+        ranked = records.sorted { a, b in
+            switch (a.status == .ok ? a.testScore : nil, b.status == .ok ? b.testScore : nil) {
+            case let (x?, y?): return x != y ? x < y : a.index < b.index
+            case (_?, nil): return true
+            case (nil, _?): return false
+            case (nil, nil): return a.index < b.index
+            }
+        }
+        self.baseline = baseline
+        self.latentSizes = latentSizes
+    }
+
+    /// The best finished trial, if any.
+    public var best: TrialRecord? { ranked.first { $0.status == .ok && $0.testScore != nil } }
+
+    /// scikit-learn's `rank_test_score` for each ranked record (1 = best; ties share the lowest rank).
+    public var ranks: [Int] {
+        var ranks: [Int] = []
+        var finished = 0
+        for (position, record) in ranked.enumerated() {
+            if record.status == .ok, let score = record.testScore {
+                finished += 1
+                if position > 0, ranked[position - 1].testScore == score, ranked[position - 1].status == .ok {
+                    ranks.append(ranks[position - 1])
+                } else {
+                    ranks.append(position + 1)
+                }
+            } else {
+                ranks.append(finished + 1)
+            }
+        }
+        return ranks
+    }
+
+    /// The parameter keys of all records, sorted (the CSV's `param_*` columns).
+    public var parameterKeys: [String] {
+        Array(Set(ranked.flatMap { $0.parameters.keys })).sorted()
+    }
+
+    /// The keys whose value differs between records (what the leaderboard shows); all keys for a single record.
+    public var varyingKeys: [String] {
+        let keys = parameterKeys
+        guard ranked.count > 1 else { return keys }
+        return keys.filter { key in Set(ranked.map { $0.parameters[key]?.canonicalJSON ?? "-" }).count > 1 }
+    }
+
+    // MARK: Leaderboard
+
+    /// The top `top` trials as an aligned table: rank, test MSE (± std under CV), PCA's MSE at the same latent
+    /// size, epochs run, fit seconds, and the parameters that vary; then a line counting diverged / failed trials.
+    public func leaderboard(top: Int) -> String {
+        let shown = ranked.prefix(top).filter { $0.status == .ok }
+        let keys = varyingKeys
+        let crossValidated = ranked.contains { $0.foldScores != nil }
+        var header = ["rank", crossValidated ? "test MSE (mean ± std)" : "test MSE"]
+        if baseline != nil { header.append("PCA MSE") }
+        header += ["epochs run", "fit s"] + keys
+        var rows: [[String]] = [header]
+        let ranks = self.ranks
+        for (position, record) in shown.enumerated() {
+            var row = [String(ranks[position])]
+            let score = record.testScore.map { Self.number($0) } ?? "-"
+            row.append(crossValidated ? score + " ± " + (record.testScoreStd.map { Self.number($0) } ?? "-") : score)
+            if let baseline {
+                row.append(latentSizes[record.trialID].flatMap { baseline.testMSE(components: $0) }.map { Self.number($0) } ?? "-")
+            }
+            row += [String(record.epochsRun), String(format: "%.3f", record.fitSeconds)]
+            row += keys.map { record.parameters[$0]?.description ?? "-" }
+            rows.append(row)
+        }
+        let widths = (0 ..< header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        var lines = rows.map { row in
+            row.enumerated().map { c, cell in
+                c == row.count - 1 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        let finished = ranked.filter { $0.status == .ok }.count
+        let diverged = ranked.filter { $0.status == .diverged }.count
+        let failed = ranked.filter { $0.status == .failed }.count
+        var summary = "\(ranked.count) trials: \(finished) finished"
+        if diverged > 0 { summary += ", \(diverged) diverged" }
+        if failed > 0 { summary += ", \(failed) failed" }
+        if shown.isEmpty { summary += "; no finished trial to rank" }
+        lines.insert(summary + (shown.count < finished ? "; top \(shown.count) by test MSE (lower is better):" : "; by test MSE (lower is better):"), at: 0)
+        if baseline != nil {
+            lines.append("PCA MSE: PCA with as many components as the trial's latent size, on the same split (the best a linear autoencoder can do).")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A score in a table: six significant digits.
+    static func number(_ value: Double) -> String { String(format: "%.6g", value) }
+
+    // MARK: CSV
+
+    /// scikit-learn `cv_results_` columns, one row per trial in rank order: `mean_fit_time`, `std_fit_time`,
+    /// `param_<key>` (empty when a sub-grid lacks the key), `params` (JSON), `split<k>_test_score` (under CV),
+    /// `mean_test_score`, `std_test_score`, `rank_test_score`; then AEGrid's `mean_test_mse`, `trial_id`, `status`,
+    /// `reason`, `mean_train_loss`, `epochs_run`, `best_epoch`, `pca_test_mse`. As with scikit-learn's
+    /// `scoring="neg_mean_squared_error"`, the `*_test_score` columns are the NEGATED MSE (greater is better,
+    /// `rank_test_score` 1 = best); `mean_test_mse` is the MSE itself. Diverged and failed trials have empty scores.
+    public func csv() -> String {
+        let keys = parameterKeys
+        let folds = ranked.compactMap { $0.foldScores?.count }.max() ?? 0
+        var header = ["mean_fit_time", "std_fit_time"] + keys.map { "param_" + $0 } + ["params"]
+        header += (0 ..< folds).map { "split\($0)_test_score" }
+        header += ["mean_test_score", "std_test_score", "rank_test_score", "mean_test_mse", "trial_id", "status",
+                   "reason", "mean_train_loss", "epochs_run", "best_epoch", "pca_test_mse"]
+        var lines = [header.map(Self.csvField).joined(separator: ",")]
+        let ranks = self.ranks
+        for (position, record) in ranked.enumerated() {
+            let fitTimes = record.foldFitSeconds ?? [record.fitSeconds]
+            let meanFit = fitTimes.reduce(0, +) / Double(max(1, fitTimes.count))
+            let stdFit = (fitTimes.map { ($0 - meanFit) * ($0 - meanFit) }.reduce(0, +) / Double(max(1, fitTimes.count))).squareRoot()
+            var row = [Self.csvNumber(meanFit), Self.csvNumber(stdFit)]
+            row += keys.map { record.parameters[$0]?.description ?? "" }
+            row.append("{" + keys.compactMap { key in
+                record.parameters[key].map { ParameterValue.jsonQuoted(key) + ": " + $0.canonicalJSON }
+            }.joined(separator: ", ") + "}")
+            row += (0 ..< folds).map { f in record.foldScores.flatMap { f < $0.count ? Self.csvNumber(-$0[f]) : nil } ?? "" }
+            let ok = record.status == .ok
+            row.append(ok ? record.testScore.map { Self.csvNumber(-$0) } ?? "" : "")
+            row.append(ok ? Self.csvNumber(record.testScoreStd ?? 0) : "")
+            row.append(String(ranks[position]))
+            row.append(ok ? record.testScore.map(Self.csvNumber) ?? "" : "")
+            row += [record.trialID, record.status.rawValue, record.reason ?? "",
+                    record.trainLoss.map(Self.csvNumber) ?? "", String(record.epochsRun),
+                    record.bestEpoch.map(String.init) ?? "",
+                    latentSizes[record.trialID].flatMap { baseline?.testMSE(components: $0) }.map(Self.csvNumber) ?? ""]
+            lines.append(row.map(Self.csvField).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func csvNumber(_ value: Double) -> String { value.isFinite ? "\(value)" : "" }
+
+    /// RFC 4180 quoting: fields with a comma, quote or newline are quoted, quotes doubled.
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    // MARK: best.json
+
+    /// The best trial's record as pretty JSON, with its rank count and PCA comparison; nil when none finished.
+    public func bestJSON() throws -> Data? {
+        guard let best else { return nil }
+        struct Best: Encodable {
+            var trial: TrialRecord
+            var trialsRanked: Int
+            var pcaTestScore: Double?
+            enum CodingKeys: String, CodingKey {
+                case trial
+                case trialsRanked = "trials_ranked"
+                case pcaTestScore = "pca_test_mse"
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return try encoder.encode(Best(
+            trial: best, trialsRanked: ranked.filter { $0.status == .ok }.count,
+            pcaTestScore: latentSizes[best.trialID].flatMap { baseline?.testMSE(components: $0) }))
+    }
+
+    /// Writes `leaderboard.txt`, `results.csv` (or `csvPath`) and `best.json` (when a trial finished) into
+    /// `directory`, each atomically. Returns the paths written.
+    public func write(directory: String, top: Int, csvPath: String? = nil) throws -> [String] {
+        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        var written: [String] = []
+        let csvTarget = csvPath ?? path("results.csv")
+        try Data(csv().utf8).write(to: URL(fileURLWithPath: csvTarget), options: .atomic)
+        written.append(csvTarget)
+        try Data(leaderboard(top: top).utf8).write(to: URL(fileURLWithPath: path("leaderboard.txt")), options: .atomic)
+        written.append(path("leaderboard.txt"))
+        if let best = try bestJSON() {
+            try best.write(to: URL(fileURLWithPath: path("best.json")), options: .atomic)
+            written.append(path("best.json"))
+        }
+        return written
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Reading a results directory as a whole: every log in it (a single run's `results.jsonl` and any shard logs),
+/// its manifest and its PCA baseline. Takes no lock, so it works while a search is writing: a line being written
+/// is not yet whole and is left out.
+public enum ResultsDirectory {
+    /// The PCA baseline a search writes at start (`PCABaseline` as JSON).
+    public static let baselineFileName = "pca_baseline.json"
+
+    /// The `.jsonl` logs in `directory`: `results.jsonl` first, then shard logs by name.
+    public static func logPaths(directory: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let logs = names.filter { $0 == "results.jsonl" || ($0.hasPrefix("results.shard-") && $0.hasSuffix(".jsonl")) }
+        return logs.sorted { ($0 == "results.jsonl" ? 0 : 1, $0) < ($1 == "results.jsonl" ? 0 : 1, $1) }
+            .map { (directory as NSString).appendingPathComponent($0) }
+    }
+
+    /// Every record in the directory's logs, one per trial id (the first seen wins).
+    public static func records(directory: String) throws -> [TrialRecord] {
+        var seen = Set<String>()
+        var records: [TrialRecord] = []
+        for path in logPaths(directory: directory) {
+            for record in try ResultsLog.read(path: path).records where seen.insert(record.trialID).inserted {
+                records.append(record)
+            }
+        }
+        return records
+    }
+
+    /// The directory's report: its records with the PCA baseline beside each trial's latent size.
+    /// Throws `ResultsError.noResults` for a directory no search has written.
+    public static func report(directory: String) throws -> Report {
+        guard let manifest = try ResultsLog.readManifest(directory: directory) else {
+            throw ResultsError.noResults(directory: directory,
+                                         detail: "it has no manifest.json; give the --out directory of an aegrid search")
+        }
+        let records = try self.records(directory: directory)
+        let baselinePath = (directory as NSString).appendingPathComponent(baselineFileName)
+        let baseline = (try? Data(contentsOf: URL(fileURLWithPath: baselinePath)))
+            .flatMap { try? JSONDecoder().decode(PCABaseline.self, from: $0) }
+        var latentSizes: [String: Int] = [:]
+        if let grid = try? manifest.parsedGrid() {
+            for record in records where record.index < grid.count {
+                if let trial = try? TrialConfiguration.make(grid: grid, index: record.index,
+                                                            inputSize: manifest.inputSize, baseSeed: 0) {
+                    latentSizes[record.trialID] = trial.architecture.latentSize
+                }
+            }
+        }
+        return Report(records: records, baseline: baseline, latentSizes: latentSizes)
+    }
+
+    /// Writes the baseline where `report(directory:)` finds it (atomically: shards may write the same file).
+    public static func writeBaseline(_ baseline: PCABaseline, directory: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        try encoder.encode(baseline).write(
+            to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent(baselineFileName)), options: .atomic)
+    }
+}

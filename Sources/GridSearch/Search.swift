@@ -1,0 +1,227 @@
+import Foundation
+import LinearAlgebra
+import NeuralNet
+
+/// What a finished (or interrupted) `Search.run` leaves behind.
+public struct SearchOutcome: Sendable {
+    /// The final counts (all trials of this run's scope, including resumed ones).
+    public var progress: SearchProgress
+    /// True when the run was cancelled before every trial was recorded (SIGINT/SIGTERM).
+    public var interrupted: Bool
+    /// The leaderboard text (empty when interrupted).
+    public var leaderboard: String
+    /// The files written or updated, results log first.
+    public var files: [String]
+}
+
+/// A whole `aegrid search` as one library call: everything but parsing flags and printing.
+///
+/// `init` does all the checking that can fail before training: it loads and checks the data (widths, values),
+/// parses the grid and validates its points, splits and scales the data (scalers fitted on training parts only),
+/// and opens the results directory (refusing a directory made from another grid, other data or other settings, and
+/// a second live writer). `run` trains every pending trial on `jobs` workers, appending each record to the log as it
+/// ends, then writes the reports and the refitted best model. A results directory is resumed by constructing a
+/// `Search` with the same settings: trials already in its log are skipped.
+///
+/// **Early stopping.** A trial with `patience` monitors the validation loss on the last 10 % of its training part
+/// (Keras's `validation_split=0.1`: the rows as given, before shuffling; for a held-out split or CV folds those rows
+/// are already in seeded random order), trains on the other 90 %, and is scored on the test part as every trial is.
+public final class Search: @unchecked Sendable {
+    public let settings: SearchSettings
+    public let grid: ParameterGrid
+    public let data: EvaluationData
+    public let log: ResultsLog
+    /// The trials this run covers (the whole grid, or the shard's) and how many of them the log already holds.
+    public let scopeCount: Int
+    public let resumedCount: Int
+    /// PCA's error at every latent size of the grid, on the same folds (also in DIR/pca_baseline.json).
+    public let baseline: PCABaseline
+    private let runner: Runner
+    private let scopeIndices: () -> AnyIterator<Int>
+
+    /// Up to this many points in scope are validated one by one before any training (and give the latent sizes PCA
+    /// is computed at); beyond, points are validated as they are planned (an invalid one is recorded as failed).
+    public static let eagerValidationLimit = 200_000
+
+    public init(settings: SearchSettings) throws {
+        self.settings = settings
+        grid = try ParameterGrid.load(argument: settings.grid)
+        data = try EvaluationData.prepare(trainPath: settings.trainPath, evaluation: settings.evaluation,
+                                          seed: settings.seed, scaling: settings.scaling)
+        let grid = self.grid
+        if let shard = settings.shard {
+            let members = try ShardPlan(grid: grid, inputSize: data.inputSize, trainingSamples: data.trainRows,
+                                        shards: shard.count).trialIndices(inShard: shard.index)
+            scopeCount = members.count
+            scopeIndices = { AnyIterator(members.makeIterator()) }
+        } else {
+            let count = grid.count
+            scopeCount = count
+            scopeIndices = { AnyIterator((0 ..< count).makeIterator()) }
+        }
+        var latents = Set<Int>()
+        let iterator = scopeIndices()
+        var validated = 0
+        while validated < Self.eagerValidationLimit, let index = iterator.next() {
+            let trial = try TrialConfiguration.make(grid: grid, index: index, inputSize: data.inputSize,
+                                                    baseSeed: settings.seed)
+            latents.insert(trial.architecture.latentSize)
+            validated += 1
+        }
+        let manifest = ResultsManifest(
+            grid: grid, dataFingerprint: data.fingerprint, dataShape: [data.trainRows, data.inputSize],
+            dataDescription: Self.dataDescription(settings), trainPath: Self.absolute(settings.trainPath),
+            testPath: settings.evaluation.testPath.map(Self.absolute), settings: Self.resultSettings(settings))
+        try FileManager.default.createDirectory(atPath: settings.outputDirectory, withIntermediateDirectories: true)
+        log = try ResultsLog.open(directory: settings.outputDirectory, manifest: manifest, shard: settings.shard)
+        resumedCount = log.completedIDs.count
+        runner = Runner(jobs: settings.jobs)
+        baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents))
+        try ResultsDirectory.writeBaseline(baseline, directory: settings.outputDirectory)
+    }
+
+    /// The settings that change results, as the manifest records them: a directory is only resumed with the same.
+    /// `SearchSettings(manifest:directory:)` reads them back.
+    static func resultSettings(_ settings: SearchSettings) -> [String: String] {
+        var entries = ["seed": String(settings.seed), "scale": settings.scaling.rawValue]
+        switch settings.evaluation {
+        case .testFile: entries["evaluation"] = "test-file"
+        case let .holdout(fraction):
+            entries["evaluation"] = "holdout"
+            entries["test_fraction"] = "\(fraction)"
+        case let .crossValidation(folds):
+            entries["evaluation"] = "cv"
+            entries["cv_folds"] = String(folds)
+        }
+        return entries
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    static func dataDescription(_ settings: SearchSettings) -> String {
+        if case let .testFile(test) = settings.evaluation { return "train \(settings.trainPath), test \(test)" }
+        return "train \(settings.trainPath)"
+    }
+
+    /// One line saying what will run: trials, resumed, workers, shard, evaluation, where results go.
+    public var plan: String {
+        var parts = ["\(scopeCount) trials"]
+        if let shard = settings.shard { parts[0] += " in shard \(shard) of a \(grid.count)-trial grid" }
+        if resumedCount > 0 { parts.append("\(resumedCount) already done (resuming)") }
+        parts.append("\(runner.jobs) job\(runner.jobs == 1 ? "" : "s")")
+        switch settings.evaluation {
+        case .testFile: parts.append("scored on the test file")
+        case let .holdout(fraction): parts.append("scored on a held-out \(fraction) of the training data")
+        case let .crossValidation(folds): parts.append("\(folds)-fold cross-validation")
+        }
+        parts.append("results in \(settings.outputDirectory)")
+        return parts.joined(separator: ", ")
+    }
+
+    /// Stops starting trials; trials in flight stop at their next epoch and are not recorded. Thread-safe.
+    public func cancel() { runner.cancel() }
+
+    /// Trains every pending trial, then (unless cancelled) writes the reports and the refitted best model.
+    /// `onProgress` is called once at the start and after every recorded trial, one call at a time.
+    public func run(onProgress: @escaping (SearchProgress) -> Void = { _ in }) throws -> SearchOutcome {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var progress = SearchProgress(total: scopeCount, done: 0, resumed: resumedCount, diverged: 0, failed: 0,
+                                      elapsed: 0, bestScore: nil, bestTrialID: nil)
+        for record in try ResultsLog.read(path: log.path).records { Self.count(record, into: &progress) }
+        onProgress(progress)
+
+        let folds = data.folds
+        let log = self.log
+        let runner = self.runner
+        var writeFailure: Error?
+        let plan = TrialPlan(
+            grid: grid, nextIndex: { [iterator = scopeIndices()] in iterator.next() },
+            isDone: { log.contains($0) }, inputSize: data.inputSize, sampleCount: folds[0].training.rows,
+            baseSeed: settings.seed)
+        runner.run(plan) { work, context in
+            let deliver: (TrialRecord) -> Void = { record in
+                context.deliver {
+                    guard writeFailure == nil else { return }
+                    do {
+                        guard try log.append(record) else { return }
+                    } catch {
+                        writeFailure = error
+                        runner.cancel()
+                        return
+                    }
+                    Self.count(record, into: &progress)
+                    progress.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                    onProgress(progress)
+                }
+            }
+            switch work {
+            case let .family(family):
+                FamilyTraining(family: family, folds: folds).run(shouldCancel: context.shouldCancel, deliver: deliver)
+            case let .invalid(index, point, reason):
+                deliver(TrialRecord(
+                    trialID: Self.invalidTrialID(point), index: index,
+                    parameters: Dictionary(point.parameters.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
+                    status: .failed, reason: reason, epochsRun: 0, fitSeconds: 0, seed: 0))
+            }
+        }
+        progress.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        if let writeFailure { throw writeFailure }
+        if runner.isCancelled {
+            return SearchOutcome(progress: progress, interrupted: true, leaderboard: "", files: [log.path])
+        }
+        // A shard reports on its own log; `aegrid merge` / `aegrid results` report on the whole directory.
+        let report = settings.shard == nil
+            ? try ResultsDirectory.report(directory: settings.outputDirectory)
+            : Report(records: try ResultsLog.read(path: log.path).records, baseline: baseline,
+                     latentSizes: latentSizes)
+        var files = [log.path]
+        if settings.shard == nil {
+            files += try report.write(directory: settings.outputDirectory, top: settings.top)
+            if settings.refit != .none, let best = report.best {
+                files.append(try BestModel.refit(best, settings: settings, grid: grid, data: data))
+            }
+        }
+        return SearchOutcome(progress: progress, interrupted: false, leaderboard: report.leaderboard(top: settings.top),
+                             files: files)
+    }
+
+    /// Each planned trial's latent size (the PCA column of a shard's own leaderboard).
+    private var latentSizes: [String: Int] {
+        var sizes: [String: Int] = [:]
+        for record in (try? ResultsLog.read(path: log.path).records) ?? [] {
+            if let trial = try? TrialConfiguration.make(grid: grid, index: record.index, inputSize: data.inputSize,
+                                                        baseSeed: 0) {
+                sizes[record.trialID] = trial.architecture.latentSize
+            }
+        }
+        return sizes
+    }
+
+    /// The id of a grid point that is not a valid configuration (it has no canonical form): the hash of its
+    /// parameters as given, stable across runs so a resumed run does not record it twice.
+    static func invalidTrialID(_ point: GridPoint) -> String {
+        let hash = stableHash64(TrialConfiguration.canonicalJSON(point.parameters))
+        return String(hash, radix: 16).leftPadded(to: 16)
+    }
+
+    static func count(_ record: TrialRecord, into progress: inout SearchProgress) {
+        progress.done += 1
+        switch record.status {
+        case .ok:
+            if let score = record.testScore, score < (progress.bestScore ?? .infinity) {
+                progress.bestScore = score
+                progress.bestTrialID = record.trialID
+            }
+        case .diverged: progress.diverged += 1
+        case .failed: progress.failed += 1
+        }
+    }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import XCTest
+
+/// Every user mistake in a grid or a data file ends with one line, `aegrid: error: …`, naming the file, the place and
+/// the rule, a non-zero status, and no training (no results directory is created).
+final class InputErrorEndToEndTests: XCTestCase {
+    let train = AEGridProcess.example("seed/X_train.npy")
+    let test = AEGridProcess.example("seed/X_test.npy")
+    let grid = #"{"latent_dim": [2], "epochs": [1]}"#
+
+    /// Runs a search that must fail before training and returns its one error line.
+    func failure(train: String? = nil, test: String? = AEGridProcess.example("seed/X_test.npy"), grid: String? = nil, extra: [String] = [],
+                 status: Int32 = 1, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let out = try temporaryDirectory().appendingPathComponent("out")
+        var arguments = ["search", "--train", train ?? self.train, "--grid", grid ?? self.grid, "--out", out.path]
+        if let test { arguments += ["--test", test] }
+        let result = try AEGridProcess.run(arguments + extra)
+        XCTAssertEqual(result.status, status, result.stderr, file: file, line: line)
+        XCTAssertEqual(result.stdout, "", file: file, line: line)
+        let lines = result.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, "one line: \(result.stderr)", file: file, line: line)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("results.jsonl").path),
+                       "nothing trained", file: file, line: line)
+        return String(lines.first ?? "")
+    }
+
+    func csv(_ text: String, _ name: String = "data.csv") throws -> String {
+        try writeFile(try temporaryDirectory(), name, text)
+    }
+
+    // MARK: Grids
+
+    func testUnknownKeyNamesTheNearestValidKey() throws {
+        XCTAssertEqual(try failure(grid: #"{"latent_dims": [2], "epochs": [1]}"#), GRID_UNKNOWN_KEY)
+    }
+
+    func testWrongTypeNamesTheKeyAndValue() throws {
+        XCTAssertEqual(try failure(grid: #"{"latent_dim": ["two"], "epochs": [1]}"#), GRID_WRONG_TYPE)
+    }
+
+    func testOutOfRangeValuesAreRefused() throws {
+        XCTAssertEqual(try failure(grid: #"{"latent_dim": [2], "learning_rate": [0], "epochs": [1]}"#), GRID_LEARNING_RATE)
+        XCTAssertEqual(try failure(grid: #"{"latent_dim": [2], "dropout": [1.0], "epochs": [1]}"#), GRID_DROPOUT)
+        XCTAssertEqual(try failure(grid: #"{"latent_dim": [0], "epochs": [1]}"#), GRID_LATENT_ZERO)
+    }
+
+    // MARK: Data
+
+    func testRaggedRowNamesFileAndLine() throws {
+        let path = try csv("a,b,c\n1,2,3\n4,5\n")
+        XCTAssertEqual(try failure(train: path, test: nil, extra: ["--test-fraction", "0.5"]),
+                       DATA_RAGGED.replacingOccurrences(of: "$FILE", with: path))
+    }
+
+    func testNonNumericCellNamesLineAndColumn() throws {
+        let path = try csv("1,2,3\n4,x5,6\n")
+        XCTAssertEqual(try failure(train: path, test: nil, extra: ["--test-fraction", "0.5"]),
+                       DATA_NON_NUMERIC.replacingOccurrences(of: "$FILE", with: path))
+    }
+
+    func testNaNIsRefused() throws {
+        let path = try csv("1,2,3\n4,nan,6\n")
+        XCTAssertEqual(try failure(train: path, test: nil, extra: ["--test-fraction", "0.5"]),
+                       DATA_NAN.replacingOccurrences(of: "$FILE", with: path))
+    }
+
+    func testEmptyFileIsRefused() throws {
+        let path = try csv("")
+        XCTAssertEqual(try failure(train: path, test: nil),
+                       DATA_EMPTY.replacingOccurrences(of: "$FILE", with: path))
+    }
+
+    func testTrainAndTestWidthsMustMatch() throws {
+        let narrow = try csv("1,2,3\n4,5,6\n7,8,9\n", "narrow.csv")
+        XCTAssertEqual(try failure(test: narrow),
+                       "aegrid: error: \(narrow) has 3 columns but the training data \(train) has 10; both must have the same columns")
+    }
+
+    func testFortranOrderNpyIsRefused() throws {
+        var header = "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 2), }"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        var bytes = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8))
+        for value in [1.0, 2.0, 3.0, 4.0] { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+        let path = try temporaryDirectory().appendingPathComponent("fortran.npy")
+        try bytes.write(to: path)
+        XCTAssertEqual(try failure(train: path.path, test: nil),
+                       DATA_FORTRAN.replacingOccurrences(of: "$FILE", with: path.path))
+    }
+
+    // MARK: Flags
+
+    func testUsageErrorsAreOneLineWithExitStatus64() throws {
+        let result = try AEGridProcess.run(["search", "--train", train, "--grid", grid])
+        XCTAssertEqual(result.status, 64)
+        XCTAssertEqual(result.stderr, "aegrid: error: missing expected argument '--out <dir>' (see 'aegrid search --help')\n")
+        let fraction = try AEGridProcess.run(["search", "--train", train, "--grid", grid, "--out", "/tmp/x",
+                                              "--test-fraction", "1.5"])
+        XCTAssertEqual(fraction.status, 64)
+        XCTAssertEqual(fraction.stderr,
+                       "aegrid: error: --test-fraction must lie strictly between 0 and 1 (got 1.5) (see 'aegrid search --help')\n")
+        let scale = try AEGridProcess.run(["search", "--train", train, "--grid", grid, "--out", "/tmp/x",
+                                           "--scale", "zscore"])
+        XCTAssertEqual(scale.status, 64)
+        XCTAssertEqual(scale.stderr, "aegrid: error: the value 'zscore' is invalid for '--scale <scale>'. Please provide one of 'none', 'minmax' or 'standard'. (see 'aegrid search --help')\n")
+    }
+
+    func testEveryCommandHasHelpWithAnExample() throws {
+        for command in ["search", "results", "score", "encode", "reconstruct", "pca"] {
+            let result = try AEGridProcess.run([command, "--help"])
+            XCTAssertEqual(result.status, 0, command)
+            XCTAssertTrue(result.stdout.contains("Example"), "\(command) --help has an example")
+            XCTAssertTrue(result.stdout.contains("aegrid \(command)"), command)
+        }
+    }
+
+    func testMissingFileIsOneLine() throws {
+        let line = try failure(train: "/nonexistent/data.csv", test: nil)
+        XCTAssertTrue(line.hasPrefix("aegrid: error: "), line)
+        XCTAssertTrue(line.contains("/nonexistent/data.csv"), line)
+    }
+}
+
+// The pinned error lines ($FILE: the file's path).
+private let GRID_UNKNOWN_KEY = "aegrid: error: inline grid: unknown grid key 'latent_dims'; did you mean 'latent_dim'?"
+private let GRID_WRONG_TYPE = #"aegrid: error: inline grid: 'latent_dim' value "two" must be an integer (found a string)"#
+private let GRID_LEARNING_RATE = "aegrid: error: inline grid: 'learning_rate' value 0 is out of range: must be greater than 0"
+private let GRID_DROPOUT = "aegrid: error: inline grid: 'dropout' value 1.0 is out of range: must be in [0, 1)"
+private let GRID_LATENT_ZERO = "aegrid: error: inline grid: 'latent_dim' value 0 is out of range: must be at least 1"
+private let DATA_RAGGED = "aegrid: error: $FILE line 3: expected 3 values (one per header name), found 2"
+private let DATA_NON_NUMERIC = #"aegrid: error: $FILE line 2, column 2: "x5" is not a number"#
+private let DATA_NAN = #"aegrid: error: $FILE line 2, column 2: "nan" is not finite (NaN and infinity are not allowed)"#
+private let DATA_EMPTY = "aegrid: error: $FILE: the file is empty (no data rows)"
+private let DATA_FORTRAN = "aegrid: error: $FILE: unsupported NumPy .npy file: Fortran-order (column-major) arrays are not supported; save with numpy.ascontiguousarray(x) first"

@@ -1,0 +1,124 @@
+import Foundation
+import XCTest
+
+/// `aegrid search` and the commands that use its results, run as a user runs them.
+final class SearchEndToEndTests: XCTestCase {
+    let train = AEGridProcess.example("seed/X_train.npy")
+    let test = AEGridProcess.example("seed/X_test.npy")
+    /// 4 trials in 2 epoch families, a fraction of a second in a release build.
+    let smallGrid = #"{"latent_dim": [2, 3], "learning_rate": [0.01], "epochs": [2, 4], "batch_size": [64]}"#
+
+    func testSearchWritesResultsLeaderboardAndAUsableModel() throws {
+        let out = try temporaryDirectory()
+        let result = try AEGridProcess.run(["search", "--train", train, "--test", test, "--grid", smallGrid,
+                                            "--out", out.path, "--jobs", "2", "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "", "--quiet prints nothing on stderr")
+        let records = try ResultsFiles.records(out)
+        XCTAssertEqual(records.count, 4)
+        for record in records.values {
+            XCTAssertEqual(record["status"] as? String, "ok")
+            let score = try XCTUnwrap(record["test_score"] as? Double)
+            XCTAssertTrue(score > 0 && score < 0.5, "test MSE \(score)")
+            XCTAssertEqual((record["history"] as? [Any])?.count, (record["parameters"] as? [String: Any])?["epochs"] as? Int)
+        }
+        for name in ["results.csv", "best.json", "best.safetensors", "leaderboard.txt", "manifest.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), name)
+        }
+        let csv = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
+        let header = try XCTUnwrap(csv.split(separator: "\n").first)
+        for column in ["param_latent_dim", "param_epochs", "mean_test_score", "std_test_score", "rank_test_score",
+                       "mean_fit_time"] {
+            XCTAssertTrue(header.contains(column), "results.csv header lacks \(column): \(header)")
+        }
+        XCTAssertEqual(csv.split(separator: "\n").count, 5, "a header and one row per trial")
+        XCTAssertTrue(result.stdout.contains("latent_dim"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("results: \(out.path)"), result.stdout)
+
+        // The leaderboard again, from the directory.
+        let results = try AEGridProcess.run(["results", out.path, "--top", "2"])
+        XCTAssertEqual(results.status, 0, results.stderr)
+        XCTAssertTrue(results.stdout.contains("latent_dim"), results.stdout)
+
+        // The model applies to new data: scores, codes and reconstructions have one row per data row.
+        let model = out.appendingPathComponent("best.safetensors").path
+        let score = try AEGridProcess.run(["score", "--model", model, "--data", test])
+        XCTAssertEqual(score.status, 0, score.stderr)
+        let scores = score.stdout.split(separator: "\n").compactMap { Double($0) }
+        XCTAssertEqual(scores.count, 200)
+        let best = try XCTUnwrap(records.values.compactMap { $0["test_score"] as? Double }.min())
+        XCTAssertEqual(scores.reduce(0, +) / 200, best, accuracy: 1e-5,
+                       "--refit train reproduces the best trial: its mean row error is its test score")
+
+        let codes = out.appendingPathComponent("codes.csv").path
+        let encode = try AEGridProcess.run(["encode", "--model", model, "--data", test, "--out", codes])
+        XCTAssertEqual(encode.status, 0, encode.stderr)
+        let codeLines = try String(contentsOfFile: codes, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(codeLines.count, 201)
+        XCTAssertTrue(codeLines[0].hasPrefix("latent_0,latent_1"), String(codeLines[0]))
+
+        let reconstruction = out.appendingPathComponent("recon.npy").path
+        let reconstruct = try AEGridProcess.run(["reconstruct", "--model", model, "--data", test,
+                                                 "--out", reconstruction])
+        XCTAssertEqual(reconstruct.status, 0, reconstruct.stderr)
+        let npy = try Data(contentsOf: URL(fileURLWithPath: reconstruction))
+        XCTAssertEqual(Array(npy.prefix(6)), [0x93] + Array("NUMPY".utf8))
+        XCTAssertTrue(String(decoding: npy.prefix(128), as: UTF8.self).contains("'shape': (200, 10)"))
+        XCTAssertEqual(npy.count % 64, (200 * 10 * 4) % 64, "header padded to 64 bytes, then float32 data")
+    }
+
+    func testJobsOneAndJobsTwoAreBitwiseIdentical() throws {
+        let grid = #"{"latent_dim": [2, 4], "learning_rate": [0.01, 0.003], "epochs": [3, 5], "l2": [0, 0.001]}"#
+        let one = try temporaryDirectory(), two = try temporaryDirectory()
+        for (out, jobs) in [(one, "1"), (two, "2")] {
+            let result = try AEGridProcess.run(["search", "--train", train, "--grid", grid, "--out", out.path,
+                                                "--jobs", jobs, "--refit", "none", "--quiet"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        try ResultsFiles.assertIdentical(one, two, expectedCount: 16)
+    }
+
+    func testDivergingTrialIsRecordedAndTheOthersFinish() throws {
+        let grid = #"{"latent_dim": [3], "optimizer": ["sgd"], "output_activation": ["linear"], "learning_rate": [0.01, 1000], "epochs": [3]}"#
+        let out = try temporaryDirectory()
+        let result = try AEGridProcess.run(["search", "--train", train, "--test", test, "--grid", grid,
+                                            "--out", out.path, "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let records = Array(try ResultsFiles.records(out).values)
+        XCTAssertEqual(records.count, 2)
+        let diverged = records.filter { $0["status"] as? String == "diverged" }
+        let ok = records.filter { $0["status"] as? String == "ok" }
+        XCTAssertEqual(diverged.count, 1)
+        XCTAssertEqual(ok.count, 1)
+        XCTAssertEqual((diverged.first?["parameters"] as? [String: Any])?["learning_rate"] as? Double, 1000)
+        XCTAssertNotNil(diverged.first?["reason"] as? String)
+        XCTAssertNotNil(ok.first?["test_score"] as? Double)
+    }
+
+    func testCrossValidationRecordsFoldScores() throws {
+        let out = try temporaryDirectory()
+        let result = try AEGridProcess.run(["search", "--train", test, "--cv", "3", "--scale", "standard",
+                                            "--grid", #"{"latent_dim": [2], "epochs": [2], "output_activation": ["linear"]}"#,
+                                            "--out", out.path, "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let record = try XCTUnwrap(try ResultsFiles.records(out).values.first)
+        let folds = try XCTUnwrap(record["fold_scores"] as? [Double])
+        XCTAssertEqual(folds.count, 3)
+        XCTAssertEqual(try XCTUnwrap(record["test_score"] as? Double), folds.reduce(0, +) / 3, accuracy: 1e-12)
+        XCTAssertNotNil(record["test_score_std"] as? Double)
+    }
+
+    /// The seed's first grid on the seed's data: Keras's best test MSE there is about 0.033 (latent 6, lr 0.01,
+    /// 100 epochs); AEGrid's best must be no worse.
+    func testSeedGridOneReachesKerasBest() throws {
+        let out = try temporaryDirectory()
+        let result = try AEGridProcess.run(["search", "--train", train, "--test", test,
+                                            "--grid", AEGridProcess.example("seed/grid1.json"), "--out", out.path,
+                                            "--refit", "none", "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let records = try ResultsFiles.records(out)
+        XCTAssertEqual(records.count, 12)
+        let best = try XCTUnwrap(records.values.compactMap { $0["test_score"] as? Double }.min())
+        XCTAssertLessThanOrEqual(best, 0.0335, "Keras reaches about 0.033 on this grid")
+    }
+}
