@@ -4,13 +4,14 @@
 #   make bench   BLAS against fallback, side by side (release builds); BENCH="gemm --quick" picks sections
 #   make build   release build of `aegrid` and `aegrid-bench` (BLAS)
 #   make clean   remove build folders
+#   make slurm-local  the Slurm array job file (docs/slurm), unchanged, in a local loop over its array ids, then merge
 SHELL := /bin/bash
 SWIFT ?= swift
 FALLBACK := --disable-default-traits --scratch-path .build-fallback
 # Tests train networks: they run as release builds with testing enabled, which is 10-100x faster than debug.
 TESTFLAGS := -c release -Xswiftc -enable-testing
 
-.PHONY: all bootstrap build test test-blas test-fallback check-fallback-links test-python bench demo clean
+.PHONY: all bootstrap build test test-blas test-fallback check-fallback-links test-python bench demo clean slurm-local
 
 all: build
 
@@ -52,3 +53,9 @@ demo: bootstrap
 
 clean:
 	rm -rf .build .build-fallback .build-bench-*
+
+# The seed's grid 1 as an 8-task Slurm array on this machine (OUT=dir to choose where; rerunning resumes).
+slurm-local: bootstrap
+	$(SWIFT) build -c release --product aegrid
+	AEGRID=$(CURDIR)/.build/release/aegrid TRAIN=examples/seed/X_train.npy TEST=examples/seed/X_test.npy \
+	GRID=examples/seed/grid1.json OUT=$(or $(OUT),.build/slurm-local) scripts/slurm-local.sh

@@ -11,10 +11,16 @@ import Foundation
 import PackageDescription
 
 let portable = ProcessInfo.processInfo.environment["AEGRID_PORTABLE"].map { !$0.isEmpty && $0 != "0" } ?? false
+// `-fno-math-errno`: Swift's `Float.squareRoot()` goes through a C shim that, with errno semantics, keeps a libm
+// call on the slow path and so stops LLVM from vectorising any loop with a square root (the optimisers' updates).
+// Nothing in AEGrid reads errno; the results are the same correctly rounded square roots.
+let noMathErrno = ["-Xcc", "-fno-math-errno"]
 #if arch(x86_64)
-let codegen: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-Xcc", "-march=x86-64-v3"]), .define("AEGRID_X86_64_V3")]
+let codegen: [SwiftSetting] = portable
+    ? [.unsafeFlags(noMathErrno)]
+    : [.unsafeFlags(["-Xcc", "-march=x86-64-v3"] + noMathErrno), .define("AEGRID_X86_64_V3")]
 #else
-let codegen: [SwiftSetting] = []
+let codegen: [SwiftSetting] = [.unsafeFlags(noMathErrno)]
 #endif
 
 let package = Package(

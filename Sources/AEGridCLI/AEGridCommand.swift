@@ -15,7 +15,7 @@ struct AEGridCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             SearchCommand.self, ResultsCommand.self, ScoreCommand.self, EncodeCommand.self,
-            ReconstructCommand.self, PCACommand.self,
+            ReconstructCommand.self, PCACommand.self, StatusCommand.self, MergeCommand.self,
         ]
     )
 }

@@ -28,6 +28,8 @@ enum TrainingBenchmark {
         var gemmGFLOPS: Double?
         /// stepGFLOPS / gemmGFLOPS.
         var gemmShare: Double?
+        /// GFLOP/s of the same GEMMs when each has its own operands, as in a step (nil when not measured).
+        var separateOperandGEMMGFLOPS: Double?
     }
 
     static let shapes = [
@@ -93,24 +95,41 @@ enum TrainingBenchmark {
         }
         let gemms = stepGEMMs(shape.architecture, batch: shape.batchSize)
         let stepGFLOPS = flops(gemms) / stepSeconds / 1e9
-        var gemmGFLOPS: Double?
+        var gemmGFLOPS: Double?, coldGEMMGFLOPS: Double?
         if shape.measureGEMMShare {
             gemmGFLOPS = flops(gemms) / gemmSeconds(gemms, backend: backend, seconds: seconds) / 1e9
+            coldGEMMGFLOPS = flops(gemms) / gemmSeconds(gemms, backend: backend, seconds: seconds, separateOperands: true) / 1e9
         }
         return Result(model: shape.name, backend: backend.rawValue, batchSize: shape.batchSize,
                       microsecondsPerStep: stepSeconds * 1e6, samplesPerSecond: Double(shape.batchSize) / stepSeconds,
-                      stepGFLOPS: stepGFLOPS, gemmGFLOPS: gemmGFLOPS, gemmShare: gemmGFLOPS.map { stepGFLOPS / $0 })
+                      stepGFLOPS: stepGFLOPS, gemmGFLOPS: gemmGFLOPS, gemmShare: gemmGFLOPS.map { stepGFLOPS / $0 },
+                      separateOperandGEMMGFLOPS: coldGEMMGFLOPS)
     }
 
-    /// Seconds for one round of `gemms` alone (best of several timed repetitions).
-    static func gemmSeconds(_ gemms: [(Transpose, Transpose, Int, Int, Int)], backend: GEMMBackend, seconds: Double) -> Double {
-        let largest = gemms.map { max($0.2 * $0.4, $0.4 * $0.3, $0.2 * $0.3) }.max()!
-        let a = UnsafeMutablePointer<Float>.allocate(capacity: largest), b = UnsafeMutablePointer<Float>.allocate(capacity: largest)
-        let c = UnsafeMutablePointer<Float>.allocate(capacity: largest)
-        defer { a.deallocate(); b.deallocate(); c.deallocate() }
-        for i in 0 ..< largest { a[i] = Float(i % 7) * 0.1; b[i] = Float(i % 5) * 0.1; c[i] = 0 }
+    /// Seconds for one round of `gemms` alone (best of repeated rounds). With `separateOperands` every GEMM reads and
+    /// writes its own matrices, as in a training step (whose working set is larger than the caches); otherwise all
+    /// GEMMs share one set of buffers that stays cache-hot, as a plain sgemm benchmark measures.
+    static func gemmSeconds(_ gemms: [(Transpose, Transpose, Int, Int, Int)], backend: GEMMBackend, seconds: Double,
+                            separateOperands: Bool = false) -> Double {
+        var buffers: [(UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)] = []
+        func filled(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            for i in 0 ..< count { p[i] = Float(i % 7) * 0.1 - 0.3 }
+            return p
+        }
+        if separateOperands {
+            for (_, _, m, n, k) in gemms { buffers.append((filled(m * k), filled(k * n), filled(m * n))) }
+        } else {
+            let largest = gemms.map { max($0.2 * $0.4, $0.4 * $0.3, $0.2 * $0.3) }.max()!
+            let shared = (filled(largest), filled(largest), filled(largest))
+            buffers = Array(repeating: shared, count: gemms.count)
+        }
+        defer {
+            let unique = separateOperands ? buffers : Array(buffers.prefix(1))
+            for (a, b, c) in unique { a.deallocate(); b.deallocate(); c.deallocate() }
+        }
         func round() {
-            for (ta, tb, m, n, k) in gemms {
+            for ((ta, tb, m, n, k), (a, b, c)) in zip(gemms, buffers) {
                 GEMM.multiply(ta, tb, m: m, n: n, k: k, alpha: 1, a: a, lda: ta == .none ? k : m, b: b,
                               ldb: tb == .none ? n : k, beta: 0, c: c, ldc: n, backend: backend)
             }
@@ -120,8 +139,8 @@ enum TrainingBenchmark {
         let deadline = now() + seconds
         repeat {
             let t = now()
-            for _ in 0 ..< 4 { round() }
-            best = min(best, (now() - t) / 4)
+            round()
+            best = min(best, now() - t)
         } while now() < deadline
         return best
     }
@@ -134,14 +153,15 @@ enum TrainingBenchmark {
 
     /// A table a person reads.
     static func table(_ results: [Result]) -> String {
-        var lines = ["model                     batch  backend   µs/step     samples/s   step GFLOP/s  sgemm GFLOP/s  share"]
+        var lines = ["model                     batch  backend   µs/step     samples/s   step GFLOP/s  sgemm GFLOP/s  share   (sgemm, own operands)"]
         for r in results {
             let share = r.gemmShare.map { String(format: "%5.1f%%", $0 * 100) } ?? "     -"
             let gemm = r.gemmGFLOPS.map { String(format: "%13.1f", $0) } ?? "            -"
-            lines.append(String(format: "%@ %5d  %@ %10.2f %13.0f %14.2f %@  %@",
+            let cold = r.separateOperandGEMMGFLOPS.map { String(format: "   (%.1f GFLOP/s, share %.1f%%)", $0, r.stepGFLOPS / $0 * 100) } ?? ""
+            lines.append(String(format: "%@ %5d  %@ %10.2f %13.0f %14.2f %@  %@%@",
                                 r.model.padding(toLength: 25, withPad: " ", startingAt: 0), r.batchSize,
                                 r.backend.padding(toLength: 8, withPad: " ", startingAt: 0), r.microsecondsPerStep,
-                                r.samplesPerSecond, r.stepGFLOPS, gemm, share))
+                                r.samplesPerSecond, r.stepGFLOPS, gemm, share, cold))
         }
         return lines.joined(separator: "\n")
     }

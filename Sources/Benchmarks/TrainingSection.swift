@@ -15,7 +15,12 @@ extension BenchmarkSection {
             }
             record("step time", result.microsecondsPerStep, "µs/step")
             record("throughput", result.samplesPerSecond, "samples/s")
+            record("step GEMM rate", result.stepGFLOPS, "GFLOP/s in step")
+            if let rate = result.gemmGFLOPS { record("sgemm rate, same shapes", rate, "GFLOP/s sgemm") }
             if let share = result.gemmShare { record("GEMM share", share * 100, "% of sgemm") }
+            if let rate = result.separateOperandGEMMGFLOPS {
+                record("GEMM share, own operands", result.stepGFLOPS / rate * 100, "% own-op sgemm")
+            }
         }
     }
 }

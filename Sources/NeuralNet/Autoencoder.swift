@@ -105,32 +105,71 @@ public final class Autoencoder {
     }
 
     /// Per-row mean squared reconstruction error (the anomaly score): `(1/d) Σⱼ (xᵢⱼ − x̂ᵢⱼ)²`, in Float32.
+    /// Works through `x` in chunks of rows, so memory stays small for large data sets.
     public func reconstructionErrors(_ x: Matrix) -> [Float] {
-        let y = reconstruct(x)
-        let d = x.columns
+        precondition(x.columns == architecture.inputSize,
+                     "Autoencoder.reconstructionErrors: input has \(x.columns) columns, the model expects \(architecture.inputSize)")
         var result = [Float](repeating: 0, count: x.rows)
-        for r in 0 ..< x.rows {
-            var sum: Float = 0
-            for c in 0 ..< d {
-                let e = x.elements[r * d + c] - y.elements[r * d + c]
-                sum += e * e
+        let d = x.columns
+        result.withUnsafeMutableBufferPointer { out in
+            forEachReconstructedChunk(x) { start, rows, input, output in
+                for r in 0 ..< rows {
+                    var sum: Float = 0
+                    for c in 0 ..< d {
+                        let e = input[r * d + c] - output[r * d + c]
+                        sum += e * e
+                    }
+                    out[start + r] = sum / Float(d)
+                }
             }
-            result[r] = sum / Float(d)
         }
         return result
     }
 
     /// `sklearn.metrics.mean_squared_error(x, reconstruct(x))`: the mean over all entries, accumulated in Double
-    /// from the Float32 reconstruction. 0 for an empty matrix.
+    /// from the Float32 reconstruction. 0 for an empty matrix. Works through `x` in chunks of rows.
     public func meanSquaredError(_ x: Matrix) -> Double {
+        precondition(x.columns == architecture.inputSize,
+                     "Autoencoder.meanSquaredError: input has \(x.columns) columns, the model expects \(architecture.inputSize)")
         guard x.count > 0 else { return 0 }
-        let y = reconstruct(x)
         var sum = 0.0
-        for i in 0 ..< x.count {
-            let e = Double(x.elements[i]) - Double(y.elements[i])
-            sum += e * e
+        forEachReconstructedChunk(x) { _, rows, input, output in
+            for i in 0 ..< rows * x.columns {
+                let e = Double(input[i]) - Double(output[i])
+                sum += e * e
+            }
         }
         return sum / Double(x.count)
+    }
+
+    /// Rows reconstructed per chunk by the streaming evaluations.
+    static let chunkRows = 1024
+
+    /// Reconstructs `x` chunk by chunk (inference mode) and calls `body(firstRow, rows, input, reconstruction)`,
+    /// both `rows × inputSize`, dense.
+    func forEachReconstructedChunk(_ x: Matrix,
+                                   _ body: (Int, Int, UnsafePointer<Float>, UnsafePointer<Float>) -> Void) {
+        let chunk = min(Autoencoder.chunkRows, x.rows)
+        guard chunk > 0 else { return }
+        let widest = architecture.layerSizes.max()!
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * chunk * widest)
+        defer { scratch.deallocate() }
+        x.elements.withUnsafeBufferPointer { all in
+            var start = 0
+            while start < x.rows {
+                let rows = min(chunk, x.rows - start)
+                let input = all.baseAddress! + start * x.columns
+                var current = input, ping = scratch, pong = scratch + chunk * widest
+                for layer in layers {
+                    layer.forward(x: current, ldx: layer.inputs, rows: rows, parameters: storage, z: ping, a: ping,
+                                  backend: GEMM.defaultBackend)
+                    current = UnsafePointer(ping)
+                    swap(&ping, &pong)
+                }
+                body(start, rows, input, current)
+                start += rows
+            }
+        }
     }
 
     /// Runs `x` through a contiguous range of layers, in inference mode.

@@ -95,18 +95,31 @@ struct OptimizerState {
         iterations = other.iterations
     }
 
-    /// Applies one step to `w` given gradients `g` (both `count` long): one flat loop over every parameter. Returns
-    /// false when any updated weight is NaN or infinite (checked in the same pass, for divergence detection).
-    mutating func step(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>) -> Bool {
+    /// Adam's step size for the current step, `lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)` (set by `beginStep`).
+    private var alpha: Float = 0
+
+    /// Starts step t = iterations + 1 (Keras's iteration counter goes up once per batch, shared by all variables).
+    mutating func beginStep() {
         iterations += 1
-        let n = count
+        if case .adam(let lr, let beta1, let beta2, _) = configuration {
+            let t = Float(iterations)
+            alpha = lr * (1 - powf(beta2, t)).squareRoot() / (1 - powf(beta1, t))
+        }
+    }
+
+    /// Updates the parameters in `range` of the flat buffer (`w` and `g` point at the buffer's start): one flat loop.
+    /// Every update is element-wise, so updating ranges one after another (e.g. a layer as soon as its gradient is
+    /// known) gives the same bits as one pass over everything. Returns false when any updated weight is NaN or
+    /// infinite (checked in the same pass, for divergence detection).
+    func update(weights: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, range: Range<Int>) -> Bool {
+        let n = range.count, start = range.lowerBound
+        let w = weights + start, g = gradients + start
         var bad: UInt32 = 0
         switch configuration {
-        case .adam(let lr, let beta1, let beta2, _):
-            let t = Float(iterations)
-            let alpha = lr * (1 - powf(beta2, t)).squareRoot() / (1 - powf(beta1, t))
+        case .adam:
+            let alpha = self.alpha
             let oneMinusBeta1 = c0, oneMinusBeta2 = c1, eps = c2
-            let m = slots, v = slots + n
+            let m = slots + start, v = slots + count + start
             for i in 0 ..< n {
                 let gi = g[i]
                 let mi = m[i] + (gi - m[i]) * oneMinusBeta1
@@ -126,7 +139,7 @@ struct OptimizerState {
                     bad |= nonFiniteFlag(wi)
                 }
             } else if nesterov {
-                let m = slots
+                let m = slots + start
                 for i in 0 ..< n {
                     let gl = g[i] * lr
                     let mi = m[i] * mu - gl
@@ -136,7 +149,7 @@ struct OptimizerState {
                     bad |= nonFiniteFlag(wi)
                 }
             } else {
-                let m = slots
+                let m = slots + start
                 for i in 0 ..< n {
                     let mi = m[i] * mu - g[i] * lr
                     m[i] = mi
@@ -147,7 +160,7 @@ struct OptimizerState {
             }
         case .rmsprop(let lr, _, let momentum, _):
             let rho = c0, oneMinusRho = c1, eps = c2, mu = self.mu
-            let v = slots
+            let v = slots + start
             if momentum == 0 {
                 for i in 0 ..< n {
                     let gi = g[i]
@@ -158,7 +171,7 @@ struct OptimizerState {
                     bad |= nonFiniteFlag(wi)
                 }
             } else {
-                let mom = slots + n
+                let mom = slots + count + start
                 for i in 0 ..< n {
                     let gi = g[i]
                     let vi = rho * v[i] + oneMinusRho * (gi * gi)

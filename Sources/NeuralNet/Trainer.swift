@@ -254,19 +254,27 @@ public final class Trainer {
         return (total / count, nil)
     }
 
-    /// One mini-batch: gradients, then the optimiser step. Returns the batch's total loss (data + penalty, from the
-    /// weights before the step) and whether every updated weight is finite.
+    /// One mini-batch: forward, loss, backward and the optimiser step. Returns the batch's total loss (data +
+    /// penalty, from the weights before the step) and whether every updated weight is finite.
     private func trainStep(input: UnsafePointer<Float>, target: UnsafePointer<Float>, rows: Int) -> (Float, Bool) {
-        let loss = computeGradients(input: input, target: target, rows: rows)
-        let finite = optimizer.step(weights: model.storage, gradients: gradients)
-        return (loss, finite)
+        optimizer.beginStep()
+        return backpropagate(input: input, target: target, rows: rows, update: true)
     }
 
-    /// Forward, loss, backward and penalty gradient of one mini-batch at the current weights, into `gradients`.
-    /// Returns the batch's total loss (data loss + kernel penalty).
+    /// Forward, loss, backward and penalty gradient of one mini-batch at the current weights, into `gradients`,
+    /// without a step. Returns the batch's total loss (data loss + kernel penalty).
+    private func computeGradients(input: UnsafePointer<Float>, target: UnsafePointer<Float>, rows: Int) -> Float {
+        backpropagate(input: input, target: target, rows: rows, update: false).0
+    }
+
+    /// The step itself. With `update`, each layer's parameters are updated as soon as its gradients are complete
+    /// and its kernel has been used for the input gradient, while they are still in cache: every update is
+    /// element-wise and reads only that layer's gradient and optimiser slots, so this is bit for bit Keras's
+    /// "all gradients, then all updates".
     ///
     /// input, target: (rows, inputSize), dense.
-    private func computeGradients(input: UnsafePointer<Float>, target: UnsafePointer<Float>, rows: Int) -> Float {
+    private func backpropagate(input: UnsafePointer<Float>, target: UnsafePointer<Float>, rows: Int,
+                               update: Bool) -> (Float, Bool) {
         let parameters = model.storage
         forward(input, rows: rows, training: true)
         let last = layers.count - 1
@@ -275,6 +283,7 @@ public final class Trainer {
             z: zs[last], a: activations[last], target: target, targetStride: inputSize, rows: rows,
             columns: inputSize, outputActivation: layers[last].activation, gradient: deltaA)
         let penalty = currentPenalty()
+        var finite = true
         // Backward: dZ of layer l is in `dZ`; dA of layer l−1 goes to `other`, then becomes its dZ in place.
         var dZ = deltaA, other = deltaB
         for l in stride(from: last, through: 0, by: -1) {
@@ -283,9 +292,17 @@ public final class Trainer {
             // dW = a_prevᵀ · dZ: (in, rows)·(rows, out); db = Σ_rows dZ
             layer.parameterGradients(x: layerInput, ldx: layer.inputs, dZ: dZ, rows: rows, gradients: gradients,
                                      backend: backend)
+            regularization.addGradient(parameters + layer.kernelOffset, to: gradients + layer.kernelOffset,
+                                       count: layer.kernelCount)
             if l > 0 {
-                // dA_prev = dZ · Wᵀ: (rows, out)·(out, in)
+                // dA_prev = dZ · Wᵀ: (rows, out)·(out, in), with the kernel before its update.
                 layer.inputGradient(dZ: dZ, rows: rows, parameters: parameters, dX: other, backend: backend)
+            }
+            if update {
+                finite = optimizer.update(weights: parameters, gradients: gradients,
+                                          range: layer.kernelOffset ..< layer.biasOffset + layer.outputs) && finite
+            }
+            if l > 0 {
                 let count = rows * layer.inputs
                 if configuration.dropout > 0 {
                     let mask = masks[l - 1]
@@ -296,13 +313,7 @@ public final class Trainer {
                 swap(&dZ, &other)
             }
         }
-        if !regularization.isNone {
-            for layer in layers {
-                regularization.addGradient(parameters + layer.kernelOffset, to: gradients + layer.kernelOffset,
-                                           count: layer.kernelCount)
-            }
-        }
-        return dataLoss + penalty
+        return (dataLoss + penalty, finite)
     }
 
     /// The output of layer `l` as the next layer sees it (after dropout when training with dropout).
@@ -421,6 +432,28 @@ extension Trainer {
             _ = computeGradients(input: x, target: x, rows: range.count)
         }
         return Array(UnsafeBufferPointer(start: gradients, count: parameterCount))
+    }
+
+    /// Runs the training-mode input noise and forward pass on training rows `range` (in stored order) and returns the
+    /// noisy input and every hidden layer's dropout mask (0 or 1/(1 − rate)), without a step.
+    func trainingModeProbe(rows range: Range<Int>) -> (input: [Float], masks: [[Float]]) {
+        training.elements.withUnsafeBufferPointer { buffer in
+            var x = buffer.baseAddress! + range.lowerBound * inputSize
+            if configuration.noiseStandardDeviation > 0 {
+                addNoise(to: x, into: batchInput, count: range.count * inputSize)
+                x = UnsafePointer(batchInput)
+            }
+            forward(x, rows: range.count, training: true)
+            let masks = (0 ..< layers.count - 1).map { l in
+                configuration.dropout > 0 ? Array(UnsafeBufferPointer(start: self.masks[l], count: range.count * layers[l].outputs)) : []
+            }
+            return (Array(UnsafeBufferPointer(start: x, count: range.count * inputSize)), masks)
+        }
+    }
+
+    /// The validation-style (inference-mode) loss of `data` at the current weights.
+    func inferenceLoss(_ data: Matrix) -> Float {
+        data.elements.withUnsafeBufferPointer { evaluate($0.baseAddress!, rows: data.rows) }
     }
 
     /// The total loss of training rows `range` at the current weights (training mode), without a step.

@@ -12,6 +12,10 @@ typealias Float8 = SIMD8<Float>
     UnsafeRawPointer(p).loadUnaligned(as: Float8.self)
 }
 
+@inline(__always) func store8(_ v: Float8, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float8.self)
+}
+
 /// Horizontal sum of the 8 lanes, in a fixed order.
 @inline(__always) func laneSum(_ v: Float8) -> Float {
     let h = v.lowHalf + v.highHalf

@@ -69,6 +69,46 @@ final class StatusTests: XCTestCase {
         XCTAssertEqual(SearchStatus.ranges([4]), "4")
     }
 
+    func testMergeRefusesAnIncompleteSearchUnlessAllowed() throws {
+        let grid = try writeShards(3, skipping: [0, 11])
+        let plan = try ShardPlan(grid: grid, inputSize: 10, trainingSamples: 1000, shards: 3)
+        let detail = (0..<3).compactMap { k -> String? in
+            let missing = [0, 11].filter { plan.shard(ofTrial: $0) == k }
+            return missing.isEmpty ? nil : "shard \(k)/3: " + missing.map(String.init).joined(separator: ", ")
+        }.joined(separator: "; ")
+        XCTAssertThrowsError(try Merge.run(directory: directory)) {
+            XCTAssertEqual("\($0)", "\(self.directory): the search is incomplete, 2 of 12 trials have no result (\(detail)); "
+                           + "rerun the missing shards with the same command, or pass --allow-partial to merge what is there")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/results.csv"))
+        let status = try Merge.run(directory: directory, allowPartial: true).status
+        XCTAssertEqual(status.records.count, 10)
+        XCTAssertEqual(try ResultsLog.read(path: directory + "/results.jsonl").records.map(\.index), status.records.map(\.index))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/results.csv"))
+    }
+
+    /// Merging N shards gives the same results.jsonl records, results.csv and best.json as a single run.
+    func testMergedShardsEqualASingleRun() throws {
+        let grid = try writeShards(3, into: directory)
+        try Merge.run(directory: directory)
+        let single = makeTemporaryDirectory("single")
+        defer { try? FileManager.default.removeItem(atPath: single) }
+        let log = try ResultsLog.open(directory: single, manifest: manifest(grid))
+        for index in (0..<grid.count).shuffled() {
+            try log.append(record(try TrialConfiguration.make(grid: grid, index: index, inputSize: 10, baseSeed: 42)))
+        }
+        log.close()
+        try Merge.run(directory: single)
+        let merged = try ResultsLog.read(path: directory + "/results.jsonl").records
+        XCTAssertEqual(merged.map(\.index), Array(0..<12))
+        XCTAssertEqual(merged, try ResultsLog.read(path: single + "/results.jsonl").records.sorted { $0.index < $1.index })
+        for file in ["results.csv", "best.json", "leaderboard.txt"] {
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/" + file)),
+                           try Data(contentsOf: URL(fileURLWithPath: single + "/" + file)), file)
+        }
+        XCTAssertTrue(try SearchStatus.load(directory: directory).text().contains("complete: all 12 trials have a result"))
+    }
+
     func testTornShardLogIsReportedAndItsTrialMissing() throws {
         _ = try writeShards(2)
         let path = directory + "/" + ShardID(index: 1, count: 2).resultsFileName

@@ -44,7 +44,7 @@ final class ModelFileTests: XCTestCase {
     /// Loads `bytes` from a file and returns the error's description (or "loaded").
     func loadError(_ bytes: [UInt8], name: String = "bad.safetensors") -> String {
         let path = directory + "/" + name
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         do { _ = try ModelFile.load(from: path); return "loaded" } catch {
             return "\(error)".replacingOccurrences(of: directory + "/", with: "")
         }

@@ -233,3 +233,46 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(result.history[0].loss, total / count)
     }
 }
+
+/// Dropout and input noise: what training mode draws, and that inference mode draws nothing.
+final class RegularisationInTrainingTests: XCTestCase {
+    func testInvertedDropoutOnHiddenLayersOnly() throws {
+        let train = TrainerTests.data(rows: 64, columns: 10, seed: 1)
+        let model = Autoencoder(architecture: Architecture(inputSize: 10, encoderUnits: [40, 30]), seed: 2)
+        let c = TrainingConfiguration(optimizer: .adam(learningRate: 0.01), batchSize: 64, epochs: 1, dropout: 0.25, seed: 3)
+        let trainer = try Trainer(model: model, configuration: c, training: train)
+        let probe = trainer.trainingModeProbe(rows: 0 ..< 64)
+        XCTAssertEqual(probe.masks.map(\.count), [64 * 40, 64 * 30, 64 * 40], "a mask per hidden layer, none on the output")
+        let all = probe.masks.flatMap { $0 }
+        let scale = Float(1 / 0.75)
+        XCTAssertTrue(all.allSatisfy { $0 == 0 || $0 == scale }, "kept values are scaled by 1/(1 − rate)")
+        let dropped = Double(all.filter { $0 == 0 }.count) / Double(all.count)
+        XCTAssertEqual(dropped, 0.25, accuracy: 0.02)
+        // Inference mode ignores dropout: the validation loss equals a dropout-free trainer's.
+        var plain = c
+        plain.dropout = 0
+        let reference = try Trainer(model: model, configuration: plain, training: train)
+        XCTAssertEqual(trainer.inferenceLoss(train), reference.inferenceLoss(train))
+        // Training mode with dropout changes the loss.
+        XCTAssertNotEqual(trainer.loss(ofRows: 0 ..< 64), reference.loss(ofRows: 0 ..< 64))
+    }
+
+    func testGaussianInputNoise() throws {
+        let train = TrainerTests.data(rows: 400, columns: 10, seed: 1)
+        let model = Autoencoder(architecture: Architecture(inputSize: 10, encoderUnits: [4]), seed: 2)
+        let c = TrainingConfiguration(optimizer: .adam(learningRate: 0.01), batchSize: 400, epochs: 1,
+                                      noiseStandardDeviation: 0.3, shuffle: false, seed: 3)
+        let trainer = try Trainer(model: model, configuration: c, training: train)
+        let noisy = trainer.trainingModeProbe(rows: 0 ..< 400).input
+        let noise = zip(noisy, train.elements).map { Double($0) - Double($1) }
+        let mean = noise.reduce(0, +) / Double(noise.count)
+        let std = (noise.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(noise.count)).squareRoot()
+        XCTAssertEqual(mean, 0, accuracy: 0.03)
+        XCTAssertEqual(std, 0.3, accuracy: 0.015)
+        var plain = c
+        plain.noiseStandardDeviation = 0
+        XCTAssertEqual(trainer.inferenceLoss(train),
+                       try Trainer(model: model, configuration: plain, training: train).inferenceLoss(train),
+                       "no noise in inference mode")
+    }
+}
