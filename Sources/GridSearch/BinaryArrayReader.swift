@@ -26,7 +26,14 @@ enum BinaryArrayReader {
     /// `DataError.nonFiniteValue` (1-based row and column for a row length of `columns`) for NaN or infinity.
     static func read(_ source: inout ByteSource, count: Int, type: BinaryElementType, columns: Int,
                      format: String) throws -> [Float] {
-        let expectedBytes = count * type.size
+        let (expectedBytes, overflow) = count.multipliedReportingOverflow(by: type.size)
+        if overflow {
+            throw DataError.malformed(path: source.path, format: format, reason: "the shape holds \(count) values, too many to load")
+        }
+        if let remaining = source.remainingHint, remaining < expectedBytes {
+            // Refuse before allocating: a damaged header must not trigger a huge allocation.
+            throw DataError.truncated(path: source.path, format: format, expectedBytes: expectedBytes, actualBytes: remaining)
+        }
         var bytesRead = 0
         let hostIsLittleEndian = 1.littleEndian == 1
         let elements = try [Float](unsafeUninitializedCapacity: count) { out, initialized in
@@ -58,6 +65,17 @@ enum BinaryArrayReader {
                                            column: bad % max(columns, 1) + 1, value: elements[bad])
         }
         return elements
+    }
+
+    /// The product of `sizes` (1 for none), or nil if it overflows `Int`.
+    static func product(_ sizes: some Sequence<Int>) -> Int? {
+        var result = 1
+        for size in sizes {
+            let (next, overflow) = result.multipliedReportingOverflow(by: size)
+            if overflow { return nil }
+            result = next
+        }
+        return result
     }
 
     private static func convert(_ raw: UnsafeRawBufferPointer, count: Int, type: BinaryElementType,

@@ -49,6 +49,18 @@ struct ByteSource {
         }
     }
 
+    /// The number of bytes left to read, if known (a regular file's size minus the read position, or the rest of
+    /// the memory). Lets binary readers reject a header that promises more data than exists before allocating.
+    var remainingHint: Int? {
+        switch storage {
+        case .file(let fd):
+            guard let size = sizeHint else { return nil }
+            let offset = lseek(fd, 0, SEEK_CUR)
+            return offset >= 0 ? size - Int(offset) : nil
+        case .memory(let bytes, let position): return bytes.count - position
+        }
+    }
+
     /// Closes the file, if any. Call once when done.
     func close() {
         if case .file(let fd) = storage { _ = Glibc.close(fd) }

@@ -21,7 +21,10 @@ enum Gzip {
     static func decompress(_ data: [UInt8], path: String) throws -> [UInt8] {
         func malformed(_ reason: String) -> DataError { .malformed(path: path, format: "gzip", reason: reason) }
         return try data.withUnsafeBufferPointer { input -> [UInt8] in
-            var output = OutputBuffer(capacity: data.count >= 4 ? Int(readLE32(input, data.count - 4)) : 0)
+            // The last member's stored length sizes the buffer; DEFLATE cannot expand more than 1032:1, which
+            // bounds what a corrupt trailer can make us allocate.
+            let storedSize = data.count >= 4 ? Int(readLE32(input, data.count - 4)) : 0
+            var output = OutputBuffer(capacity: min(storedSize, data.count * 1032))
             defer { output.deallocate() }
             var position = 0
             repeat {

@@ -57,7 +57,10 @@ enum IDXReader {
             sizeBytes[4 * d ..< 4 * d + 4].reduce(0) { $0 << 8 | Int($1) }
         }
         let rows = shape[0]
-        let columns = shape.dropFirst().reduce(1, *)
+        guard let columns = BinaryArrayReader.product(shape.dropFirst()),
+              rows.multipliedReportingOverflow(by: columns).overflow == false else {
+            throw malformed("the dimensions \(shape) are too large")
+        }
         guard rows > 0, columns > 0 else { throw DataError.empty(path: path) }
         let elements = try BinaryArrayReader.read(&source, count: rows * columns, type: type, columns: columns,
                                                   format: "IDX")

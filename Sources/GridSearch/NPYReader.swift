@@ -41,7 +41,10 @@ enum NPYReader {
         guard let rows = header.shape.first else {
             throw DataError.unsupported(path: path, format: "NumPy .npy", reason: "a 0-dimensional array (a single scalar) is not a table")
         }
-        let columns = header.shape.count == 1 ? 1 : header.shape.dropFirst().reduce(1, *)
+        guard let columns = BinaryArrayReader.product(header.shape.dropFirst()),
+              rows.multipliedReportingOverflow(by: columns).overflow == false else {
+            throw malformed("the shape \(header.shape) is too large")
+        }
         guard rows > 0, columns > 0 else {
             throw DataError.empty(path: path)
         }

@@ -78,6 +78,7 @@ public struct Matrix: Equatable, Sendable {
     /// A new matrix made of the given rows, in the given order (e.g. a shuffled or split subset).
     public func gatheringRows<S: Sequence>(_ indices: S) -> Matrix where S.Element == Int {
         var out: [Float] = []
+        out.reserveCapacity(indices.underestimatedCount * columns)  // one allocation for collections of indices
         var n = 0
         for i in indices {
             precondition(i >= 0 && i < rows, "Matrix: row \(i) outside 0..<\(rows)")

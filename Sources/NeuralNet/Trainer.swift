@@ -469,7 +469,7 @@ extension Trainer {
 struct EarlyStoppingState {
     let settings: EarlyStopping
     let minDelta: Double
-    var best = Double.infinity
+    var best = Float.infinity
     var wait = 0
     /// 1-based epoch of the best monitored value (or of the first save).
     var bestEpoch: Int?
@@ -491,9 +491,10 @@ struct EarlyStoppingState {
         }
         if bestEpoch == nil { bestEpoch = epoch }
         wait += 1
-        let current = Double(monitored)
-        if current + minDelta < best {
-            best = current
+        // Keras: `ops.less(current - (−min_delta), best)` with Python floats, i.e. the sum in Double, then both
+        // sides as float32 tensors.
+        if Float(Double(monitored) + minDelta) < best {
+            best = monitored
             bestEpoch = epoch
             if settings.restoreBestWeights { saved.update(from: weights, count: count) }
             wait = 0

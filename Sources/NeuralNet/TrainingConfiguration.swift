@@ -9,8 +9,8 @@
 /// 4. otherwise, if `wait ≥ patience` and this is not the first epoch, training stops after this epoch.
 ///
 /// At the end of training (stopped early or not: Keras 3 restores whenever it saved weights), the saved weights are
-/// restored when `restoreBestWeights` is set. The comparison is done in Double on the Float32 losses, and `minDelta`
-/// is read as the decimal it was written as (e.g. 0.001).
+/// restored when `restoreBestWeights` is set. As in Keras, `current + minDelta` is summed in Double (`minDelta` read
+/// as the decimal it was written as, e.g. 0.001), rounded to Float32 and compared with the Float32 `best`.
 public struct EarlyStopping: Equatable, Codable, Sendable {
     public var patience: Int
     public var minDelta: Float

@@ -2,94 +2,7 @@ import Foundation
 import XCTest
 @testable import GridSearch
 
-final class BinaryFormatTests: DataTestCase {
-    // MARK: .npy
-
-    func testNPYEveryElementTypeAndByteOrder() throws {
-        let values: [Int] = [0, 1, 2, 3, 4, 5]
-        var cases: [(String, [UInt8])] = [
-            ("<f4", values.flatMap { littleEndianBytes(Float($0).bitPattern) }),
-            (">f4", values.flatMap { bigEndianBytes(Float($0).bitPattern) }),
-            ("<f8", values.flatMap { littleEndianBytes(Double($0).bitPattern) }),
-            (">f8", values.flatMap { bigEndianBytes(Double($0).bitPattern) }),
-            ("|u1", values.map { UInt8($0) }),
-            ("|i1", values.map { UInt8($0) }),
-            ("|b1", values.map { UInt8($0 == 0 ? 0 : 1) }),
-        ]
-        for (code, size) in [("i", 2), ("u", 2), ("i", 4), ("u", 4), ("i", 8), ("u", 8)] {
-            for bigEndian in [false, true] {
-                let bytes = values.flatMap { v -> [UInt8] in
-                    let le = littleEndianBytes(UInt64(v)).prefix(size)
-                    return bigEndian ? Array(le.reversed()) : Array(le)
-                }
-                cases.append(("\(bigEndian ? ">" : "<")\(code)\(size)", bytes))
-            }
-        }
-        for (descr, payload) in cases {
-            for major: UInt8 in [1, 2, 3] {
-                let path = try write("a.npy", npyFile(descr: descr, shape: "(3, 2)", payload: payload, major: major))
-                let data = try Dataset.load(path: path)
-                let expected: [Float] = descr == "|b1" ? [0, 1, 1, 1, 1, 1] : values.map(Float.init)
-                XCTAssertEqual(data.matrix, Matrix(rows: 3, columns: 2, elements: expected), "\(descr) v\(major)")
-                XCTAssertEqual(data.format, .npy)
-            }
-        }
-        // Negative integers keep their sign.
-        let negatives = [Int16(-3), 300].flatMap { littleEndianBytes($0) }
-        let path = try write("neg.npy", npyFile(descr: "<i2", shape: "(2,)", payload: negatives))
-        XCTAssertEqual(try Dataset.load(path: path).matrix, Matrix([[-3], [300]]))
-    }
-
-    func testNPYShapes() throws {
-        let payload = (0 ..< 12).flatMap { littleEndianBytes(Float($0).bitPattern) }
-        // 1-D: one column. 3-D: each sample flattened in C order.
-        let column = try Dataset.load(path: try write("c.npy", npyFile(descr: "<f4", shape: "(12,)", payload: payload)))
-        XCTAssertEqual(column.matrix.shape.rows, 12)
-        XCTAssertEqual(column.matrix.shape.columns, 1)
-        let cube = try Dataset.load(path: try write("q.npy", npyFile(descr: "<f4", shape: "(2, 3, 2)", payload: payload)))
-        XCTAssertEqual(cube.matrix, Matrix(rows: 2, columns: 6, elements: (0 ..< 12).map(Float.init)))
-        // Extra bytes after the data are ignored (numpy would not write them, but they do no harm).
-        let padded = try Dataset.load(path: try write("p.npy", npyFile(descr: "<f4", shape: "(3, 4)", payload: payload + [0, 0])))
-        XCTAssertEqual(padded.matrix.elements, (0 ..< 12).map(Float.init))
-    }
-
-    func testNPYRefusals() throws {
-        let four = (0 ..< 4).flatMap { littleEndianBytes(Float($0).bitPattern) }
-        let cases: [(String, [UInt8], String)] = [
-            ("fortran.npy", npyFile(descr: "<f4", fortran: true, shape: "(2, 2)", payload: four),
-             "unsupported NumPy .npy file: Fortran-order (column-major) arrays are not supported; save with numpy.ascontiguousarray(x) first"),
-            ("object.npy", npyFile(descr: "|O", shape: "(2, 2)", payload: four),
-             "unsupported NumPy .npy file: object arrays (dtype 'O') are not supported: they hold Python objects, not numbers"),
-            ("complex.npy", npyFile(descr: "<c8", shape: "(2,)", payload: four),
-             "unsupported NumPy .npy file: dtype '<c8' is not supported (use float32, float64, int8…int64, uint8…uint64 or bool)"),
-            ("scalar.npy", npyFile(descr: "<f4", shape: "()", payload: four),
-             "unsupported NumPy .npy file: a 0-dimensional array (a single scalar) is not a table"),
-            ("short.npy", npyFile(descr: "<f4", shape: "(3, 2)", payload: four),
-             "truncated NumPy .npy file: the header promises 24 bytes of data, found 16"),
-            ("short8.npy", npyFile(descr: "<f8", shape: "(3, 2)", payload: four + [1, 2, 3]),
-             "truncated NumPy .npy file: the header promises 48 bytes of data, found 19"),
-            ("nan.npy", npyFile(descr: "<f4", shape: "(2, 2)", payload: four.dropLast(4) + littleEndianBytes(Float.nan.bitPattern)),
-             "row 2, column 2 is nan (NaN and infinity are not allowed)"),
-            ("inf.npy", npyFile(descr: "<f8", shape: "(2, 2)", payload: [1e300, 1, 2, 3].flatMap { littleEndianBytes(Double($0).bitPattern) }),
-             "row 1, column 1 is inf (NaN and infinity are not allowed)"),
-            ("zero.npy", npyFile(descr: "<f4", shape: "(0, 3)", payload: []), "the file is empty (no data rows)"),
-            ("bad.npy", Array("not numpy".utf8), "not a valid NumPy .npy file: it does not start with the magic string \\x93NUMPY"),
-            ("v9.npy", [0x93] + Array("NUMPY".utf8) + [9, 0, 0, 0],
-             "unsupported NumPy .npy file: format version 9.0 (1.0, 2.0 and 3.0 are supported)"),
-        ]
-        for (name, bytes, message) in cases {
-            let path = try write(name, bytes)
-            XCTAssertThrowsError(try Dataset.load(path: path), name) { XCTAssertEqual("\($0)", "\(path): \(message)") }
-        }
-        let structured = npyFile(descr: "", descrLiteral: "[('a', '<f4')]", shape: "(2,)", payload: four)
-        let path = try write("structured.npy", structured)
-        XCTAssertThrowsError(try Dataset.load(path: path)) {
-            XCTAssertEqual("\($0)", "\(path): unsupported NumPy .npy file: structured arrays (a dtype with fields) are not supported; save a plain numeric 2-D array")
-        }
-    }
-
-    // MARK: IDX and gzip
-
+final class IDXReaderTests: DataTestCase {
     private func idxFile(type: UInt8, shape: [UInt32], payload: [UInt8]) -> [UInt8] {
         [0, 0, type, UInt8(shape.count)] + shape.flatMap { bigEndianBytes($0) } + payload
     }
@@ -132,6 +45,16 @@ final class BinaryFormatTests: DataTestCase {
         let short = try write("short-idx3-ubyte", idxFile(type: 0x08, shape: [2, 2, 2], payload: [1, 2, 3]))
         XCTAssertThrowsError(try Dataset.load(path: short)) {
             XCTAssertEqual("\($0)", "\(short): truncated IDX file: the header promises 8 bytes of data, found 3")
+        }
+        // A header promising far more data than the file holds is refused before anything is allocated, and a
+        // shape whose size overflows is malformed.
+        let huge = try write("huge-idx3-ubyte", idxFile(type: 0x0E, shape: [4_000_000, 4_000_000, 2], payload: [1, 2]))
+        XCTAssertThrowsError(try Dataset.load(path: huge)) {
+            XCTAssertEqual("\($0)", "\(huge): truncated IDX file: the header promises 256000000000000 bytes of data, found 2")
+        }
+        let overflow = try write("overflow.idx", idxFile(type: 0x08, shape: [0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], payload: []))
+        XCTAssertThrowsError(try Dataset.load(path: overflow)) {
+            XCTAssertEqual("\($0)", "\(overflow): not a valid IDX file: the dimensions [4294967295, 4294967295, 4294967295] are too large")
         }
         let badType = try write("bad.idx", [0, 0, 0x0A, 1, 0, 0, 0, 1, 0])
         XCTAssertThrowsError(try Dataset.load(path: badType)) {
@@ -191,30 +114,6 @@ final class BinaryFormatTests: DataTestCase {
         XCTAssertFalse(IDXReader.hasIDXName("idx3.csv"))
         XCTAssertFalse(IDXReader.hasIDXName("index.bin"))
         XCTAssertTrue(IDXReader.hasIDXName("x.idx"))
-    }
-
-    func testInflateMatchesGzipOnEveryBlockType() throws {
-        // Random bytes compress to stored blocks, text to dynamic Huffman blocks, a few bytes to the fixed code;
-        // two concatenated members decode to both contents.
-        var rng = SeededGenerator(seed: 4)
-        let random = (0 ..< 200_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-        var text = ""
-        for i in 0 ..< 20_000 { text += "row \(i % 97), value \(rng.next() % 1000);\n" }
-        let inputs: [(String, [UInt8])] = [("random", random), ("text", Array(text.utf8)), ("tiny", Array("hello hello".utf8)),
-                                          ("empty", []), ("runs", [UInt8](repeating: 7, count: 100_000))]
-        for (name, content) in inputs {
-            let path = try write(name, content)
-            for level in ["-1", "-6", "-9"] {
-                let compressed = try gzip(["-c", level], path)
-                XCTAssertEqual(try Gzip.decompress(compressed, path: name), content, "\(name) \(level)")
-            }
-        }
-        let a = try gzip(["-c"], try write("a", Array("first\n".utf8)))
-        let b = try gzip(["-c"], try write("b", Array("second\n".utf8)))
-        XCTAssertEqual(try Gzip.decompress(a + b + [0, 0, 0], path: "ab"), Array("first\nsecond\n".utf8))
-        XCTAssertThrowsError(try Gzip.decompress(a + [1, 2, 3], path: "ab")) {
-            XCTAssertEqual("\($0)", "ab: not a valid gzip file: unexpected bytes after the compressed data at offset \(a.count)")
-        }
     }
 
     func testFashionMNISTWhenInstalled() throws {
