@@ -20,9 +20,7 @@ public enum Merge {
     public static func run(directory: String, allowPartial: Bool = false, top: Int = 10) throws -> Outcome {
         let status = try SearchStatus.load(directory: directory)
         if !status.isComplete && !allowPartial {
-            let detail = status.parts.filter { !$0.missing.isEmpty }.map { part in
-                "\(part.shard.map { "shard \($0)" } ?? "all"): \(SearchStatus.ranges(part.missing))"
-            }.joined(separator: "; ")
+            let detail = status.missingSummary.joined(separator: "; ")
             throw ResultsError.incomplete(directory: directory, missing: status.missing.count,
                                           total: status.totalTrials, detail: detail)
         }

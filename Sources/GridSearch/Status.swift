@@ -69,13 +69,14 @@ public struct SearchStatus: Sendable {
             for record in contents.records where byID[record.trialID] == nil { byID[record.trialID] = record }
         }
 
+        let identities = TrialIdentities(grid: grid)
         var parts: [Part] = []
         var merged: [Int: TrialRecord] = [:]
         for (position, assignment) in assignments.enumerated() {
             var part = Part(shard: assignment.shard, fileName: assignment.file, assigned: assignment.indices.count)
             part.tornTail = torn[position]
             for index in assignment.indices {
-                guard let record = byID[SearchStatus.trialID(grid: grid, index: index, inputSize: inputSize)] else {
+                guard let record = byID[identities.trialID(at: index)] else {
                     part.missing.append(index)
                     continue
                 }
@@ -94,15 +95,6 @@ public struct SearchStatus: Sendable {
         }
         let records = merged.keys.sorted().map { merged[$0]! }
         return SearchStatus(directory: directory, manifest: manifest, parts: parts, records: records)
-    }
-
-    /// The id a trial's record carries: the canonical trial id, or for a point that is not a valid configuration
-    /// (recorded as failed) the hash of its parameters as given.
-    static func trialID(grid: ParameterGrid, index: Int, inputSize: Int) -> String {
-        if let trial = try? TrialConfiguration.make(grid: grid, index: index, inputSize: inputSize, baseSeed: 0) {
-            return trial.trialID
-        }
-        return hex16(stableHash64(TrialConfiguration.canonicalJSON(grid.point(at: index).parameters)))
     }
 
     /// The status table: per part and in total, done / ok / diverged / failed / missing and the best test MSE,
@@ -136,14 +128,28 @@ public struct SearchStatus: Sendable {
             lines.append("complete: all \(totalTrials) trials have a result")
         } else {
             lines.append("missing trials (grid indices):")
-            for part in parts where !part.missing.isEmpty {
-                lines.append("  \(part.shard.map { "shard \($0)" } ?? "all"): \(SearchStatus.ranges(part.missing))")
-            }
+            lines += missingSummary.map { "  " + $0 }
         }
         for part in parts where part.tornTail {
             lines.append("note: \(part.fileName) ends in a torn line (a writer was killed); that trial reruns on resume")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The missing trials, exactly: one entry per started shard with its missing grid indices, and one entry for the
+    /// shards that have not started (all their trials missing), so a 1000-shard search stays readable.
+    public var missingSummary: [String] {
+        var entries: [String] = []
+        let unstarted = parts.filter { $0.shard != nil && $0.done == 0 && $0.assigned > 0 }
+        if unstarted.count > 1 {
+            let indices = unstarted.map { $0.shard!.index }
+            entries.append("not started (all their trials missing): shards \(SearchStatus.ranges(indices)) "
+                           + "of \(unstarted[0].shard!.count)")
+        }
+        for part in parts where !part.missing.isEmpty && !(unstarted.count > 1 && part.done == 0) {
+            entries.append("\(part.shard.map { "shard \($0)" } ?? "all"): \(SearchStatus.ranges(part.missing))")
+        }
+        return entries
     }
 
     /// Sorted indices as compact ranges: [0, 1, 2, 5, 7, 8] → "0-2, 5, 7-8".

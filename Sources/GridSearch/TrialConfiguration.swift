@@ -91,7 +91,7 @@ public struct TrialConfiguration: Sendable, Equatable {
         }
         canonical.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         try TrialValidator.checkKeySet(Set(point.parameters.map(\.key)), values: { key in point[key].map { [$0] } ?? [] },
-                                       source: source, line: nil, subGridLabel: "")
+                                       source: source, line: nil, subGridLabel: "", checkOptimizerUse: false)
         let settings = try resolve(canonical, source: source)
         return TrialConfiguration(index: index, parameters: canonical, settings: settings, inputSize: inputSize,
                                   baseSeed: baseSeed, trainingSamples: trainingSamples)
@@ -197,10 +197,12 @@ public enum TrialValidator {
     }
 
     /// The rules about which keys go together, for one sub-grid (or one point): an architecture, `epochs`, no
-    /// alias twice, contiguous layer keys, no encoder_units with layer keys, momentum/nesterov only where used,
-    /// min_delta only with patience.
+    /// alias twice, contiguous layer keys, no encoder_units with layer keys, min_delta only with patience, and
+    /// (`checkOptimizerUse`, for whole sub-grids) momentum/nesterov only when some optimizer of the sub-grid uses
+    /// them. A single point is not refused for momentum with adam: in `optimizer: [adam, sgd], momentum: [0, 0.9]`
+    /// the adam points simply ignore momentum, as scikit-learn grids expect.
     static func checkKeySet(_ keys: Set<String>, values: (String) -> [ParameterValue], source: String, line: Int?,
-                            subGridLabel label: String) throws {
+                            subGridLabel label: String, checkOptimizerUse: Bool = true) throws {
         func fail(_ problem: String) -> GridError { .inconsistent(source: source, line: line, problem: label + problem) }
         let layerNumbers = keys.compactMap(GridKeys.layerNumber(of:)).sorted()
         if !layerNumbers.isEmpty && keys.contains("encoder_units") {
@@ -219,6 +221,10 @@ public enum TrialValidator {
         for (alias, name) in [("l1_reg", "l1"), ("l2_reg", "l2")] where keys.contains(alias) && keys.contains(name) {
             throw fail("'\(alias)' and '\(name)' are the same setting; keep one of them")
         }
+        if keys.contains("min_delta") && !keys.contains("patience") {
+            throw fail("'min_delta' only matters with early stopping; add 'patience'")
+        }
+        guard checkOptimizerUse else { return }
         let optimizers = keys.contains("optimizer") ? values("optimizer").map(\.description) : ["adam"]
         if keys.contains("momentum") && !optimizers.contains(where: { $0 == "sgd" || $0 == "rmsprop" }) {
             throw fail("'momentum' only affects the sgd and rmsprop optimizers, and this grid uses "
@@ -227,9 +233,6 @@ public enum TrialValidator {
         if keys.contains("nesterov") && !optimizers.contains("sgd") {
             throw fail("'nesterov' only affects the sgd optimizer, and this grid uses "
                        + Set(optimizers).sorted().joined(separator: ", "))
-        }
-        if keys.contains("min_delta") && !keys.contains("patience") {
-            throw fail("'min_delta' only matters with early stopping; add 'patience'")
         }
     }
 }

@@ -63,6 +63,21 @@ final class StatusTests: XCTestCase {
         XCTAssertTrue(totalLine.hasPrefix("total     9   8         1       0        3  "), String(totalLine))
     }
 
+    func testUnstartedShardsAreSummarisedStartedOnesListedExactly() throws {
+        let grid = try ParameterGrid.parse(gridText, source: "grid.yaml")
+        let plan = try ShardPlan(grid: grid, inputSize: 10, trainingSamples: 1000, shards: 4)
+        let log = try ResultsLog.open(directory: directory, manifest: manifest(grid), shard: ShardID(index: 2, count: 4))
+        let shard2 = plan.trialIndices(inShard: 2)
+        try log.append(record(try TrialConfiguration.make(grid: grid, index: shard2[0], inputSize: 10, baseSeed: 42)))
+        log.close()
+        let status = try SearchStatus.load(directory: directory)
+        XCTAssertEqual(status.missingSummary, [
+            "not started (all their trials missing): shards 0-1, 3 of 4",
+            "shard 2/4: " + SearchStatus.ranges(Array(shard2.dropFirst())),
+        ])
+        XCTAssertTrue(status.text().contains("missing trials (grid indices):\n  not started (all their trials missing): shards 0-1, 3 of 4\n  shard 2/4: "))
+    }
+
     func testRangesAreExact() {
         XCTAssertEqual(SearchStatus.ranges([0, 1, 2, 5, 7, 8]), "0-2, 5, 7-8")
         XCTAssertEqual(SearchStatus.ranges([]), "")

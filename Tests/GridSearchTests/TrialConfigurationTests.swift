@@ -275,3 +275,42 @@ final class TrialConfigurationNeuralNetTests: XCTestCase {
         XCTAssertEqual(plain.architecture, Architecture(inputSize: 10, encoderUnits: [4]))
     }
 }
+
+final class TrialIdentitiesTests: XCTestCase {
+    /// The fast ids equal TrialConfiguration's, and the raw-parameter hash for points that are not valid trials.
+    func testIdentitiesMatchTrialConfigurationForValidAndInvalidPoints() throws {
+        let texts = [
+            "latent_dim: [2, 4, 6]\nlearning_rate: [0.01, 1]\nl2_reg: [0, 0.001]\nepochs: [50.0, 100]",
+            "- encoder_layer1_size: [8, 16]\n  encoder_layer2_size: [4]\n  epochs: [5]\n  optimizer: [adam, sgd]\n  momentum: [0.0, 0.9]\n"
+                + "- encoder_units: [[32, 16]]\n  latent_dim: [3]\n  epochs: [1, 2]\n  activation: [relu, relux]\n  seed: [1, 2]",
+            "- latent_dim: [2]\n  learning_rate: [0.1, -1, \"x\"]\n  epochs: [3]\n- learning_rate: [0.1]\n  epochs: [3]\n"
+                + "- latent_dim: [2]\n  epochs: [3]\n  l1: [0.1]\n  l1_reg: [0.2]\n- latent_dim: [2]\n  epochs: [3]\n  bogus: [1]",
+        ]
+        for text in texts {
+            let grid = try ParameterGrid.parse(text, source: "g")
+            let identities = TrialIdentities(grid: grid)
+            var invalid = 0
+            for index in 0..<grid.count {
+                let expected: String
+                if let trial = try? TrialConfiguration.make(grid: grid, index: index, inputSize: 10, baseSeed: 3) {
+                    expected = trial.trialID
+                } else {
+                    expected = hex16(stableHash64(TrialConfiguration.canonicalJSON(grid.point(at: index).parameters)))
+                    invalid += 1
+                }
+                XCTAssertEqual(identities.trialID(at: index), expected, "\(text) point \(index)")
+            }
+            if text.contains("bogus") { XCTAssertEqual(invalid, 5, "two bad learning rates, no architecture, l1 twice, bogus key") }
+        }
+    }
+
+    /// In `optimizer: [adam, sgd], momentum: [0, 0.9]` the adam points ignore momentum instead of failing.
+    func testMomentumWithMixedOptimizersIsValidPerPoint() throws {
+        let grid = try ParameterGrid.parse("latent_dim: [2]\nepochs: [3]\noptimizer: [adam, sgd]\nmomentum: [0.0, 0.9]", source: "g")
+        XCTAssertNoThrow(try TrialValidator.validate(grid))
+        for index in 0..<grid.count {
+            let trial = try TrialConfiguration.make(grid: grid, index: index, inputSize: 10, baseSeed: 1)
+            if trial.settings.optimizer == "adam" { XCTAssertEqual(trial.training.optimizer, .adam(learningRate: 0.001)) }
+        }
+    }
+}
