@@ -103,8 +103,11 @@ struct BenchmarkContext {
 
     init(quick: Bool) { self.quick = quick }
 
-    /// Repeats per measurement; the reported figure is their median.
-    var repeats: Int { quick ? 3 : 7 }
+    /// Repeats per measurement (`--repeats N` overrides); the reported figure is their median.
+    var repeats: Int { repeatsOverride ?? (quick ? 3 : 7) }
+    var repeatsOverride: Int?
+    /// True under `--clock thread`: only single-threaded variants can be timed.
+    var singleThreadOnly: Bool { Stopwatch.useThreadClock }
     /// Minimum length of one timed sample; short operations are looped until a sample lasts this long.
     var sampleSeconds: Double { quick ? 0.003 : 0.02 }
 
@@ -115,16 +118,42 @@ struct BenchmarkContext {
     /// Median seconds per call of `body`. `body` runs once untimed (warm-up: caches, lazily grown workspaces),
     /// then `repeats` samples of `iterations` back-to-back calls each, where `iterations` makes a sample last at
     /// least `sampleSeconds`. Set-up belongs outside `body`: only `body` is inside the timed region.
-    func secondsPerCall(_ body: () -> Void) -> Double {
-        body()
-        let once = Stopwatch.time(body)
-        let iterations = max(1, Int((sampleSeconds / max(once, 1e-9)).rounded(.up)))
-        var samples: [Double] = []
-        for _ in 0 ..< repeats {
-            let seconds = Stopwatch.time { for _ in 0 ..< iterations { body() } }
-            samples.append(seconds / Double(iterations))
+    func secondsPerCall(_ body: @escaping () -> Void) -> Double {
+        secondsPerCall(interleaving: [TimedOperation(body)])[0]
+    }
+
+    /// Median seconds per call of each body, measured as `secondsPerCall` does but with the samples of the bodies
+    /// interleaved (a sample of each, then the next round), so that load from other processes on a shared machine
+    /// falls on all of them alike and their ratios stay meaningful.
+    func secondsPerCall(interleaving operations: [TimedOperation]) -> [Double] {
+        let iterations = operations.map { operation -> Int in
+            operation.prepare()
+            operation.body()
+            let once = Stopwatch.time(operation.body)
+            return max(1, Int((sampleSeconds / max(once, 1e-9)).rounded(.up)))
         }
-        return median(samples)
+        var samples = Array(repeating: [Double](), count: operations.count)
+        for _ in 0 ..< repeats {
+            for (index, operation) in operations.enumerated() {
+                let count = iterations[index]
+                operation.prepare()
+                let seconds = Stopwatch.time { for _ in 0 ..< count { operation.body() } }
+                samples[index].append(seconds / Double(count))
+            }
+        }
+        return samples.map(median)
+    }
+}
+
+/// An operation to time: `prepare` runs before each sample, outside the timed region (e.g. setting a thread
+/// count); `body` is what is timed.
+struct TimedOperation {
+    var prepare: () -> Void
+    var body: () -> Void
+
+    init(prepare: @escaping () -> Void = {}, _ body: @escaping () -> Void) {
+        self.prepare = prepare
+        self.body = body
     }
 }
 
@@ -135,11 +164,16 @@ func median(_ values: [Double]) -> Double {
     return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
-/// Monotonic wall-clock timing (CLOCK_MONOTONIC: immune to clock adjustments).
+/// Timing with a monotonic clock: wall time (CLOCK_MONOTONIC, immune to clock adjustments) by default, or with
+/// `--clock thread` the calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID), which on a machine shared with other
+/// busy processes counts only the time the thread actually ran. Thread time ignores work done by other threads,
+/// so sections skip multi-threaded variants under it.
 enum Stopwatch {
+    nonisolated(unsafe) static var useThreadClock = false
+
     static func now() -> Double {
         var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
+        clock_gettime(useThreadClock ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
     }
 

@@ -39,39 +39,40 @@ extension BenchmarkSection {
         var variants: [(backend: GEMMBackend, threads: Int)] = []
         for backend in GEMMBackend.available {
             variants.append((backend, 1))
-            if backend == .blas { variants.append((backend, 2)) }
+            if backend == .blas && !context.singleThreadOnly { variants.append((backend, 2)) }
         }
         let savedThreads = BLASThreads.count
         defer { BLASThreads.set(savedThreads) }
         for shape in squares + training {
-            for variant in variants where variant.backend != .naive || shape.multiplyAdds <= 256 * 256 * 256 {
-                BLASThreads.set(variant.threads)
-                let seconds = measureGEMM(shape, backend: variant.backend, context: context)
+            let measured = variants.filter { $0.backend != .naive || shape.multiplyAdds <= 256 * 256 * 256 }
+            let seconds = measureGEMM(shape, variants: measured, context: context)
+            for (variant, time) in zip(measured, seconds) {
                 context.record(BenchmarkRecord(
                     section: "gemm", name: shape.name, backend: variant.backend.rawValue, threads: variant.threads,
-                    metric: "throughput", value: 2 * Double(shape.multiplyAdds) / seconds / 1e9, unit: "GFLOP/s"))
+                    metric: "throughput", value: 2 * Double(shape.multiplyAdds) / time / 1e9, unit: "GFLOP/s"))
             }
         }
     }
 
-    /// Median seconds of one `C ← op(A)·op(B)` on random operands (set up outside the timed region).
-    private static func measureGEMM(_ shape: GEMMShape, backend: GEMMBackend, context: BenchmarkContext) -> Double {
+    /// Median seconds of one `C ← op(A)·op(B)` per variant, on random operands set up outside the timed region,
+    /// with the variants' samples interleaved.
+    private static func measureGEMM(_ shape: GEMMShape, variants: [(backend: GEMMBackend, threads: Int)],
+                                    context: BenchmarkContext) -> [Double] {
         var rng = SeededGenerator(seed: 1)
-        let a = (0 ..< shape.m * shape.k).map { _ in rng.nextUnitFloat() - 0.5 }
-        let b = (0 ..< shape.k * shape.n).map { _ in rng.nextUnitFloat() - 0.5 }
-        var c = [Float](repeating: 0, count: shape.m * shape.n)
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: shape.m * shape.k)
+        let b = UnsafeMutablePointer<Float>.allocate(capacity: shape.k * shape.n)
+        let c = UnsafeMutablePointer<Float>.allocate(capacity: shape.m * shape.n)
+        defer { a.deallocate(); b.deallocate(); c.deallocate() }
+        for i in 0 ..< shape.m * shape.k { a[i] = rng.nextUnitFloat() - 0.5 }
+        for i in 0 ..< shape.k * shape.n { b[i] = rng.nextUnitFloat() - 0.5 }
+        c.initialize(repeating: 0, count: shape.m * shape.n)
         let lda = shape.transA == .none ? shape.k : shape.m
         let ldb = shape.transB == .none ? shape.n : shape.k
-        return a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    context.secondsPerCall {
-                        GEMM.multiply(shape.transA, shape.transB, m: shape.m, n: shape.n, k: shape.k, alpha: 1,
-                                      a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
-                                      beta: 0, c: pc.baseAddress!, ldc: shape.n, backend: backend)
-                    }
-                }
+        return context.secondsPerCall(interleaving: variants.map { variant in
+            TimedOperation(prepare: { BLASThreads.set(variant.threads) }) {
+                GEMM.multiply(shape.transA, shape.transB, m: shape.m, n: shape.n, k: shape.k, alpha: 1,
+                              a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: shape.n, backend: variant.backend)
             }
-        }
+        })
     }
 }

@@ -7,13 +7,15 @@ import Foundation
 import LinearAlgebra
 
 let usage = """
-    usage: aegrid-bench [SECTION ...] [--json PATH] [--quick]
+    usage: aegrid-bench [SECTION ...] [--json PATH] [--quick] [--repeats N] [--clock wall|thread]
            aegrid-bench compare BASELINE.json OTHER.json [--svg PATH]
            aegrid-bench list
     Runs the named benchmark sections (all of them when none is named) in this build, prints a table per section
     and writes the figures as JSON with --json. `compare` prints two reports side by side (e.g. the BLAS build
     against the fallback build, as `make bench` does) and draws an SVG bar chart with --svg.
-    --quick runs fewer, shorter repeats: a smoke test, not a measurement.
+    --quick runs fewer, shorter repeats: a smoke test, not a measurement. --repeats N sets the number of timed
+    samples whose median is reported (default 7). --clock thread times by the thread's CPU time instead of wall
+    time, which is steadier on a machine busy with other work, and skips multi-threaded variants.
     sections:
     \(BenchmarkSection.all.map { "  \($0.name)  \($0.summary)" }.joined(separator: "\n"))
     """
@@ -25,7 +27,7 @@ func fail(_ message: String) -> Never {
 
 /// Runs sections as the arguments say.
 func runSections(_ arguments: [String]) throws {
-    var names: [String] = [], jsonPath: String?, quick = false
+    var names: [String] = [], jsonPath: String?, quick = false, repeats: Int?
     var rest = arguments[...]
     while let argument = rest.popFirst() {
         switch argument {
@@ -33,6 +35,17 @@ func runSections(_ arguments: [String]) throws {
             guard let path = rest.popFirst() else { fail("--json needs a file path, e.g. --json bench-results/blas.json") }
             jsonPath = path
         case "--quick": quick = true
+        case "--repeats":
+            guard let text = rest.popFirst(), let count = Int(text), count >= 1 else {
+                fail("--repeats needs a positive whole number, e.g. --repeats 15")
+            }
+            repeats = count
+        case "--clock":
+            switch rest.popFirst() {
+            case "wall": Stopwatch.useThreadClock = false
+            case "thread": Stopwatch.useThreadClock = true
+            case let other: fail("--clock must be 'wall' or 'thread', not '\(other ?? "")'")
+            }
         case _ where argument.hasPrefix("-"): fail("unknown option '\(argument)'\n\(usage)")
         default:
             guard BenchmarkSection.all.contains(where: { $0.name == argument }) else {
@@ -46,10 +59,12 @@ func runSections(_ arguments: [String]) throws {
     print("aegrid-bench: \(build.label) build (default GEMM backend \(build.defaultBackend)), \(build.codeGeneration)")
     print("  CPU \(build.cpuModel), \(build.cores) cores; BLAS: \(build.blasLibrary)")
     if quick { print("  --quick: few short repeats, figures are indicative only") }
+    if Stopwatch.useThreadClock { print("  --clock thread: timed by thread CPU time; multi-threaded variants skipped") }
     var records: [BenchmarkRecord] = []
     for section in sections {
         print("\n== \(section.name): \(section.summary)")
         var context = BenchmarkContext(quick: quick)
+        context.repeatsOverride = repeats
         let start = Stopwatch.now()
         try section.run(&context)
         print(renderRunTables(context.records))

@@ -5,9 +5,9 @@
 /// splits k into `kc`-deep slices, packs `mc×kc` blocks of op(A) (kept in L2), and sweeps `mr×nr` tiles of C with the
 /// micro-kernel, whose `mr×kc` sliver of A and `kc×nr` sliver of B stay in L1.
 ///
-/// `mr` and `nr` are the micro-kernel's register shape and cannot change without a new micro-kernel; `mc`, `kc`
-/// and `nc` are tunable. Products with fewer than `nr` columns or fewer than `mr` rows, or with at most
-/// `smallProductLimit` multiply-adds, skip packing and take the small-shape path.
+/// `mr` and `nr` are the micro-kernel's register shape and cannot change without a new micro-kernel; `mc`, `kc`,
+/// `nc` and `packAMinimumColumns` are tunable. Products with fewer than `nr` columns take the narrow-product path
+/// (`SwiftGEMM+NarrowProducts.swift`) instead.
 public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     /// Rows of the C tile one micro-kernel call computes (broadcast elements of A per k step).
     public let mr: Int
@@ -19,33 +19,39 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     public let kc: Int
     /// Columns of op(B) packed per slab; a multiple of `nr`.
     public let nc: Int
-    /// Products with `m·n·k` at most this many multiply-adds take the small-shape path (no packing).
-    public let smallProductLimit: Int
+    /// A non-transposed op(A) is packed only for products with at least this many columns: a packed block is
+    /// reused by every 16-column tile, so narrower products are faster reading A's rows where they lie. (A
+    /// transposed op(A) is always packed: read in place, each k step would touch a new cache line.)
+    public let packAMinimumColumns: Int
 
     /// A plan with the micro-kernel's register shape (6×16); `mc` and `nc` are rounded up to multiples of it.
-    public init(mc: Int, kc: Int, nc: Int, smallProductLimit: Int = 16 * 16 * 16) {
+    public init(mc: Int, kc: Int, nc: Int, packAMinimumColumns: Int = 512) {
         precondition(mc > 0 && kc > 0 && nc > 0, "GEMMBlocking: mc=\(mc) kc=\(kc) nc=\(nc) must be positive")
         mr = 6
         nr = 16
         self.mc = (mc + mr - 1) / mr * mr
         self.kc = kc
         self.nc = (nc + nr - 1) / nr * nr
-        self.smallProductLimit = max(0, smallProductLimit)
+        self.packAMinimumColumns = max(0, packAMinimumColumns)
     }
 
     /// Tuned on an AMD EPYC (Zen 4: 32 KiB L1d, 1 MiB L2 per core) with `aegrid-bench gemm`.
     public static let tuned = GEMMBlocking(mc: 120, kc: 256, nc: 4080)
 
-    /// The plan the Swift backend uses: `AEGRID_GEMM_BLOCKING=mc,kc,nc` from the environment when set and valid
-    /// (a tuning knob for other CPUs), else `tuned`.
+    /// The plan the Swift backend uses: `AEGRID_GEMM_BLOCKING=mc,kc,nc[,packA]` from the environment when set and
+    /// valid (a tuning knob for other CPUs; `packA` is `packAMinimumColumns`), else `tuned`.
     public static let `default`: GEMMBlocking = fromEnvironment() ?? tuned
 
     static func fromEnvironment() -> GEMMBlocking? {
         guard let raw = getenvString("AEGRID_GEMM_BLOCKING") else { return nil }
         let parts = raw.split(separator: ",").compactMap { Int(String($0.filter { $0 != " " })) }
-        guard parts.count == 3, parts.allSatisfy({ $0 > 0 }) else { return nil }
-        return GEMMBlocking(mc: parts[0], kc: parts[1], nc: parts[2])
+        guard parts.count == 3 || parts.count == 4, parts.allSatisfy({ $0 >= 0 }),
+              parts.prefix(3).allSatisfy({ $0 > 0 }) else { return nil }
+        return GEMMBlocking(mc: parts[0], kc: parts[1], nc: parts[2],
+                            packAMinimumColumns: parts.count == 4 ? parts[3] : 512)
     }
 
-    public var description: String { "mr=\(mr) nr=\(nr) mc=\(mc) kc=\(kc) nc=\(nc)" }
+    public var description: String {
+        "mr=\(mr) nr=\(nr) mc=\(mc) kc=\(kc) nc=\(nc) packA≥\(packAMinimumColumns)"
+    }
 }

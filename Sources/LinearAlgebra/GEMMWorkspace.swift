@@ -38,7 +38,7 @@ final class GEMMWorkspace {
 
     /// Makes `packedA` hold at least `a` and `packedB` at least `b` floats (contents are not preserved).
     @inline(__always)
-    func reserve(a: Int, b: Int) {
+    private func reserve(a: Int, b: Int) {
         if a > capacityA {
             packedA.deallocate()
             packedA = GEMMWorkspace.allocate(a)
@@ -51,11 +51,26 @@ final class GEMMWorkspace {
         }
     }
 
-    /// This thread's workspace.
-    static var current: GEMMWorkspace {
-        if let raw = pthread_getspecific(threadKey) {
-            return Unmanaged<GEMMWorkspace>.fromOpaque(raw).takeUnretainedValue()
+    /// This thread's buffers, grown to hold at least `a` floats of packed A and `b` of packed B. The pointers stay
+    /// valid until the thread's next call (the thread owns its workspace until it exits), which is all one GEMM
+    /// needs; GEMM never calls itself, so no call sees its buffers reused underneath it.
+    @inline(__always)
+    static func buffers(a: Int, b: Int) -> (packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
+                                            edgeTile: UnsafeMutablePointer<Float>) {
+        let body = { (workspace: GEMMWorkspace) in
+            workspace.reserve(a: a, b: b)
+            return (workspace.packedA, workspace.packedB, workspace.edgeTile)
         }
+        if let raw = pthread_getspecific(threadKey) {
+            // The key slot holds a reference for the thread's lifetime, so no retain/release is needed here.
+            return Unmanaged<GEMMWorkspace>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
+        }
+        return body(makeCurrent())
+    }
+
+    /// Creates this thread's workspace on its first GEMM.
+    @inline(never)
+    private static func makeCurrent() -> GEMMWorkspace {
         let workspace = GEMMWorkspace()
         // The thread's key slot owns one reference; the key's destructor releases it when the thread exits.
         pthread_setspecific(threadKey, Unmanaged.passRetained(workspace).toOpaque())

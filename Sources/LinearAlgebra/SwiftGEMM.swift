@@ -3,13 +3,14 @@
 /// It follows the Goto/BLIS recipe: loop `jc → pc → ic → jr → ir` over the plan in `GEMMBlocking`, pack a
 /// `kc×nc` slab of op(B) and an `mc×kc` block of op(A) into zero-padded slivers (`SwiftGEMM+Packing.swift`), and
 /// call one 6×16 micro-kernel of `SIMD8<Float>` fused multiply-adds per tile of C (`SwiftGEMM+MicroKernel.swift`).
-/// Products too small to repay packing (fewer than 16 columns, fewer than 6 rows, or a few thousand multiply-adds,
-/// like a 32×10 · 10×4 layer) take `smallProduct` instead.
+/// Narrow products (fewer than 16 columns, like a 32×10 · 10×4 layer) take `narrowProduct` instead, and products
+/// too narrow to repay packing A read it in place (`GEMMBlocking.packAMinimumColumns`).
 ///
 /// Contract: exactly `GEMM.multiply`'s (`C ← α·op(A)·op(B) + β·C`, row-major, `beta == 0` never reads C); sizes
-/// and leading dimensions are checked there. Every k-sum is accumulated in order p = 0, 1, … with fused
-/// multiply-adds. Packing buffers come from the calling thread's `GEMMWorkspace`, so concurrent calls from
-/// different threads are safe and steady-state calls allocate nothing.
+/// and leading dimensions are checked there. Sums use fused multiply-adds, in k order within each `kc` slice for
+/// products of 16 columns or more (narrow products with few rows add even and odd k steps separately). Packing
+/// buffers come from the calling thread's `GEMMWorkspace`, so concurrent calls from different threads are safe
+/// and steady-state calls allocate nothing.
 enum SwiftGEMM {
     static func sgemm(
         _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
@@ -22,8 +23,8 @@ enum SwiftGEMM {
             scale(m: m, n: n, beta: beta, c: c, ldc: ldc)
             return
         }
-        if n < blocking.nr || m < blocking.mr || m * n * k <= blocking.smallProductLimit {
-            smallProduct(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+        if n < blocking.nr {
+            narrowProduct(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                          beta: beta, c: c, ldc: ldc)
         } else {
             packedProduct(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
@@ -54,9 +55,13 @@ enum SwiftGEMM {
         let kcMax = min(blocking.kc, k)
         let ncMax = min(blocking.nc, (n + nr - 1) / nr * nr)
         let mcMax = min(blocking.mc, (m + mr - 1) / mr * mr)
-        let workspace = GEMMWorkspace.current
-        workspace.reserve(a: mcMax * kcMax, b: kcMax * ncMax)
-        let packedA = workspace.packedA, packedB = workspace.packedB, edge = workspace.edgeTile
+        // A is packed only when each packed block is reused across enough column tiles to repay the copy;
+        // otherwise the micro-kernel reads op(A) where it lies.
+        let packsA = n >= blocking.packAMinimumColumns || transA == .transposed
+        let (packedA, packedB, edge) = GEMMWorkspace.buffers(a: packsA ? mcMax * kcMax : 0, b: kcMax * ncMax)
+        // Strides of op(A) as the kernels read it: between rows of a tile, between k steps.
+        let rowStride = packsA ? 1 : (transA == .none ? lda : 1)
+        let depthStride = packsA ? mr : (transA == .none ? 1 : lda)
 
         var jc = 0
         while jc < n {
@@ -70,24 +75,25 @@ enum SwiftGEMM {
                 var ic = 0
                 while ic < m {
                     let mc = min(blocking.mc, m - ic)
-                    packA(transA, a: a, lda: lda, ic: ic, mc: mc, pc: pc, kc: kc, into: packedA)
+                    if packsA { packA(transA, a: a, lda: lda, ic: ic, mc: mc, pc: pc, kc: kc, into: packedA) }
                     var jr = 0
                     while jr < nc {
                         let width = min(nr, nc - jr)
-                        let slabB = packedB + jr * kc
+                        let sliverB = packedB + jr * kc
                         var ir = 0
                         while ir < mc {
                             let height = min(mr, mc - ir)
-                            let sliverA = packedA + ir * kc
+                            // The top-left element of this tile of op(A): in the packed block or in A itself.
+                            let offsetA: Int = transA == .none ? (ic + ir) * lda + pc : pc * lda + ic + ir
+                            let sliverA: UnsafePointer<Float> = packsA ? UnsafePointer(packedA + ir * kc) : a + offsetA
                             let tile = c + ((ic + ir) * ldc + jc + jr)
                             if height == mr && width == nr {
-                                microKernel6x16(kc: kc, a: sliverA, b: slabB, c: tile, ldc: ldc,
-                                                alpha: alpha, beta: betaSlice)
+                                microKernel6x16(kc: kc, a: sliverA, rowStride: rowStride, depthStride: depthStride,
+                                                b: sliverB, c: tile, ldc: ldc, alpha: alpha, beta: betaSlice)
                             } else {
-                                // Edge of C: compute the full padded tile aside, then merge the part that exists.
-                                microKernel6x16(kc: kc, a: sliverA, b: slabB, c: edge, ldc: nr, alpha: 1, beta: 0)
-                                mergeEdge(edge, ldEdge: nr, height: height, width: width, alpha: alpha,
-                                          beta: betaSlice, into: tile, ldc: ldc)
+                                edgeTile(height: height, width: width, kc: kc, a: sliverA, rowStride: rowStride,
+                                         depthStride: depthStride, b: sliverB, c: tile, ldc: ldc, alpha: alpha,
+                                         beta: betaSlice, scratch: edge)
                             }
                             ir += mr
                         }
@@ -98,6 +104,39 @@ enum SwiftGEMM {
                 pc += kc
             }
             jc += nc
+        }
+    }
+
+    /// A tile at the bottom or right edge of C: `height` rows (< 6, or 6 with `width` < 16) are covered by 6-, 4-,
+    /// 2- and 1-row kernels that read only existing rows of A; a partial width is computed into `scratch` (one
+    /// 6×16 tile) and merged, since the kernels always write sixteen columns.
+    @inline(__always)
+    static func edgeTile(
+        height: Int, width: Int, kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int,
+        b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        let direct = width == 16
+        let target = direct ? c : scratch, ldTarget = direct ? ldc : 16
+        let tileAlpha: Float = direct ? alpha : 1, tileBeta: Float = direct ? beta : 0
+        var r = 0
+        while r < height {
+            let rows = height - r >= 6 ? 6 : height - r >= 4 ? 4 : height - r >= 2 ? 2 : 1
+            let ar = a + r * rowStride, cr = target + r * ldTarget
+            switch rows {
+            case 6: microKernel6x16(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b: b, c: cr,
+                                    ldc: ldTarget, alpha: tileAlpha, beta: tileBeta)
+            case 4: microKernel4x16(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b: b, c: cr,
+                                    ldc: ldTarget, alpha: tileAlpha, beta: tileBeta)
+            case 2: microKernel2x16(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b: b, c: cr,
+                                    ldc: ldTarget, alpha: tileAlpha, beta: tileBeta)
+            default: microKernel1x16(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b: b, c: cr,
+                                     ldc: ldTarget, alpha: tileAlpha, beta: tileBeta)
+            }
+            r += rows
+        }
+        if !direct {
+            mergeEdge(scratch, ldEdge: 16, height: height, width: width, alpha: alpha, beta: beta, into: c, ldc: ldc)
         }
     }
 

@@ -52,6 +52,21 @@ final class GEMMTests: XCTestCase {
             return out
         }
 
+        /// The Swift kernel with an explicit blocking plan.
+        func runSwift(blocking: GEMMBlocking) -> [Float] {
+            var out = c
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    out.withUnsafeMutableBufferPointer { pc in
+                        SwiftGEMM.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: lda,
+                                        b: pb.baseAddress!, ldb: ldb, beta: beta, c: pc.baseAddress!, ldc: ldc,
+                                        blocking: blocking)
+                    }
+                }
+            }
+            return out
+        }
+
         /// The oracle's C and, per element, the allowed error: 2·(k + 4) ulps of 1 relative to
         /// |α|·Σ|a||b| + |β|·|c|, the forward-error bound of a k-term Float dot product (γ_k ≈ k·u) with a
         /// factor-of-two margin and room for the α and β operations.
@@ -116,10 +131,17 @@ final class GEMMTests: XCTestCase {
         return true
     }
 
-    /// Every m, n, k in 0…33 and every transpose pair: each remainder of m mod 6 and n mod 16 meets every k,
-    /// on both sides of the small-shape threshold. The 9 α/β combinations and leading-dimension padding (0 or 3)
-    /// rotate across the sweep, so each (m, n, k, transposes) runs once and each α/β pair runs ~17 000 times.
+    /// Every m, n, k in 0…33 and every transpose pair: each remainder of m mod 8 and 6 and n mod 16 meets every k,
+    /// on both sides of the narrow-product threshold (n = 16). The 9 α/β combinations and leading-dimension padding
+    /// (0 or 3) rotate across the sweep, so each (m, n, k, transposes) runs once and each α/β pair ~17 000 times.
+    /// (`make test` runs release builds; an unoptimised debug build checks every m and n but only some k, to stay
+    /// within a minute.)
     func testEverySmallShapeAndTransposeOnEveryBackend() {
+        #if DEBUG
+        let depths = [0, 1, 2, 3, 7, 16, 17, 33]
+        #else
+        let depths = Array(0 ... 33)
+        #endif
         var rng = SeededGenerator(seed: 2024)
         var counter = 0
         var failures = 0
@@ -127,7 +149,7 @@ final class GEMMTests: XCTestCase {
             for transB in Transpose.allCases {
                 for m in 0 ... 33 {
                     for n in 0 ... 33 {
-                        for k in 0 ... 33 {
+                        for k in depths {
                             let combination = counter % 9
                             let problem = Problem(transA, transB, m: m, n: n, k: k,
                                                   alpha: Self.alphas[combination / 3],
@@ -143,7 +165,7 @@ final class GEMMTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(counter, 4 * 34 * 34 * 34)
+        XCTAssertEqual(counter, 4 * 34 * 34 * depths.count)
     }
 
     /// Shapes of a few hundred that are not multiples of 6, 16 or the block sizes, every transpose pair.
@@ -162,30 +184,26 @@ final class GEMMTests: XCTestCase {
         }
     }
 
-    /// The Swift kernel with a deliberately tiny blocking plan, so one modest product crosses every loop of the
-    /// Goto/BLIS nest several times (several jc slabs, pc slices with β applied once, ic blocks, edge tiles).
+    /// The Swift kernel with deliberately tiny blocking plans, so one modest product crosses every loop of the
+    /// Goto/BLIS nest several times (several jc slabs, pc slices with β applied once, ic blocks, edge tiles of every
+    /// height and width), with op(A) packed and read in place.
     func testSwiftKernelAcrossEveryBlockBoundary() {
-        let tiny = GEMMBlocking(mc: 12, kc: 7, nc: 32, smallProductLimit: 0)
+        let plans = [GEMMBlocking(mc: 12, kc: 7, nc: 32, packAMinimumColumns: 0),
+                     GEMMBlocking(mc: 12, kc: 7, nc: 32, packAMinimumColumns: 1000)]
+        let shapes = [(m: 50, n: 70, k: 30), (m: 6, n: 16, k: 7), (m: 13, n: 33, k: 15), (m: 61, n: 95, k: 44)]
+        let scalings: [(alpha: Float, beta: Float)] = [(1, 0), (-1.25, 0.5), (1, 1)]
         var rng = SeededGenerator(seed: 11)
-        for (index, (m, n, k)) in [(50, 70, 30), (6, 16, 7), (13, 33, 15), (61, 95, 44)].enumerated() {
-            for transA in Transpose.allCases {
-                for transB in Transpose.allCases {
-                    for (alpha, beta) in [(Float(1), Float(0)), (-1.25, 0.5), (1, 1)] {
-                        let problem = Problem(transA, transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-                                              padding: index, using: &rng)
-                        var out = problem.c
-                        problem.a.withUnsafeBufferPointer { pa in
-                            problem.b.withUnsafeBufferPointer { pb in
-                                out.withUnsafeMutableBufferPointer { pc in
-                                    SwiftGEMM.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha,
-                                                    a: pa.baseAddress!, lda: problem.lda, b: pb.baseAddress!,
-                                                    ldb: problem.ldb, beta: beta, c: pc.baseAddress!,
-                                                    ldc: problem.ldc, blocking: tiny)
-                                }
+        for plan in plans {
+            for (index, shape) in shapes.enumerated() {
+                for transA in Transpose.allCases {
+                    for transB in Transpose.allCases {
+                        for scaling in scalings {
+                            let problem = Problem(transA, transB, m: shape.m, n: shape.n, k: shape.k,
+                                                  alpha: scaling.alpha, beta: scaling.beta, padding: index, using: &rng)
+                            let result = problem.runSwift(blocking: plan)
+                            if let mismatch = problem.firstMismatch(result, problem.expectation()) {
+                                XCTFail("blocking \(plan): \(problem.label): \(mismatch)")
                             }
-                        }
-                        if let mismatch = problem.firstMismatch(out, problem.expectation()) {
-                            XCTFail("tiny blocking \(tiny): \(problem.label): \(mismatch)")
                         }
                     }
                 }
@@ -227,12 +245,29 @@ final class GEMMTests: XCTestCase {
         XCTAssertEqual(Array(results), [true, true, true, true])
     }
 
+    /// The packing workspace grows once and is then reused: a smaller product after a larger one on the same
+    /// thread gets the same buffers (no allocation in steady state).
+    func testWorkspaceIsReusedAcrossCalls() throws {
+        var rng = SeededGenerator(seed: 9)
+        let big = Matrix(rows: 600, columns: 600, elements: (0 ..< 360_000).map { _ in rng.nextUnitFloat() })
+        _ = try Matrix.product(big, big, transA: .transposed, backend: .swift)
+        let before = GEMMWorkspace.buffers(a: 0, b: 0)
+        let small = Matrix(rows: 50, columns: 40, elements: (0 ..< 2_000).map { _ in rng.nextUnitFloat() })
+        for _ in 0 ..< 3 { _ = try Matrix.product(small, small, transA: .transposed, transB: .none, backend: .swift) }
+        _ = try Matrix.product(small, small, transB: .transposed, backend: .swift)
+        let after = GEMMWorkspace.buffers(a: 0, b: 0)
+        XCTAssertEqual(before.packedA, after.packedA)
+        XCTAssertEqual(before.packedB, after.packedB)
+    }
+
     /// `GEMM.defaultBackend` decides which backend runs when none is named, and `AEGRID_GEMM` is parsed and
-    /// validated. The product below tells the backends apart: Swift's fused multiply-add keeps the low bits of
-    /// (1 + 2⁻¹²)², the naive loop's separate multiply rounds them away.
+    /// validated. The product below tells the backends apart: C[0, 0] = -1·1 + (1 + 2⁻¹²)², where Swift's fused
+    /// multiply-add keeps the low bits of the square and the naive loop's separate multiply rounds them away.
     func testDefaultBackendSwitchAndEnvironment() throws {
         let a = Matrix(rows: 1, columns: 2, elements: [-1, 1 + 0x1p-12])
-        let b = Matrix(rows: 2, columns: 1, elements: [1, 1 + 0x1p-12])
+        var b = Matrix(rows: 2, columns: 16, repeating: 0.25)
+        b[0, 0] = 1
+        b[1, 0] = 1 + 0x1p-12
         let saved = GEMM.defaultBackend
         defer { GEMM.defaultBackend = saved }
         GEMM.defaultBackend = .naive
