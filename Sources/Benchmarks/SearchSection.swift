@@ -75,7 +75,7 @@ struct SearchBenchmark {
 
     func seedGrids(_ context: inout BenchmarkContext) throws {
         let trials = 52.0
-        let repeats = quick ? 1 : 5
+        let repeats = context.repeatsOverride ?? (quick ? 1 : 5)
         let jobCounts = [2, 1]
         var runs: [Int: [(wall: Double, cpu: Double, peak: Int)]] = [:]
         print("seed grids: \(repeats) repeat\(repeats == 1 ? "" : "s") × --jobs \(jobCounts.map(String.init).joined(separator: "/")) × 3 processes")
