@@ -50,6 +50,14 @@ final class SearchEndToEndTests: XCTestCase {
         XCTAssertEqual(scores.reduce(0, +) / 200, best, accuracy: 1e-5,
                        "--refit train reproduces the best trial: its mean row error is its test score")
 
+        // With labels: the ROC AUC of the scores (here: "anomalies" are the 50 rows with the largest error, so the
+        // AUC is exactly 1), on stderr beside the scores on stdout.
+        let threshold = scores.sorted(by: >)[49]
+        let labels = try writeFile(out, "labels.csv", "anomaly\n" + scores.map { $0 >= threshold ? "1" : "0" }.joined(separator: "\n") + "\n")
+        let auc = try AEGridProcess.run(["score", "--model", model, "--data", test, "--labels", labels])
+        XCTAssertEqual(auc.status, 0, auc.stderr)
+        XCTAssertEqual(auc.stderr, "ROC AUC 1.000000 (200 rows)\n")
+
         let codes = out.appendingPathComponent("codes.csv").path
         let encode = try AEGridProcess.run(["encode", "--model", model, "--data", test, "--out", codes])
         XCTAssertEqual(encode.status, 0, encode.stderr)
@@ -65,6 +73,15 @@ final class SearchEndToEndTests: XCTestCase {
         XCTAssertEqual(Array(npy.prefix(6)), [0x93] + Array("NUMPY".utf8))
         XCTAssertTrue(String(decoding: npy.prefix(128), as: UTF8.self).contains("'shape': (200, 10)"))
         XCTAssertEqual(npy.count % 64, (200 * 10 * 4) % 64, "header padded to 64 bytes, then float32 data")
+    }
+
+    func testPCABaselineTable() throws {
+        let result = try AEGridProcess.run(["pca", "--train", train, "--test", test, "--components", "0,2,10"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.first, "components   test MSE     train MSE    explained variance")
+        XCTAssertEqual(lines.count, 4)
+        XCTAssertTrue(lines[3].hasSuffix("1.0000"), "all 10 components explain everything: \(lines[3])")
     }
 
     func testJobsOneAndJobsTwoAreBitwiseIdentical() throws {
