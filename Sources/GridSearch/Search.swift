@@ -77,7 +77,7 @@ public final class Search: @unchecked Sendable {
         resumedCount = log.completedIDs.count
         runner = Runner(jobs: settings.jobs)
         baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents))
-        try ResultsDirectory.writeBaseline(baseline, directory: settings.outputDirectory)
+        try ResultsDirectory.writeBaseline(baseline, directory: settings.outputDirectory, shard: settings.shard)
     }
 
     /// The settings that change results, as the manifest records them: a directory is only resumed with the same.
