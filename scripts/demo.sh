@@ -49,4 +49,4 @@ else
     exit 1
 fi
 echo "results: $out/ (each: results.jsonl, results.csv, leaderboard.txt, best.json, best.safetensors)"
-echo "next: $bin results $out/digits    $bin score --model $out/digits/best.safetensors --data examples/digits/digits_X.csv"
+echo "next: ${bin#"$PWD"/} results $out/digits    ${bin#"$PWD"/} score --model $out/digits/best.safetensors --data examples/digits/digits_X.csv"

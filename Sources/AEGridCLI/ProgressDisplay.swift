@@ -8,7 +8,7 @@ final class ProgressDisplay: @unchecked Sendable {
     private let redrawInPlace: Bool
     private let lock = NSLock()
     private var lastDraw = Date.distantPast
-    private var lastLine = ""
+    private var lastPrintedDone: Int?
     /// Plain lines are written at most this often; terminal redraws at most ten times a second.
     private let plainInterval: TimeInterval = 5
 
@@ -24,9 +24,12 @@ final class ProgressDisplay: @unchecked Sendable {
         let now = Date()
         let interval = redrawInPlace ? 0.1 : plainInterval
         guard now.timeIntervalSince(lastDraw) >= interval || progress.done == progress.total else { return }
+        // A log gets no line before the first trial of this run is recorded: the plan line already said it all.
+        if !redrawInPlace && progress.done == progress.resumed && progress.done < progress.total { return }
         lastDraw = now
-        lastLine = Self.line(progress)
-        Terminal.writeError(redrawInPlace ? "\r\u{1B}[2K" + lastLine : lastLine + "\n")
+        lastPrintedDone = progress.done
+        let line = Self.line(progress)
+        Terminal.writeError(redrawInPlace ? "\r\u{1B}[2K" + line : line + "\n")
     }
 
     /// Ends the display with the final state on its own line.
@@ -37,7 +40,7 @@ final class ProgressDisplay: @unchecked Sendable {
         let line = Self.line(progress)
         if redrawInPlace {
             Terminal.writeError("\r\u{1B}[2K" + line + "\n")
-        } else if line != lastLine {
+        } else if lastPrintedDone != progress.done {
             Terminal.writeError(line + "\n")
         }
     }

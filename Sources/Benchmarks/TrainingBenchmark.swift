@@ -30,6 +30,10 @@ enum TrainingBenchmark {
         var gemmShare: Double?
         /// GFLOP/s of the same GEMMs when each has its own operands, as in a step (nil when not measured).
         var separateOperandGEMMGFLOPS: Double?
+        /// The step's thread CPU time: on a shared machine, the wall time minus what other processes took.
+        var cpuMicrosecondsPerStep: Double
+        /// The GEMM share from thread CPU times (GEMM-only CPU time / step CPU time), less disturbed by other load.
+        var cpuGEMMShare: Double?
     }
 
     static let shapes = [
@@ -86,31 +90,36 @@ enum TrainingBenchmark {
         // Best of several timed runs of ~seconds/5 each: on a shared machine the minimum is the figure least
         // disturbed by other processes.
         configuration.epochs = max(1, Int(seconds / 5 / once))
-        var stepSeconds = Double.infinity
+        var stepSeconds = Double.infinity, stepCPUSeconds = Double.infinity
         for _ in 0 ..< 6 {
             let trainer = try Trainer(model: model, configuration: configuration, training: x, backend: backend)
-            let t1 = now()
+            let t1 = now(), c1 = cpuNow()
             _ = trainer.fit()
-            stepSeconds = min(stepSeconds, (now() - t1) / Double(configuration.epochs * batches))
+            let steps = Double(configuration.epochs * batches)
+            stepSeconds = min(stepSeconds, (now() - t1) / steps)
+            stepCPUSeconds = min(stepCPUSeconds, (cpuNow() - c1) / steps)
         }
         let gemms = stepGEMMs(shape.architecture, batch: shape.batchSize)
         let stepGFLOPS = flops(gemms) / stepSeconds / 1e9
-        var gemmGFLOPS: Double?, coldGEMMGFLOPS: Double?
+        var gemmGFLOPS: Double?, coldGEMMGFLOPS: Double?, cpuShare: Double?
         if shape.measureGEMMShare {
-            gemmGFLOPS = flops(gemms) / gemmSeconds(gemms, backend: backend, seconds: seconds) / 1e9
-            coldGEMMGFLOPS = flops(gemms) / gemmSeconds(gemms, backend: backend, seconds: seconds, separateOperands: true) / 1e9
+            let hot = gemmSeconds(gemms, backend: backend, seconds: seconds)
+            gemmGFLOPS = flops(gemms) / hot.wall / 1e9
+            cpuShare = hot.cpu / stepCPUSeconds
+            coldGEMMGFLOPS = flops(gemms) / gemmSeconds(gemms, backend: backend, seconds: seconds, separateOperands: true).wall / 1e9
         }
         return Result(model: shape.name, backend: backend.rawValue, batchSize: shape.batchSize,
                       microsecondsPerStep: stepSeconds * 1e6, samplesPerSecond: Double(shape.batchSize) / stepSeconds,
                       stepGFLOPS: stepGFLOPS, gemmGFLOPS: gemmGFLOPS, gemmShare: gemmGFLOPS.map { stepGFLOPS / $0 },
-                      separateOperandGEMMGFLOPS: coldGEMMGFLOPS)
+                      separateOperandGEMMGFLOPS: coldGEMMGFLOPS, cpuMicrosecondsPerStep: stepCPUSeconds * 1e6,
+                      cpuGEMMShare: cpuShare)
     }
 
     /// Seconds for one round of `gemms` alone (best of repeated rounds). With `separateOperands` every GEMM reads and
     /// writes its own matrices, as in a training step (whose working set is larger than the caches); otherwise all
     /// GEMMs share one set of buffers that stays cache-hot, as a plain sgemm benchmark measures.
     static func gemmSeconds(_ gemms: [(Transpose, Transpose, Int, Int, Int)], backend: GEMMBackend, seconds: Double,
-                            separateOperands: Bool = false) -> Double {
+                            separateOperands: Bool = false) -> (wall: Double, cpu: Double) {
         var buffers: [(UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)] = []
         func filled(_ count: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
@@ -135,14 +144,22 @@ enum TrainingBenchmark {
             }
         }
         round()
-        var best = Double.infinity
+        var best = Double.infinity, bestCPU = Double.infinity
         let deadline = now() + seconds
         repeat {
-            let t = now()
+            let t = now(), c = cpuNow()
             round()
             best = min(best, now() - t)
+            bestCPU = min(bestCPU, cpuNow() - c)
         } while now() < deadline
-        return best
+        return (best, bestCPU)
+    }
+
+    /// CPU time of the calling thread (single-threaded BLAS runs on it), in seconds.
+    static func cpuNow() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
     static func now() -> Double {

@@ -14,10 +14,12 @@ extension BenchmarkSection {
                                                metric: metric, value: value, unit: unit))
             }
             record("step time", result.microsecondsPerStep, "µs/step")
+            record("step CPU time", result.cpuMicrosecondsPerStep, "CPU µs/step")
             record("throughput", result.samplesPerSecond, "samples/s")
             record("step GEMM rate", result.stepGFLOPS, "GFLOP/s in step")
             if let rate = result.gemmGFLOPS { record("sgemm rate, same shapes", rate, "GFLOP/s sgemm") }
             if let share = result.gemmShare { record("GEMM share", share * 100, "% of sgemm") }
+            if let share = result.cpuGEMMShare { record("GEMM share, CPU time", share * 100, "% of sgemm, CPU") }
             if let rate = result.separateOperandGEMMGFLOPS {
                 record("GEMM share, own operands", result.stepGFLOPS / rate * 100, "% own-op sgemm")
             }

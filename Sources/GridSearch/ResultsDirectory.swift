@@ -35,9 +35,7 @@ public enum ResultsDirectory {
                                          detail: "it has no manifest.json; give the --out directory of an aegrid search")
         }
         let records = try self.records(directory: directory)
-        let baselinePath = (directory as NSString).appendingPathComponent(baselineFileName)
-        let baseline = (try? Data(contentsOf: URL(fileURLWithPath: baselinePath)))
-            .flatMap { try? JSONDecoder().decode(PCABaseline.self, from: $0) }
+        let baseline = self.baseline(directory: directory)
         var latentSizes: [String: Int] = [:]
         if let grid = try? manifest.parsedGrid() {
             for record in records where record.index < grid.count {
@@ -50,13 +48,40 @@ public enum ResultsDirectory {
         return Report(records: records, baseline: baseline, latentSizes: latentSizes)
     }
 
-    /// Writes the baseline where `report(directory:)` finds it (atomically: shards may write the same file).
-    public static func writeBaseline(_ baseline: PCABaseline, directory: String) throws {
+    /// The PCA baseline of a directory: `pca_baseline.json`, and for a sharded search the union of the shards'
+    /// `pca_baseline.shard-K-of-N.json` (each shard computes the latent sizes of its own trials, on the same split,
+    /// so equal component counts have equal errors). Nil when the directory has none.
+    public static func baseline(directory: String) -> PCABaseline? {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter {
+            $0 == baselineFileName || ($0.hasPrefix("pca_baseline.shard-") && $0.hasSuffix(".json"))
+        }.sorted()
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        var rows: [Int: PCABaseline.Row] = [:]
+        var found = false
+        for name in names {
+            guard let data = try? Data(contentsOf: URL(fileURLWithPath: (directory as NSString).appendingPathComponent(name))),
+                  let baseline = try? decoder.decode(PCABaseline.self, from: data) else { continue }
+            found = true
+            for row in baseline.rows where rows[row.components] == nil { rows[row.components] = row }
+        }
+        return found ? PCABaseline(rows: rows.keys.sorted().map { rows[$0]! }) : nil
+    }
+
+    /// The baseline file a run writes: `pca_baseline.json`, or `pca_baseline.shard-K-of-N.json` for a shard (shards
+    /// never write one another's files; `baseline(directory:)` combines them).
+    public static func baselineFileName(shard: ShardID?) -> String {
+        shard.map { "pca_baseline.shard-\($0.index)-of-\($0.count).json" } ?? baselineFileName
+    }
+
+    /// Writes the baseline where `baseline(directory:)` finds it, atomically.
+    public static func writeBaseline(_ baseline: PCABaseline, directory: String, shard: ShardID? = nil) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        try encoder.encode(baseline).write(
-            to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent(baselineFileName)), options: .atomic)
+        let path = (directory as NSString).appendingPathComponent(baselineFileName(shard: shard))
+        try encoder.encode(baseline).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }

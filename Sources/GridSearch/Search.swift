@@ -77,7 +77,7 @@ public final class Search: @unchecked Sendable {
         resumedCount = log.completedIDs.count
         runner = Runner(jobs: settings.jobs)
         baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents))
-        try ResultsDirectory.writeBaseline(baseline, directory: settings.outputDirectory)
+        try ResultsDirectory.writeBaseline(baseline, directory: settings.outputDirectory, shard: settings.shard)
     }
 
     /// The settings that change results, as the manifest records them: a directory is only resumed with the same.
@@ -124,7 +124,8 @@ public final class Search: @unchecked Sendable {
     public func cancel() { runner.cancel() }
 
     /// Trains every pending trial, then (unless cancelled) writes the reports and the refitted best model.
-    /// `onProgress` is called once at the start and after every recorded trial, one call at a time.
+    /// `onProgress` is called once at the start and after every write of the results log (one or more trials, as
+    /// they reach the disk), one call at a time.
     public func run(onProgress: @escaping (SearchProgress) -> Void = { _ in }) throws -> SearchOutcome {
         let started = DispatchTime.now().uptimeNanoseconds
         var progress = SearchProgress(total: scopeCount, done: 0, resumed: resumedCount, diverged: 0, failed: 0,
@@ -135,39 +136,29 @@ public final class Search: @unchecked Sendable {
         let folds = data.folds
         let log = self.log
         let runner = self.runner
-        var writeFailure: Error?
+        let writer = RecordWriter(log: log, onWritten: { records in
+            for record in records { Self.count(record, into: &progress) }
+            progress.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            onProgress(progress)
+        }, onFailure: { runner.cancel() })
         let plan = TrialPlan(
             grid: grid, nextIndex: { [iterator = scopeIndices()] in iterator.next() },
             isDone: { log.contains($0) }, inputSize: data.inputSize, sampleCount: folds[0].training.rows,
             baseSeed: settings.seed)
-        runner.run(plan) { work, context in
-            let deliver: (TrialRecord) -> Void = { record in
-                context.deliver {
-                    guard writeFailure == nil else { return }
-                    do {
-                        guard try log.append(record) else { return }
-                    } catch {
-                        writeFailure = error
-                        runner.cancel()
-                        return
-                    }
-                    Self.count(record, into: &progress)
-                    progress.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-                    onProgress(progress)
-                }
-            }
+        runner.run(plan) { work, _ in
             switch work {
             case let .family(family):
-                FamilyTraining(family: family, folds: folds).run(shouldCancel: context.shouldCancel, deliver: deliver)
+                FamilyTraining(family: family, folds: folds).run(shouldCancel: { runner.isCancelled },
+                                                                 deliver: writer.submit)
             case let .invalid(index, point, reason):
-                deliver(TrialRecord(
+                writer.submit(TrialRecord(
                     trialID: Self.invalidTrialID(point), index: index,
                     parameters: Dictionary(point.parameters.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
                     status: .failed, reason: reason, epochsRun: 0, fitSeconds: 0, seed: 0))
             }
         }
+        try writer.finish()
         progress.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        if let writeFailure { throw writeFailure }
         if runner.isCancelled {
             return SearchOutcome(progress: progress, interrupted: true, leaderboard: "", files: [log.path])
         }

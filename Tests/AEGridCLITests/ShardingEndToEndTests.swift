@@ -64,10 +64,47 @@ final class ShardingEndToEndTests: XCTestCase {
         for name in ["results.csv", "best.json", "leaderboard.txt"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: sharded.appendingPathComponent(name).path), name)
         }
+        // Every trial's PCA baseline (same latent size) is there, as in the single run, though each shard computed
+        // only its own latent sizes (PCA's blocked GEMMs sum in another order for another set of sizes: 1e-7).
+        let pcaSharded = try pcaColumn(sharded), pcaSingle = try pcaColumn(single)
+        XCTAssertEqual(Set(pcaSharded.keys), Set(pcaSingle.keys))
+        for (id, value) in pcaSingle {
+            let a = try XCTUnwrap(Double(value)), b = try XCTUnwrap(Double(pcaSharded[id] ?? ""), "trial \(id) has no PCA baseline")
+            XCTAssertEqual(a, b, accuracy: 1e-7 * a, "trial \(id)")
+        }
         // The best trial and the CSV rows agree with the single run's.
         let bestA = try JSONSerialization.jsonObject(with: Data(contentsOf: single.appendingPathComponent("best.json"))) as? [String: Any]
         let bestB = try JSONSerialization.jsonObject(with: Data(contentsOf: sharded.appendingPathComponent("best.json"))) as? [String: Any]
         XCTAssertEqual((bestA?["trial"] as? [String: Any])?["trial_id"] as? String, (bestB?["trial"] as? [String: Any])?["trial_id"] as? String)
+    }
+
+    /// trial_id → pca_test_mse from DIR/results.csv (RFC 4180 fields, as pandas reads them).
+    func pcaColumn(_ directory: URL) throws -> [String: String] {
+        let text = try String(contentsOf: directory.appendingPathComponent("results.csv"), encoding: .utf8)
+        var rows: [[String]] = [], row: [String] = [], field = "", quoted = false, previous: Character = "\0"
+        for c in text {
+            if quoted {
+                if c == "\"" { quoted = false } else { field.append(c) }
+            } else if c == "\"" {
+                if previous == "\"" { field.append("\"") }
+                quoted = true
+            } else if c == "," {
+                row.append(field); field = ""
+            } else if c == "\n" {
+                row.append(field); rows.append(row); row = []; field = ""
+            } else {
+                field.append(c)
+            }
+            previous = c
+        }
+        let header = try XCTUnwrap(rows.first)
+        let id = try XCTUnwrap(header.firstIndex(of: "trial_id")), pca = try XCTUnwrap(header.firstIndex(of: "pca_test_mse"))
+        var column: [String: String] = [:]
+        for row in rows.dropFirst() {
+            XCTAssertEqual(row.count, header.count)
+            if row.count == header.count { column[row[id]] = row[pca] }
+        }
+        return column
     }
 
     func testSlurmAndKubernetesVariablesChooseTheShards() throws {
