@@ -59,12 +59,17 @@ final class AllocationTests: XCTestCase {
     }
 
     func testTrainingStepsDoNotAllocate() throws {
+        // 200 more steps that each kept even one 16-byte block would grow the heap by ≥ 3200 bytes. Other threads
+        // (Dispatch workers, lazily freed runtime caches) may move the counters by a few hundred bytes while we
+        // measure, so the comparison allows less than one block per step of noise, in either direction.
+        let noise = 1024
         for backend in GEMMBackend.available {
             let n = try growth(batches: 200, backend: backend)
             let twice = try growth(batches: 400, backend: backend)
-            XCTAssertEqual(n.inUse, twice.inUse, "\(backend): bytes in use grow with the number of steps")
-            XCTAssertEqual(n.arena, twice.arena, "\(backend): arena grows with the number of steps")
-            XCTAssertEqual(n.mapped, twice.mapped, "\(backend): mapped memory grows with the number of steps")
+            XCTAssertLessThan(abs(twice.inUse - n.inUse), noise,
+                              "\(backend): bytes in use grow with the number of steps (\(n.inUse) → \(twice.inUse))")
+            XCTAssertLessThan(abs(twice.arena - n.arena), noise, "\(backend): arena grows with the number of steps")
+            XCTAssertLessThan(abs(twice.mapped - n.mapped), noise, "\(backend): mapped memory grows with the number of steps")
         }
     }
 }
