@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 out=bench-results
 mkdir -p "$out"
 
-# The search section trains on Fashion-MNIST, which Debian ships as a package (IDX files under /usr/share/datasets).
-scripts/bootstrap.sh dataset-fashion-mnist
+# The search section trains on Fashion-MNIST, which Debian ships as a package (IDX files under /usr/share/datasets),
+# and reads each search's peak memory from GNU time.
+scripts/bootstrap.sh dataset-fashion-mnist time
 
 echo "== building aegrid-bench and aegrid (release): BLAS build, then fallback build"
 swift build -c release --product aegrid-bench

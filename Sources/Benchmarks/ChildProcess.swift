@@ -6,7 +6,9 @@ struct ChildProcessUsage {
     var wallSeconds: Double
     /// User + system CPU seconds of the child (all its threads).
     var cpuSeconds: Double
-    /// Peak resident set size of the child, in bytes (`ru_maxrss`, which Linux reports in KiB).
+    /// Peak resident set size of the program, in bytes: measured by GNU time (`/usr/bin/time -f %M`) around it when
+    /// that is installed, else the `ru_maxrss` of the spawned child. The latter overstates a small program: the
+    /// child is spawned with vfork semantics, and Linux carries the parent's (this benchmark's) peak into it at exec.
     var peakResidentBytes: Int
 }
 
@@ -15,6 +17,22 @@ enum ChildProcess {
     /// Runs `executable` with `arguments`, stdout and stderr appended to `logPath` (so a failure can be read
     /// afterwards), and waits for it. Throws when it cannot start or exits with a non-zero status.
     static func run(_ executable: String, _ arguments: [String], logPath: String) throws -> ChildProcessUsage {
+        let gnuTime = "/usr/bin/time"
+        guard FileManager.default.isExecutableFile(atPath: gnuTime) else {
+            return try spawn(executable, arguments, logPath: logPath)
+        }
+        // GNU time forks (its own small image) and execs the program, so the peak it reports is the program's own.
+        let peakFile = logPath + ".peak-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: peakFile) }
+        var usage = try spawn(gnuTime, ["-f", "%M", "-o", peakFile, executable] + arguments, logPath: logPath)
+        if let text = try? String(contentsOfFile: peakFile, encoding: .utf8),
+           let kib = Int(text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").last ?? "") {
+            usage.peakResidentBytes = kib * 1024
+        }
+        return usage
+    }
+
+    private static func spawn(_ executable: String, _ arguments: [String], logPath: String) throws -> ChildProcessUsage {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

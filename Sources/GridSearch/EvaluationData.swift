@@ -148,6 +148,22 @@ public struct EvaluationData: Sendable {
             }
         }
         elements.removeLast(test.count * columns)
+        releaseUnusedCapacity(of: &elements)
         return (Matrix(rows: training.count, columns: columns, elements: elements), testPart)
+    }
+
+    /// Hands the whole pages of `array`'s spare capacity (the rows moved to the test part) back to the kernel, so
+    /// they stop counting as resident memory; the array never reads past its count, and a page touched again
+    /// later would come back zero-filled.
+    private static func releaseUnusedCapacity(of array: inout [Float]) {
+        let page = sysconf(Int32(_SC_PAGESIZE))
+        guard page > 0 else { return }
+        let count = array.count, capacity = array.capacity
+        array.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let used = UInt(bitPattern: base + count), end = UInt(bitPattern: base + capacity)
+            let start = (used + UInt(page) - 1) / UInt(page) * UInt(page), stop = end / UInt(page) * UInt(page)
+            if stop > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), Int(stop - start), MADV_DONTNEED) }
+        }
     }
 }
