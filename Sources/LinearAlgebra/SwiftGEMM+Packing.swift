@@ -86,11 +86,22 @@ extension SwiftGEMM {
             } else {
                 // op(A)[i, p] = A[p, i]: the sliver's rows are contiguous within stored row p.
                 var src = a + (pc * lda + ic + i0)
-                for _ in 0 ..< kc {
-                    for r in 0 ..< height { out[r] = src[r] }
-                    for r in height ..< mr { out[r] = 0 }
-                    src += lda
-                    out += mr
+                if height == mr {
+                    for _ in 0 ..< kc {
+                        let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(out)
+                        d.storeBytes(of: s.loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+                        d.storeBytes(of: s.loadUnaligned(fromByteOffset: 16, as: SIMD2<Float>.self),
+                                     toByteOffset: 16, as: SIMD2<Float>.self)
+                        src += lda
+                        out += mr
+                    }
+                } else {
+                    for _ in 0 ..< kc {
+                        for r in 0 ..< height { out[r] = src[r] }
+                        for r in height ..< mr { out[r] = 0 }
+                        src += lda
+                        out += mr
+                    }
                 }
             }
             i0 += mr

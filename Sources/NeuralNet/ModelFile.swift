@@ -34,7 +34,14 @@ public enum ModelFile {
         if let key = metadata.keys.sorted().first(where: { $0.hasPrefix(reservedPrefix) }) {
             throw ModelFileError.reservedMetadataKey(path: path, key: key)
         }
-        try Data(encode(model, metadata: metadata)).write(to: URL(fileURLWithPath: path), options: .atomic)
+        let bytes = Data(try encode(model, metadata: metadata))
+        do { try bytes.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            let directory = (path as NSString).deletingLastPathComponent
+            var isDirectory: ObjCBool = false
+            let reason = FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory, isDirectory: &isDirectory)
+                && isDirectory.boolValue ? "\((error as NSError).localizedDescription)" : "the directory \(directory) does not exist"
+            throw ModelFileError.cannotWrite(path: path, reason: reason)
+        }
     }
 
     /// The file's bytes for `model` and `metadata` (see the type's documentation for the layout).
@@ -244,6 +251,7 @@ public enum ModelFile {
 /// A model file that cannot be written or read, with the file and the rule it breaks.
 public enum ModelFileError: Error, Equatable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
+    case cannotWrite(path: String, reason: String)
     case truncated(path: String, detail: String)
     case headerTooLarge(path: String, length: UInt64, limit: Int)
     case invalidJSON(path: String, detail: String)
@@ -257,6 +265,7 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .cannotOpen(let path, let reason): return "\(path): cannot open the model file (\(reason))"
+        case .cannotWrite(let path, let reason): return "\(path): cannot write the model file (\(reason))"
         case .truncated(let path, let detail): return "\(path): truncated safetensors file: \(detail)"
         case .headerTooLarge(let path, let length, let limit):
             return "\(path): the safetensors header claims \(length) bytes, more than the \(limit)-byte limit (not a model file, or corrupt)"

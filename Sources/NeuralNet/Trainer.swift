@@ -162,6 +162,8 @@ public final class Trainer {
     /// way; after a cancel, pending checkpoints are not reported. `shouldCancel` is polled before every epoch.
     ///
     /// A NaN or infinite batch loss or weight ends training with `.diverged(epoch, batch, reason)` (both 1-based).
+    /// At any end (completed, stopped, diverged, cancelled), early stopping's saved best weights are restored when
+    /// `restoreBestWeights` is set, as Keras 3 does in `on_train_end`.
     public func fit(checkpoints: [Int] = [], onCheckpoint: ((Int, TrainingResult, Autoencoder) -> Void)? = nil,
                     shouldCancel: (() -> Bool)? = nil) -> TrainingResult {
         let epochs = configuration.epochs

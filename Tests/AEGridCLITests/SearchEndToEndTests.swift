@@ -75,6 +75,35 @@ final class SearchEndToEndTests: XCTestCase {
         XCTAssertEqual(npy.count % 64, (200 * 10 * 4) % 64, "header padded to 64 bytes, then float32 data")
     }
 
+    func testRefitAllWithScalingStoresWhatTheModelNeeds() throws {
+        let out = try temporaryDirectory()
+        let result = try AEGridProcess.run(["search", "--train", train, "--test", test, "--grid", smallGrid,
+                                            "--out", out.path, "--scale", "standard", "--refit", "all", "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        // The safetensors header: 8-byte little-endian length, then JSON with __metadata__.
+        let bytes = try Data(contentsOf: out.appendingPathComponent("best.safetensors"))
+        let length = Int(bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try XCTUnwrap(try JSONSerialization.jsonObject(with: bytes.subdata(in: 8 ..< 8 + length)) as? [String: Any])
+        let metadata = try XCTUnwrap(header["__metadata__"] as? [String: String])
+        XCTAssertEqual(metadata["refit"], "all")
+        XCTAssertTrue(metadata["scaler"]?.contains("standard") ?? false, metadata["scaler"] ?? "no scaler")
+        let best = try XCTUnwrap(try ResultsFiles.records(out).values.min { ($0["test_score"] as? Double ?? 1) < ($1["test_score"] as? Double ?? 1) })
+        XCTAssertEqual(metadata["trial_id"], best["trial_id"] as? String)
+        for key in ["hyperparameters", "training", "metrics", "aegrid.architecture"] {
+            XCTAssertNotNil(metadata[key], key)
+        }
+        // Reconstructions come back in the data's own units (the scaler is undone).
+        let reconstruction = out.appendingPathComponent("recon.csv").path
+        let run = try AEGridProcess.run(["reconstruct", "--model", out.appendingPathComponent("best.safetensors").path,
+                                         "--data", test, "--out", reconstruction, "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let values = try String(contentsOfFile: reconstruction, encoding: .utf8).split(separator: "\n").dropFirst()
+            .flatMap { $0.split(separator: ",").compactMap { Double($0) } }
+        XCTAssertEqual(values.count, 2000)
+        let mean = values.reduce(0, +) / Double(values.count)
+        XCTAssertEqual(mean, 0.5, accuracy: 0.1, "uniform [0, 1) data reconstructs around 0.5, not around 0")
+    }
+
     func testPCABaselineTable() throws {
         let result = try AEGridProcess.run(["pca", "--train", train, "--test", test, "--components", "0,2,10"])
         XCTAssertEqual(result.status, 0, result.stderr)

@@ -300,5 +300,18 @@ final class GEMMTests: XCTestCase {
         #endif
         unsetenv("AEGRID_GEMM")
         XCTAssertNil(GEMM.environmentBackend())
+
+        let savedBlocking = getenv("AEGRID_GEMM_BLOCKING").map { String(cString: $0) }
+        defer {
+            if let savedBlocking { setenv("AEGRID_GEMM_BLOCKING", savedBlocking, 1) } else { unsetenv("AEGRID_GEMM_BLOCKING") }
+        }
+        setenv("AEGRID_GEMM_BLOCKING", "96, 512,4080", 1)
+        XCTAssertEqual(GEMMBlocking.fromEnvironment(), GEMMBlocking(mc: 96, kc: 512, nc: 4080))
+        XCTAssertNoThrow(try GEMM.validateEnvironment())
+        setenv("AEGRID_GEMM_BLOCKING", "96,0,4080", 1)
+        XCTAssertNil(GEMMBlocking.fromEnvironment())
+        XCTAssertThrowsError(try GEMM.validateEnvironment()) { error in
+            XCTAssertTrue("\(error)".hasPrefix("AEGRID_GEMM_BLOCKING=96,0,4080 is not valid; expected mc,kc,nc"), "\(error)")
+        }
     }
 }

@@ -82,6 +82,14 @@ final class ModelFileTests: XCTestCase {
         }
     }
 
+    func testUnwritablePath() {
+        let path = directory + "/no/such/dir/m.safetensors"
+        XCTAssertThrowsError(try ModelFile.save(Autoencoder(architecture: architecture, seed: 1), metadata: [:], to: path)) {
+            XCTAssertEqual("\($0)".replacingOccurrences(of: self.directory + "/", with: ""),
+                           "no/such/dir/m.safetensors: cannot write the model file (the directory no/such/dir does not exist)")
+        }
+    }
+
     func testMissingFile() {
         XCTAssertEqual(loadErrorOfMissing(), "nowhere.safetensors: cannot open the model file (no such file)")
     }
