@@ -2,6 +2,7 @@
 #   make demo    the main job on data the repo ships
 #   make test    the whole test suite, in the BLAS build and in the pure-Swift fallback build
 #   make bench   BLAS against fallback, side by side (release builds); BENCH="gemm --quick" picks sections
+#   make compare the seed's Keras grids against `aegrid search` on the same data (Python venv, minutes; not in test)
 #   make build   release build of `aegrid` and `aegrid-bench` (BLAS)
 #   make clean   remove build folders
 #   make slurm-local  the Slurm array job file (docs/slurm), unchanged, in a local loop over its array ids, then merge
@@ -11,7 +12,7 @@ FALLBACK := --disable-default-traits --scratch-path .build-fallback
 # Tests train networks: they run as release builds with testing enabled, which is 10-100x faster than debug.
 TESTFLAGS := -c release -Xswiftc -enable-testing
 
-.PHONY: all bootstrap build test test-blas test-fallback check-fallback-links test-python bench demo clean slurm-local
+.PHONY: all bootstrap build test test-blas test-fallback check-fallback-links test-python bench compare demo clean slurm-local
 
 all: build
 
@@ -47,6 +48,9 @@ check-fallback-links:
 
 bench: bootstrap
 	@scripts/bench.sh $(BENCH)
+
+compare: bootstrap
+	@scripts/compare.sh
 
 demo: bootstrap
 	@scripts/demo.sh

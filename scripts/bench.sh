@@ -8,9 +8,14 @@ cd "$(dirname "$0")/.."
 out=bench-results
 mkdir -p "$out"
 
-echo "== building aegrid-bench (release): BLAS build, then fallback build"
+# The search section trains on Fashion-MNIST, which Debian ships as a package (IDX files under /usr/share/datasets).
+scripts/bootstrap.sh dataset-fashion-mnist
+
+echo "== building aegrid-bench and aegrid (release): BLAS build, then fallback build"
 swift build -c release --product aegrid-bench
+swift build -c release --product aegrid
 swift build -c release --product aegrid-bench --disable-default-traits --scratch-path .build-fallback
+swift build -c release --product aegrid --disable-default-traits --scratch-path .build-fallback
 
 for build in blas fallback; do
   if [ "$build" = blas ]; then bin=.build/release/aegrid-bench; else bin=.build-fallback/release/aegrid-bench; fi

@@ -4,5 +4,6 @@ extension BenchmarkSection {
     static let all: [BenchmarkSection] = [
         .gemm,
         .train,
+        .search,
     ]
 }

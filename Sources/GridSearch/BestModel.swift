@@ -20,10 +20,12 @@ public enum BestModel {
 
     /// Retrains `best` (same configuration and seed) on the training part (`--refit train`; for cross-validation,
     /// the whole training file, as scikit-learn's `refit`) or on all the data (`--refit all`) and saves it.
-    /// With `--refit train` on a single split the weights are bitwise the trial's own, so its test score holds.
+    /// With `--refit train` on a single split the weights are bitwise the trial's own, so its test score holds;
+    /// `trained`, the weights the search itself trained for `best` (same configuration, seed and data), is then
+    /// saved as is instead of training again. It is ignored in every other case.
     /// - Returns: the path written.
     public static func refit(_ best: TrialRecord, settings: SearchSettings, grid: ParameterGrid,
-                             data: EvaluationData) throws -> String {
+                             data: EvaluationData, trained: Autoencoder? = nil) throws -> String {
         let trial = try TrialConfiguration.make(grid: grid, index: best.index, inputSize: data.inputSize,
                                                 baseSeed: settings.seed)
         let training: Matrix
@@ -41,26 +43,36 @@ public enum BestModel {
                                                             scaling: settings.scaling)
         }
         let configuration = trial.training
-        let model = Autoencoder(architecture: trial.architecture, seed: configuration.seed)
-        var validation: Matrix?
-        var fitData = training
-        if configuration.earlyStopping != nil {
-            let fold = EvaluationFold(training: training, test: training, scaler: scaler)
-            (fitData, validation) = { let s = fold.earlyStoppingSplit(); return (s.training, s.validation as Matrix?) }()
+        let fitted: Autoencoder
+        let refitTrainLoss: Double?
+        if let trained, settings.refit == .train, data.folds.count == 1 {
+            // The trial's own record holds what a retraining would measure: same weights, same data.
+            fitted = trained
+            refitTrainLoss = best.trainLoss
+            testMSE = best.testScore
+        } else {
+            let model = Autoencoder(architecture: trial.architecture, seed: configuration.seed)
+            var validation: Matrix?
+            var fitData = training
+            if configuration.earlyStopping != nil {
+                let fold = EvaluationFold(training: training, test: training, scaler: scaler)
+                (fitData, validation) = { let s = fold.earlyStoppingSplit(); return (s.training, s.validation as Matrix?) }()
+            }
+            let trainer = try Trainer(model: model, configuration: configuration, training: fitData, validation: validation)
+            let result = trainer.fit()
+            if case let .diverged(epoch, batch, reason) = result.outcome {
+                throw Failure.refitDiverged(trialID: best.trialID, reason: "epoch \(epoch), batch \(batch): \(reason)")
+            }
+            fitted = trainer.model
+            refitTrainLoss = FamilyTraining.finalLoss(result, restoresBest: configuration.earlyStopping?.restoreBestWeights ?? false)
+            if settings.refit == .train, data.folds.count == 1 { testMSE = fitted.meanSquaredError(data.folds[0].test) }
         }
-        let trainer = try Trainer(model: model, configuration: configuration, training: fitData, validation: validation)
-        let result = trainer.fit()
-        if case let .diverged(epoch, batch, reason) = result.outcome {
-            throw Failure.refitDiverged(trialID: best.trialID, reason: "epoch \(epoch), batch \(batch): \(reason)")
-        }
-        let fitted = trainer.model
-        if settings.refit == .train, data.folds.count == 1 { testMSE = fitted.meanSquaredError(data.folds[0].test) }
 
         var metrics: [String: Double] = [:]
         metrics["test_score"] = best.testScore
         metrics["test_score_std"] = best.testScoreStd
         metrics["train_loss"] = best.trainLoss
-        metrics["refit_train_loss"] = FamilyTraining.finalLoss(result, restoresBest: configuration.earlyStopping?.restoreBestWeights ?? false)
+        metrics["refit_train_loss"] = refitTrainLoss
         metrics["refit_test_mse"] = testMSE
         let metadata: [String: String] = [
             ModelMetadata.scaler: scaler.metadataValue,

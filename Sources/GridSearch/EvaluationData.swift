@@ -54,20 +54,29 @@ public struct EvaluationData: Sendable {
     /// fold's training part only.
     public static func prepare(trainPath: String, evaluation: SearchSettings.Evaluation, seed: UInt64,
                                scaling: Scaling) throws -> EvaluationData {
-        let train = try Dataset.load(path: trainPath)
+        var train = try Dataset.load(path: trainPath)
         switch evaluation {
         case let .testFile(testPath):
-            let test = try Dataset.load(path: testPath)
+            var test = try Dataset.load(path: testPath)
             try Dataset.checkCompatible(train: train, test: test)
-            let fold = makeFold(training: train.matrix, test: test.matrix, scaling: scaling)
-            return EvaluationData(folds: [fold], inputSize: train.matrix.columns, trainRows: train.matrix.rows,
-                                  fingerprint: "\(train.fingerprint)+\(test.fingerprint)")
+            let (rows, columns) = (train.matrix.rows, train.matrix.columns)
+            let fingerprint = "\(train.fingerprint)+\(test.fingerprint)"
+            // Moved out of the datasets so they are scaled in place, not copied.
+            var training = train.matrix, testPart = test.matrix
+            train.matrix = Matrix(rows: 0, columns: columns)
+            test.matrix = Matrix(rows: 0, columns: columns)
+            let fold = makeFold(training: &training, test: &testPart, scaling: scaling)
+            return EvaluationData(folds: [fold], inputSize: columns, trainRows: rows, fingerprint: fingerprint)
         case let .holdout(fraction):
             let split = try Splits.trainTest(count: train.matrix.rows, testFraction: fraction, seed: seed)
-            let fold = makeFold(training: train.matrix.gatheringRows(split.train),
-                                test: train.matrix.gatheringRows(split.test), scaling: scaling)
-            return EvaluationData(folds: [fold], inputSize: train.matrix.columns, trainRows: train.matrix.rows,
-                                  fingerprint: train.fingerprint)
+            let (rows, columns, fingerprint) = (train.matrix.rows, train.matrix.columns, train.fingerprint)
+            // The file's matrix becomes the training part in place, so a large dataset is held about once, not
+            // three times (file, gathered parts, scaled parts).
+            var matrix = train.matrix
+            train.matrix = Matrix(rows: 0, columns: columns)
+            var (training, test) = splitInPlace(&matrix, training: split.train, test: split.test)
+            let fold = makeFold(training: &training, test: &test, scaling: scaling)
+            return EvaluationData(folds: [fold], inputSize: columns, trainRows: rows, fingerprint: fingerprint)
         case let .crossValidation(folds):
             let parts = try Splits.kFold(count: train.matrix.rows, folds: folds, seed: seed).map {
                 makeFold(training: train.matrix.gatheringRows($0.train), test: train.matrix.gatheringRows($0.test),
@@ -95,7 +104,50 @@ public struct EvaluationData: Sendable {
     }
 
     private static func makeFold(training: Matrix, test: Matrix, scaling: Scaling) -> EvaluationFold {
+        var training = training, test = test
+        return makeFold(training: &training, test: &test, scaling: scaling)
+    }
+
+    /// Scales both parts in place: when the caller holds the only reference, no part is ever held twice.
+    private static func makeFold(training: inout Matrix, test: inout Matrix, scaling: Scaling) -> EvaluationFold {
         let scaler = FittedScaler.fit(training, kind: scaling)
-        return EvaluationFold(training: scaler.transform(training), test: scaler.transform(test), scaler: scaler)
+        scaler.transformInPlace(&training)
+        scaler.transformInPlace(&test)
+        return EvaluationFold(training: training, test: test, scaler: scaler)
+    }
+
+    /// `(matrix.gatheringRows(training), matrix.gatheringRows(test))` for a partition of the rows (`training` and
+    /// `test` together list every row once), reusing `matrix`'s storage for the training part: the test rows are
+    /// copied out, then the rows are permuted in place (cycle by cycle, one row of scratch) so the training rows
+    /// come first in `training`'s order, and the tail is dropped. `matrix` is left empty.
+    static func splitInPlace(_ matrix: inout Matrix, training: [Int], test: [Int]) -> (training: Matrix, test: Matrix) {
+        let rows = matrix.rows, columns = matrix.columns
+        precondition(training.count + test.count == rows, "splitInPlace: \(training.count) + \(test.count) indices for \(rows) rows")
+        let testPart = matrix.gatheringRows(test)
+        var elements = matrix.elements
+        matrix = Matrix(rows: 0, columns: columns)
+        let order = training + test  // new row i is old row order[i]
+        var placed = [Bool](repeating: false, count: rows)
+        var scratch = [Float](repeating: 0, count: columns)
+        elements.withUnsafeMutableBufferPointer { e in
+            scratch.withUnsafeMutableBufferPointer { tmp in
+                let base = e.baseAddress!, row = tmp.baseAddress!
+                for start in 0 ..< rows where !placed[start] {
+                    placed[start] = true
+                    if order[start] == start { continue }
+                    row.update(from: base + start * columns, count: columns)
+                    var target = start
+                    while order[target] != start {
+                        let source = order[target]
+                        (base + target * columns).update(from: base + source * columns, count: columns)
+                        placed[source] = true
+                        target = source
+                    }
+                    (base + target * columns).update(from: row, count: columns)
+                }
+            }
+        }
+        elements.removeLast(test.count * columns)
+        return (Matrix(rows: training.count, columns: columns, elements: elements), testPart)
     }
 }

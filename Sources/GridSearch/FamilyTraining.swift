@@ -25,8 +25,11 @@ struct FamilyTraining {
     }
 
     /// Runs the family. `deliver` is called once per finished member (from this thread); `shouldCancel` is polled
-    /// once per epoch.
-    func run(shouldCancel: @escaping () -> Bool, deliver: @escaping (TrialRecord) -> Void) {
+    /// once per epoch. With a single fold, `trainedModel` (when given) is called just before `deliver` with the
+    /// member's record and its trained weights (a copy the callee may keep): the search keeps the best trial's so
+    /// `best.safetensors` need not be trained again.
+    func run(shouldCancel: @escaping () -> Bool, trainedModel: ((TrialRecord, Autoencoder) -> Void)? = nil,
+             deliver: @escaping (TrialRecord) -> Void) {
         let members = family.members
         let epochCounts = members.map { $0.training.epochs }
         var outcomes = Array(repeating: [FoldOutcome](), count: members.count)
@@ -66,7 +69,9 @@ struct FamilyTraining {
                     }
                     if isLastFold {
                         delivered[m] = true
-                        deliver(record(members[m], outcomes[m]))
+                        let finished = record(members[m], outcomes[m])
+                        if folds.count == 1, finished.status == .ok { trainedModel?(finished, model) }
+                        deliver(finished)
                     }
                 }
             }, shouldCancel: shouldCancel)
@@ -92,7 +97,9 @@ struct FamilyTraining {
             if isLastFold {
                 for m in members.indices where !delivered[m] {
                     delivered[m] = true
-                    deliver(record(members[m], outcomes[m]))
+                    let finished = record(members[m], outcomes[m])
+                    if folds.count == 1, finished.status == .ok { trainedModel?(finished, trainer.model) }
+                    deliver(finished)
                 }
             }
         }

@@ -4,9 +4,10 @@ import Foundation
 /// Writes finished trials to the results log on its own serial queue, so a worker hands its record over and goes
 /// straight back to training instead of waiting for the disk.
 ///
-/// Records that arrive while a write is in progress are written together with one fsync (group commit): on a disk
-/// where fsync takes milliseconds, a grid of fast trials is not paced by the disk. A record is on disk when
-/// `onWritten` reports it; one killed before that was not recorded and reruns on resume, like a trial in flight.
+/// Each record is its own append with its own fsync, in the order submitted (the crash-safety rule: one fsync per
+/// finished trial, no batching); the workers never wait for it, so on a disk where fsync takes milliseconds a grid
+/// of fast trials is still not paced by the disk. A record is on disk when `onWritten` reports it; one killed
+/// before that was not recorded and reruns on resume, like a trial in flight.
 final class RecordWriter: @unchecked Sendable {
     private let log: ResultsLog
     private let queue = DispatchQueue(label: "aegrid.results-writer")
@@ -18,7 +19,7 @@ final class RecordWriter: @unchecked Sendable {
     private let onFailure: () -> Void
 
     /// - Parameters:
-    ///   - onWritten: called on the writer's queue, one batch at a time in write order, with the records now on disk.
+    ///   - onWritten: called on the writer's queue, in write order, with each record (one at a time) now on disk.
     ///   - onFailure: called once when a write fails (the search then stops starting trials).
     init(log: ResultsLog, onWritten: @escaping ([TrialRecord]) -> Void, onFailure: @escaping () -> Void) {
         self.log = log
@@ -47,14 +48,17 @@ final class RecordWriter: @unchecked Sendable {
                 return
             }
             lock.unlock()
-            do {
-                let written = try log.append(contentsOf: batch)
-                if !written.isEmpty { onWritten(written) }
-            } catch {
-                lock.lock()
-                failure = error
-                lock.unlock()
-                onFailure()
+            for record in batch {
+                do {
+                    let written = try log.append(contentsOf: [record])
+                    if !written.isEmpty { onWritten(written) }
+                } catch {
+                    lock.lock()
+                    failure = error
+                    lock.unlock()
+                    onFailure()
+                    break
+                }
             }
         }
     }

@@ -47,14 +47,19 @@ public struct FittedScaler: Codable, Equatable, Sendable {
             case .none:
                 break
             case .minmax:
-                for j in 0 ..< d {
-                    var lo = Double.infinity, hi = -Double.infinity
-                    for r in 0 ..< n {
-                        let v = Double(x[r * d + j])
-                        lo = min(lo, v); hi = max(hi, v)
+                // Row by row (the data's order), not column by column: one sequential pass instead of `d` strided
+                // ones over a possibly large matrix. Minimum and maximum do not depend on the order.
+                var lo = [Float](repeating: .infinity, count: d), hi = [Float](repeating: -.infinity, count: d)
+                for r in 0 ..< n {
+                    let row = x.baseAddress! + r * d
+                    for j in 0 ..< d {
+                        lo[j] = min(lo[j], row[j])
+                        hi[j] = max(hi[j], row[j])
                     }
-                    offsets[j] = lo
-                    scales[j] = hi > lo ? hi - lo : 1
+                }
+                for j in 0 ..< d {
+                    offsets[j] = Double(lo[j])
+                    scales[j] = hi[j] > lo[j] ? Double(hi[j]) - Double(lo[j]) : 1
                 }
             case .standard:
                 var sums = [Double](repeating: 0, count: d)

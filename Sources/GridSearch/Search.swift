@@ -141,6 +141,15 @@ public final class Search: @unchecked Sendable {
             progress.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             onProgress(progress)
         }, onFailure: { runner.cancel() })
+        // The best trial's trained weights so far (single split only): with `--refit train` they are bitwise what
+        // retraining would give, so best.safetensors is saved without training the best configuration again.
+        let bestLock = NSLock()
+        var bestTrained: (record: TrialRecord, model: Autoencoder)?
+        let keepIfBest: (TrialRecord, Autoencoder) -> Void = { record, model in
+            bestLock.lock()
+            defer { bestLock.unlock() }
+            if Self.ranksBefore(record, bestTrained?.record) { bestTrained = (record, model) }
+        }
         let plan = TrialPlan(
             grid: grid, nextIndex: { [iterator = scopeIndices()] in iterator.next() },
             isDone: { log.contains($0) }, inputSize: data.inputSize, sampleCount: folds[0].training.rows,
@@ -149,7 +158,7 @@ public final class Search: @unchecked Sendable {
             switch work {
             case let .family(family):
                 FamilyTraining(family: family, folds: folds).run(shouldCancel: { runner.isCancelled },
-                                                                 deliver: writer.submit)
+                                                                 trainedModel: keepIfBest, deliver: writer.submit)
             case let .invalid(index, point, reason):
                 writer.submit(TrialRecord(
                     trialID: Self.invalidTrialID(point), index: index,
@@ -171,7 +180,8 @@ public final class Search: @unchecked Sendable {
         if settings.shard == nil {
             files += try report.write(directory: settings.outputDirectory, top: settings.top)
             if settings.refit != .none, let best = report.best {
-                files.append(try BestModel.refit(best, settings: settings, grid: grid, data: data))
+                let trained = bestTrained.flatMap { $0.record.trialID == best.trialID ? $0.model : nil }
+                files.append(try BestModel.refit(best, settings: settings, grid: grid, data: data, trained: trained))
             }
         }
         return SearchOutcome(progress: progress, interrupted: false, leaderboard: report.leaderboard(top: settings.top),
@@ -195,6 +205,14 @@ public final class Search: @unchecked Sendable {
     static func invalidTrialID(_ point: GridPoint) -> String {
         let hash = stableHash64(TrialConfiguration.canonicalJSON(point.parameters))
         return String(hash, radix: 16).leftPadded(to: 16)
+    }
+
+    /// Whether `record` ranks before `other` on the leaderboard (`Report`'s order among finished trials: lower
+    /// test score, ties by grid index); a finished record ranks before nil.
+    static func ranksBefore(_ record: TrialRecord, _ other: TrialRecord?) -> Bool {
+        guard record.status == .ok, let score = record.testScore else { return false }
+        guard let other, let otherScore = other.testScore else { return true }
+        return score != otherScore ? score < otherScore : record.index < other.index
     }
 
     static func count(_ record: TrialRecord, into progress: inout SearchProgress) {

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import GridSearch
 
-/// The writer queue: every submitted record reaches the log once, in batches, and `finish` waits for all of them.
+/// The writer queue: every submitted record reaches the log once, each with its own fsync, and `finish` waits for all of them.
 final class RecordWriterTests: XCTestCase {
     func testConcurrentSubmissionsAreWrittenOnceEach() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aegrid-writer-\(UUID().uuidString)").path
@@ -23,6 +23,7 @@ final class RecordWriterTests: XCTestCase {
         }
         try writer.finish()
         XCTAssertEqual(batches.reduce(0, +), 200, "each record once, the duplicates dropped")
+        XCTAssertEqual(Set(batches), [1], "one record per write and fsync, never a batch")
         let contents = try ResultsLog.read(path: log.path)
         XCTAssertEqual(contents.records.count, 200)
         XCTAssertEqual(Set(contents.records.map(\.trialID)).count, 200)

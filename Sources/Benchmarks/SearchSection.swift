@@ -1,0 +1,228 @@
+import Foundation
+import GridSearch
+import LinearAlgebra
+import NeuralNet
+
+/// The end-to-end benchmark: whole `aegrid search` runs, each a fresh process of the `aegrid` binary built next to
+/// this one, exactly as a user types them (process start, data loading, PCA baseline, training, results log with
+/// its fsyncs, reports and the refitted `best.safetensors` all included).
+///
+/// - The seed project's three grids (examples/seed, 12 + 16 + 24 = 52 trials) with `--jobs 2` and `--jobs 1`: the
+///   wall seconds of the three processes together, trials per second, the CPU seconds they used, and the peak
+///   resident memory of the largest; the median over repeats (runs of the two job counts alternate, so drift in the
+///   machine's load hits both alike).
+/// - A wide-data grid on Fashion-MNIST (60000 × 784, held-out 20 %, minmax scaling): encoder [[256, 64], [128, 32]]
+///   × learning rate [0.001, 0.003], 5 epochs, batch 256, `--jobs 2`. Its sustained rate counts the training GEMMs
+///   only: `6 × N_train × Σ_layers in·out × epochs run`, summed over trials (forward 2·in·out per sample, backward
+///   2·in·out for the weight gradient and 2·in·out for the input gradient), divided by the process's wall time. The
+///   ceiling it is compared with is the 2-core sgemm rate measured in the same run at the grid's dominant training
+///   shapes (784 ↔ 256 at batch 256): two single-threaded GEMM loops side by side, or (BLAS build) OpenBLAS at two
+///   threads, whichever is faster.
+extension BenchmarkSection {
+    static let search = BenchmarkSection(
+        name: "search",
+        summary: "end to end: `aegrid search` processes on the seed's 52 trials (--jobs 2 / 1) and a Fashion-MNIST grid"
+    ) { context in
+        let runner = try SearchBenchmark(quick: context.quick)
+        defer { runner.removeScratch() }
+        try runner.seedGrids(&context)
+        try runner.fashionMNIST(&context)
+    }
+}
+
+/// Paths and helpers of the `search` section.
+struct SearchBenchmark {
+    static let fashionMNIST = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
+    static let fashionGrid = #"{"encoder_units": [[256, 64], [128, 32]], "learning_rate": [0.001, 0.003], "epochs": [5], "batch_size": [256]}"#
+    static let fashionQuickGrid = #"{"encoder_units": [[256, 64], [128, 32]], "learning_rate": [0.001, 0.003], "epochs": [1], "batch_size": [256]}"#
+
+    let quick: Bool
+    /// The `aegrid` executable beside this `aegrid-bench`.
+    let aegrid: String
+    /// Scratch results directories and the children's output log.
+    let scratch: String
+    let log: String
+    let backend = GEMM.defaultBackend.rawValue
+
+    init(quick: Bool) throws {
+        self.quick = quick
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        aegrid = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("aegrid").path
+        guard FileManager.default.isExecutableFile(atPath: aegrid) else {
+            throw BenchmarkError("""
+                the search section runs the `aegrid` binary beside aegrid-bench, and \(aegrid) does not exist.
+                Build it with the same flags, e.g. `swift build -c release --product aegrid` (add
+                `--disable-default-traits --scratch-path .build-fallback` for the fallback build); `make bench` does.
+                """)
+        }
+        guard FileManager.default.fileExists(atPath: "examples/seed/X_train.npy") else {
+            throw BenchmarkError("the search section reads examples/seed/: run aegrid-bench from the repository's root (make bench does)")
+        }
+        scratch = NSTemporaryDirectory() + "aegrid-bench-search-\(getpid())"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        log = scratch + "/children.log"
+    }
+
+    func removeScratch() { try? FileManager.default.removeItem(atPath: scratch) }
+
+    /// One `aegrid search` into a fresh results directory.
+    func search(_ arguments: [String], out: String) throws -> ChildProcessUsage {
+        try? FileManager.default.removeItem(atPath: out)
+        return try ChildProcess.run(aegrid, ["search"] + arguments + ["--out", out, "--quiet"], logPath: log)
+    }
+
+    // MARK: Seed grids
+
+    func seedGrids(_ context: inout BenchmarkContext) throws {
+        let trials = 52.0
+        let repeats = context.repeatsOverride ?? (quick ? 1 : 5)
+        let jobCounts = [2, 1]
+        var runs: [Int: [(wall: Double, cpu: Double, peak: Int)]] = [:]
+        print("seed grids: \(repeats) repeat\(repeats == 1 ? "" : "s") × --jobs \(jobCounts.map(String.init).joined(separator: "/")) × 3 processes")
+        for _ in 0 ..< repeats {
+            for jobs in jobCounts {
+                var total = (wall: 0.0, cpu: 0.0, peak: 0)
+                for grid in 1 ... 3 {
+                    let usage = try search(
+                        ["--train", "examples/seed/X_train.npy", "--test", "examples/seed/X_test.npy",
+                         "--grid", "examples/seed/grid\(grid).json", "--jobs", String(jobs)],
+                        out: "\(scratch)/seed-grid\(grid)-jobs\(jobs)")
+                    total.wall += usage.wallSeconds
+                    total.cpu += usage.cpuSeconds
+                    total.peak = max(total.peak, usage.peakResidentBytes)
+                }
+                runs[jobs, default: []].append(total)
+            }
+        }
+        var trialsPerSecond: [Int: Double] = [:]
+        for jobs in jobCounts {
+            let samples = runs[jobs] ?? []
+            let wall = median(samples.map(\.wall))
+            trialsPerSecond[jobs] = trials / wall
+            let name = "seed grids, 52 trials, --jobs \(jobs)"
+            func record(_ metric: String, _ value: Double, _ unit: String) {
+                context.record(BenchmarkRecord(section: "search", name: name, backend: backend, threads: jobs,
+                                               metric: metric, value: value, unit: unit))
+            }
+            record("wall", wall, "s wall")
+            record("throughput", trials / wall, "trials/s")
+            record("cpu", median(samples.map(\.cpu)), "cpu s")
+            record("peak memory", Double(samples.map(\.peak).max() ?? 0) / 1e6, "MB peak")
+        }
+        if let two = trialsPerSecond[2], let one = trialsPerSecond[1] {
+            context.record(BenchmarkRecord(section: "search", name: "seed grids, --jobs 2 ÷ --jobs 1", backend: backend,
+                                           threads: 2, metric: "speed-up", value: two / one, unit: "×"))
+        }
+    }
+
+    // MARK: Fashion-MNIST
+
+    func fashionMNIST(_ context: inout BenchmarkContext) throws {
+        guard FileManager.default.fileExists(atPath: Self.fashionMNIST) else {
+            print("fashion-mnist: skipped, \(Self.fashionMNIST) is missing (install: scripts/bootstrap.sh dataset-fashion-mnist; make bench does)")
+            return
+        }
+        let ceiling = twoCoreSGEMMRate()
+        let gridText = quick ? Self.fashionQuickGrid : Self.fashionGrid
+        let out = scratch + "/fashion-mnist"
+        print("fashion-mnist: one search (\(quick ? "1 epoch, --quick" : "5 epochs")), 2-core sgemm \(formatValue(ceiling)) GFLOP/s")
+        let usage = try search(["--train", Self.fashionMNIST, "--grid", gridText, "--scale", "minmax", "--jobs", "2"],
+                               out: out)
+        // The work done: every trial's training GEMMs, from what the results log says each trial ran.
+        let rows = 60000, inputSize = 784
+        let trainingRows = try Splits.trainTest(count: rows, testFraction: 0.2, seed: 0).train.count
+        let grid = try ParameterGrid.load(argument: gridText)
+        var flops = 0.0
+        for record in try ResultsLog.read(path: out + "/results.jsonl").records {
+            let trial = try TrialConfiguration.make(grid: grid, index: record.index, inputSize: inputSize, baseSeed: 0)
+            flops += 6 * Double(trainingRows) * Double(trial.architecture.multiplyAddsPerSample) * Double(record.epochsRun)
+        }
+        let rate = flops / usage.wallSeconds / 1e9
+        let datasetBytes = Double(rows * inputSize * MemoryLayout<Float>.size)
+        let name = "fashion-mnist 4 trials, --jobs 2"
+        func record(_ name: String, _ metric: String, _ value: Double, _ unit: String) {
+            context.record(BenchmarkRecord(section: "search", name: name, backend: backend, threads: 2,
+                                           metric: metric, value: value, unit: unit))
+        }
+        record(name, "wall", usage.wallSeconds, "s wall")
+        record(name, "sustained", rate, "GFLOP/s")
+        record(name, "share of 2-core sgemm", 100 * rate / ceiling, "% of sgemm")
+        record(name, "cpu", usage.cpuSeconds, "cpu s")
+        record(name, "peak memory", Double(usage.peakResidentBytes) / 1e6, "MB peak")
+        record(name, "peak over dataset", (Double(usage.peakResidentBytes) - datasetBytes) / 1e6, "MB over data")
+        record("sgemm 784↔256 batch 256, 2 cores", "throughput", ceiling, "GFLOP/s")
+    }
+
+    /// GFLOP/s two cores reach on the training products of a 784 → 256 layer at batch 256 (X·W, Xᵀ·dY, dY·Wᵀ):
+    /// the better of two single-threaded loops side by side and (when the build has it) OpenBLAS at two threads.
+    func twoCoreSGEMMRate() -> Double {
+        let shapes = GEMMShape.trainingStep(batch: 256, input: 784, output: 256)
+        let flopsPerRound = shapes.reduce(0.0) { $0 + 2 * Double($1.multiplyAdds) }
+        let seconds = quick ? 0.3 : 1.0
+        let savedThreads = BLASThreads.count
+        defer { BLASThreads.set(savedThreads) }
+
+        BLASThreads.set(1)
+        var rounds = [Int](repeating: 0, count: 2)
+        let start = Stopwatch.now()
+        var elapsed = 0.0
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: 2) { worker in
+            let operands = GEMMOperands(shapes)
+            let deadline = Stopwatch.now() + seconds
+            var done = 0
+            while Stopwatch.now() < deadline {
+                operands.round()
+                done += 1
+            }
+            lock.lock()
+            rounds[worker] = done
+            elapsed = max(elapsed, Stopwatch.now() - start)
+            lock.unlock()
+        }
+        var best = Double(rounds.reduce(0, +)) * flopsPerRound / elapsed / 1e9
+
+        if GEMMBackend.available.contains(.blas) {
+            BLASThreads.set(2)
+            let operands = GEMMOperands(shapes)
+            operands.round()
+            var done = 0
+            let start = Stopwatch.now()
+            while Stopwatch.now() - start < seconds {
+                operands.round()
+                done += 1
+            }
+            best = max(best, Double(done) * flopsPerRound / (Stopwatch.now() - start) / 1e9)
+        }
+        return best
+    }
+}
+
+/// Random operands for a list of GEMM shapes, and one round of all the products with the default backend.
+private final class GEMMOperands {
+    let shapes: [GEMMShape]
+    var a: [[Float]], b: [[Float]], c: [[Float]]
+
+    init(_ shapes: [GEMMShape]) {
+        self.shapes = shapes
+        var rng = SeededGenerator(seed: 7)
+        a = shapes.map { s in (0 ..< s.m * s.k).map { _ in rng.nextUnitFloat() - 0.5 } }
+        b = shapes.map { s in (0 ..< s.k * s.n).map { _ in rng.nextUnitFloat() - 0.5 } }
+        c = shapes.map { s in [Float](repeating: 0, count: s.m * s.n) }
+    }
+
+    func round() {
+        for (i, s) in shapes.enumerated() {
+            a[i].withUnsafeBufferPointer { pa in
+                b[i].withUnsafeBufferPointer { pb in
+                    c[i].withUnsafeMutableBufferPointer { pc in
+                        GEMM.multiply(s.transA, s.transB, m: s.m, n: s.n, k: s.k, alpha: 1,
+                                      a: pa.baseAddress!, lda: s.transA == .none ? s.k : s.m,
+                                      b: pb.baseAddress!, ldb: s.transB == .none ? s.n : s.k,
+                                      beta: 0, c: pc.baseAddress!, ldc: s.n)
+                    }
+                }
+            }
+        }
+    }
+}
