@@ -92,13 +92,15 @@ struct SearchCommand: ParsableCommand {
             scaling: scale.scaling, refit: refit.refit, top: top, shard: shardChoice?.shard
         )
         let search = try Search(settings: settings)
+        // Watch for signals before the first line: a script (or a test) that reacts to that line with SIGTERM must
+        // get the graceful stop, not the default action.
+        let interruption = Interruption { _ in search.cancel() }
         if !output.quiet {
             if let shardChoice { Terminal.writeError("aegrid: running \(shardChoice.description)\n") }
             Terminal.writeError("aegrid: \(search.plan)\n")
         }
 
         let display = ProgressDisplay(quiet: output.quiet, redrawInPlace: Terminal.standardErrorIsTerminal)
-        let interruption = Interruption { _ in search.cancel() }
         let outcome = try search.run { display.update($0) }
         interruption.stop()
         display.finish(outcome.progress)

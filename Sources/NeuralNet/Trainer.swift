@@ -172,7 +172,7 @@ public final class Trainer {
         }
         var pending = Array(Set(checkpoints)).sorted()[...]
         var history: [EpochRecord] = []
-        history.reserveCapacity(epochs)
+        history.reserveCapacity(min(epochs, 4096))  // not `epochs`: a grid may ask for 10^8 epochs, stopped by a signal
         var stopper = configuration.earlyStopping.map { EarlyStoppingState(settings: $0) }
         var outcome: TrainingOutcome = .completed
 

@@ -12,7 +12,9 @@ final class InterruptionEndToEndTests: XCTestCase {
     let grid = #"{"latent_dim": [2, 3, 4, 5, 6, 7], "learning_rate": [0.01, 0.003], "epochs": [100, 200], "batch_size": [16]}"#
     let gridCount = 24
     /// Trials that take long enough to be interrupted: the epoch-1 members are recorded at once, the others run on.
-    let slowGrid = #"{"latent_dim": [2, 3, 4, 5], "epochs": [1, 100000], "batch_size": [8]}"#
+    // Long enough that no run can finish before the test signals it (a fast build trains 100000 epochs of this
+    // data in under a second); every run using it is ended by a signal.
+    let slowGrid = #"{"latent_dim": [2, 3, 4, 5], "epochs": [1, 100000000], "batch_size": [8]}"#
 
     func arguments(_ out: URL, grid: String? = nil) -> [String] {
         ["search", "--train", train, "--grid", grid ?? self.grid, "--out", out.path, "--jobs", "2", "--refit", "none"]

@@ -35,6 +35,25 @@ final class SearchEndToEndTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("latent_dim"), result.stdout)
         XCTAssertTrue(result.stdout.contains("results: \(out.path)"), result.stdout)
 
+        // A run with another grid or other settings may not write into this directory.
+        let otherGrid = try AEGridProcess.run(["search", "--train", train, "--test", test, "--grid",
+                                               #"{"latent_dim": [2], "epochs": [3]}"#, "--out", out.path])
+        XCTAssertEqual(otherGrid.status, 1)
+        XCTAssertTrue(otherGrid.stderr.hasPrefix("aegrid: error: \(out.path) cannot be resumed by this run: the grid differs"),
+                      otherGrid.stderr)
+        let otherSeed = try AEGridProcess.run(["search", "--train", train, "--test", test, "--grid", smallGrid,
+                                               "--out", out.path, "--seed", "3"])
+        XCTAssertEqual(otherSeed.status, 1)
+        XCTAssertEqual(otherSeed.stderr, "aegrid: error: \(out.path) cannot be resumed by this run: setting 'seed' differs: this directory was made with 0, this run has 3; use a new --out directory, or rerun with the same inputs to resume\n")
+        XCTAssertEqual(try ResultsFiles.records(out).count, 4, "the refused runs wrote nothing")
+
+        // The same command again finds every trial done and trains nothing.
+        let again = try AEGridProcess.run(["search", "--train", train, "--test", test, "--grid", smallGrid,
+                                           "--out", out.path, "--jobs", "2", "--refit", "none"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("4 trials, 4 already done (resuming)"), again.stderr)
+        XCTAssertEqual(ResultsFiles.lineCount(out), 4)
+
         // The leaderboard again, from the directory.
         let results = try AEGridProcess.run(["results", out.path, "--top", "2"])
         XCTAssertEqual(results.status, 0, results.stderr)
