@@ -4,11 +4,17 @@ import XCTest
 /// Reads a results directory the way a user's script would: `results.jsonl` as JSON objects.
 enum ResultsFiles {
     /// The records of DIR/results.jsonl (or another log), keyed by trial id; fails the test on a duplicate id.
-    static func records(_ directory: URL, log: String = "results.jsonl",
+    /// Every record of a log, each trial once. `tornTail`: a log whose writer was SIGKILLed may end in a partial line
+    /// (no newline yet), which `aegrid` cuts off on resume; pass true to skip it here too. Every other line must parse.
+    static func records(_ directory: URL, log: String = "results.jsonl", tornTail: Bool = false,
                         file: StaticString = #filePath, line: UInt = #line) throws -> [String: [String: Any]] {
-        let text = try String(contentsOf: directory.appendingPathComponent(log), encoding: .utf8)
+        let path = directory.appendingPathComponent(log)
+        if tornTail && !FileManager.default.fileExists(atPath: path.path) { return [:] }  // killed before it existed
+        let text = try String(contentsOf: path, encoding: .utf8)
+        var rows = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if rows.last?.isEmpty == true || tornTail { rows.removeLast() }  // after the final newline, or a torn tail
         var records: [String: [String: Any]] = [:]
-        for row in text.split(separator: "\n") {
+        for row in rows where !row.isEmpty {
             let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any],
                                        file: file, line: line)
             let id = try XCTUnwrap(object["trial_id"] as? String, file: file, line: line)
