@@ -72,7 +72,6 @@ public final class Search: @unchecked Sendable {
             grid: grid, dataFingerprint: data.fingerprint, dataShape: [data.trainRows, data.inputSize],
             dataDescription: Self.dataDescription(settings), trainPath: Self.absolute(settings.trainPath),
             testPath: settings.evaluation.testPath.map(Self.absolute), settings: Self.resultSettings(settings))
-        try FileManager.default.createDirectory(atPath: settings.outputDirectory, withIntermediateDirectories: true)
         log = try ResultsLog.open(directory: settings.outputDirectory, manifest: manifest, shard: settings.shard)
         resumedCount = log.completedIDs.count
         runner = Runner(jobs: settings.jobs)

@@ -44,6 +44,17 @@ final class InputErrorEndToEndTests: XCTestCase {
         XCTAssertEqual(try failure(grid: #"{"latent_dim": [0], "epochs": [1]}"#), GRID_LATENT_ZERO)
     }
 
+    // MARK: Results directory
+
+    func testAnUncreatableResultsDirectoryIsNamed() throws {
+        let blocker = try writeFile(try temporaryDirectory(), "blocker", "a file, not a directory\n")
+        let out = blocker + "/out"
+        let result = try AEGridProcess.run(["search", "--train", train, "--test", test, "--grid", grid, "--out", out])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("aegrid: error: \(out): cannot create the directory: "), result.stderr)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "one line: \(result.stderr)")
+    }
+
     // MARK: Data
 
     func testRaggedRowNamesFileAndLine() throws {
