@@ -36,21 +36,26 @@ public struct RunnerContext: @unchecked Sendable {
 ///
 /// - Each worker pulls the next item from the source when it finishes one, so the order the source gives (longest
 ///   first) is the order items start, and no worker idles while work remains.
-/// - OpenBLAS runs single-threaded for the whole run when `jobs > 1` (two levels of threads would oversubscribe the
-///   cores); the previous thread count is restored afterwards.
+/// - OpenBLAS runs at `blasThreads` for the whole run: by default one thread when `jobs > 1` (two levels of threads
+///   would oversubscribe the cores), else its current count; the previous count is restored afterwards.
 /// - `cancel()` (thread-safe, callable from a signal handler's queue) stops workers from starting new items; items in
 ///   flight see `shouldCancel` return true and are expected to stop early and deliver nothing.
 /// - Scheduling never influences results: items carry their own seeds, and workers share only read-only data.
 public final class Runner: @unchecked Sendable {
     /// The number of workers (at least 1).
     public let jobs: Int
+    /// OpenBLAS's thread count while the run lasts (nil: 1 when `jobs > 1`, else left as it is).
+    public let blasThreads: Int?
     fileprivate let deliveryLock = NSLock()
     private let stateLock = NSLock()
     private var cancelled = false
 
-    /// - Parameter jobs: workers to run side by side; nil means one per active processor core.
-    public init(jobs: Int? = nil) {
+    /// - Parameters:
+    ///   - jobs: workers to run side by side; nil means one per active processor core.
+    ///   - blasThreads: OpenBLAS's thread count during `run` (see the type's documentation).
+    public init(jobs: Int? = nil, blasThreads: Int? = nil) {
         self.jobs = max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        self.blasThreads = blasThreads.map { max(1, $0) }
     }
 
     /// Stops starting new items and asks running ones to stop. Safe from any thread, idempotent.
@@ -74,8 +79,9 @@ public final class Runner: @unchecked Sendable {
         _ source: Source, execute: @escaping (Source.Work, RunnerContext) -> Void
     ) {
         let previousThreads = BLASThreads.count
-        if jobs > 1 { BLASThreads.set(1) }
-        defer { if jobs > 1 { BLASThreads.set(previousThreads) } }
+        let threads = blasThreads ?? (jobs > 1 ? 1 : previousThreads)
+        if threads != previousThreads { BLASThreads.set(threads) }
+        defer { if threads != previousThreads { BLASThreads.set(previousThreads) } }
 
         let work = SharedSource(source, runner: self)
         let group = DispatchGroup()

@@ -60,12 +60,14 @@ public final class Search: @unchecked Sendable {
             scopeIndices = { AnyIterator((0 ..< count).makeIterator()) }
         }
         var latents = Set<Int>()
+        var largestStep = 0
         let iterator = scopeIndices()
         var validated = 0
         while validated < Self.eagerValidationLimit, let index = iterator.next() {
             let trial = try TrialConfiguration.make(grid: grid, index: index, inputSize: data.inputSize,
                                                     baseSeed: settings.seed)
             latents.insert(trial.architecture.latentSize)
+            largestStep = max(largestStep, trial.training.batchSize * trial.architecture.multiplyAddsPerSample)
             validated += 1
         }
         let manifest = ResultsManifest(
@@ -74,9 +76,20 @@ public final class Search: @unchecked Sendable {
             testPath: settings.evaluation.testPath.map(Self.absolute), settings: Self.resultSettings(settings))
         log = try ResultsLog.open(directory: settings.outputDirectory, manifest: manifest, shard: settings.shard)
         resumedCount = log.completedIDs.count
-        runner = Runner(jobs: settings.jobs)
+        let jobs = max(1, settings.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        runner = Runner(jobs: jobs, blasThreads: Self.blasThreads(jobs: jobs, largestStepMultiplyAdds: largestStep))
         baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents))
         try ResultsDirectory.writeBaseline(baseline, directory: settings.outputDirectory, shard: settings.shard)
+    }
+
+    /// Training steps below this many multiply-adds (batch × Σ layer inputs·outputs) gain nothing from OpenBLAS's
+    /// threads: their GEMMs are too small to split, and idle OpenBLAS threads spin on the other cores.
+    static let multithreadedBLASStep = 1 << 21
+
+    /// OpenBLAS's thread count for the trials: one per worker when trials run side by side, and also with one worker
+    /// when every model is small; with one worker and large layers, OpenBLAS keeps its own count (the other cores).
+    static func blasThreads(jobs: Int, largestStepMultiplyAdds: Int) -> Int? {
+        jobs == 1 && largestStepMultiplyAdds >= multithreadedBLASStep ? nil : 1
     }
 
     /// The settings that change results, as the manifest records them: a directory is only resumed with the same.

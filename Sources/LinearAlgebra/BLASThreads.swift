@@ -1,8 +1,9 @@
 /// OpenBLAS's thread count, which is process-global (Debian's OpenBLAS 0.3.21).
 ///
 /// AEGrid runs one trainer per core, so while trials run side by side OpenBLAS must use one thread, or the two
-/// levels of parallelism oversubscribe the cores. `LinearAlgebra` sets one thread when it is first used unless
-/// `OPENBLAS_NUM_THREADS` is set; the runner raises it only where a single large trial has the machine to itself.
+/// levels of parallelism oversubscribe the cores. OpenBLAS starts with its own default (`OPENBLAS_NUM_THREADS`, else
+/// one thread per core); the grid runner sets one thread for its run unless a single worker trains layers large
+/// enough for OpenBLAS's threads to pay (see `Search`).
 /// In the fallback build there is no OpenBLAS: the count is always 1 and setting it does nothing.
 public enum BLASThreads {
     /// The number of threads OpenBLAS uses for one call.

@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 import XCTest
 @testable import GridSearch
 
@@ -66,5 +67,33 @@ final class RunnerTests: XCTestCase {
     func testDefaultJobsIsTheCoreCount() {
         XCTAssertEqual(Runner().jobs, ProcessInfo.processInfo.activeProcessorCount)
         XCTAssertEqual(Runner(jobs: 0).jobs, 1)
+    }
+
+    func testOpenBLASThreadsDuringARunAndRestoredAfter() {
+        let before = BLASThreads.count
+        defer { BLASThreads.set(before) }
+        guard GEMMBackend.available.contains(.blas) else {
+            var seen: [Int] = []
+            Runner(jobs: 1, blasThreads: 4).run(Countdown([0])) { _, context in context.deliver { seen.append(BLASThreads.count) } }
+            XCTAssertEqual(seen, [1], "the fallback build has no OpenBLAS: always one thread")
+            return
+        }
+        BLASThreads.set(2)
+        for (jobs, blasThreads, expected) in [(2, nil, 1), (1, nil, 2), (1, 1, 1), (2, 3, 3)] as [(Int, Int?, Int)] {
+            var seen: [Int] = []
+            Runner(jobs: jobs, blasThreads: blasThreads).run(Countdown([0])) { _, context in
+                context.deliver { seen.append(BLASThreads.count) }
+            }
+            XCTAssertEqual(seen, [expected], "jobs \(jobs), blasThreads \(String(describing: blasThreads))")
+            XCTAssertEqual(BLASThreads.count, 2, "restored after the run")
+        }
+    }
+
+    func testSearchKeepsOpenBLASThreadsOnlyForOneWorkerOnLargeLayers() {
+        let small = 32 * (10 * 16 + 16 * 8 + 8 * 16 + 16 * 10)  // the seed's grid 2 at batch 32
+        let large = 256 * 2 * (784 * 256 + 256 * 64)             // Fashion-MNIST 784-256-64 at batch 256
+        XCTAssertEqual(Search.blasThreads(jobs: 2, largestStepMultiplyAdds: large), 1)
+        XCTAssertEqual(Search.blasThreads(jobs: 1, largestStepMultiplyAdds: small), 1)
+        XCTAssertNil(Search.blasThreads(jobs: 1, largestStepMultiplyAdds: large))
     }
 }
