@@ -13,10 +13,10 @@ mkdir -p "$out"
 scripts/bootstrap.sh dataset-fashion-mnist time
 
 echo "== building aegrid-bench and aegrid (release): BLAS build, then fallback build"
-swift build -c release --product aegrid-bench
-swift build -c release --product aegrid
-swift build -c release --product aegrid-bench --disable-default-traits --scratch-path .build-fallback
-swift build -c release --product aegrid --disable-default-traits --scratch-path .build-fallback
+swift build -c release --static-swift-stdlib --product aegrid-bench
+swift build -c release --static-swift-stdlib --product aegrid
+swift build -c release --static-swift-stdlib --product aegrid-bench --disable-default-traits --scratch-path .build-fallback
+swift build -c release --static-swift-stdlib --product aegrid --disable-default-traits --scratch-path .build-fallback
 
 for build in blas fallback; do
   if [ "$build" = blas ]; then bin=.build/release/aegrid-bench; else bin=.build-fallback/release/aegrid-bench; fi

@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== building aegrid (release) =="
-swift build -c release --product aegrid 2>&1 | tail -n 1
-bin="$(swift build -c release --show-bin-path)/aegrid"
+swift build -c release --static-swift-stdlib --product aegrid 2>&1 | tail -n 1
+bin="$(swift build -c release --static-swift-stdlib --show-bin-path)/aegrid"
 out=demo-results
 rm -rf "$out"
 mkdir -p "$out"
