@@ -244,8 +244,8 @@ def print_points(rows, keras_runs, seed_count):
                 inside += 1
         # One Keras draw from the same distribution as S AEGrid draws lands inside their range with probability
         # (S-1)/(S+1), below or above it with 1/(S+1) each.
-        expected = (f" (one distribution would give {(seed_count - 1) / (seed_count + 1):.0%} / "
-                    f"{1 / (seed_count + 1):.0%} / {1 / (seed_count + 1):.0%})" if keras_runs == 1 else "")
+        expected = (f" (one distribution: {(seed_count - 1) / (seed_count + 1):.0%} inside, "
+                    f"{1 / (seed_count + 1):.0%} below, {1 / (seed_count + 1):.0%} above)" if keras_runs == 1 else "")
         print(f"Keras{' mean' if keras_runs > 1 else ''} inside AEGrid's seed range at {inside} of "
               f"{len(r['points'])} points, below at {below}, above at {above}{expected}")
 
