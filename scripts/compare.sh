@@ -59,8 +59,8 @@ if [ -n "${KERAS_JSON:-}" ]; then
 fi
 
 echo "== building aegrid (release)"
-swift build -c release --product aegrid 2>&1 | tail -n 1
-bin="$(swift build -c release --show-bin-path)/aegrid"
+swift build -c release --static-swift-stdlib --product aegrid 2>&1 | tail -n 1
+bin="$(swift build -c release --static-swift-stdlib --show-bin-path)/aegrid"
 
 echo "== AEGrid: aegrid search on $seed, grids $grids, seeds 0…$((seeds - 1)) (seed 0 timed)"
 : > "$out/aegrid-times.txt"
