@@ -336,4 +336,17 @@ final class TrialRecordJSONTests: XCTestCase {
             }
         }
     }
+
+    func testDecodeErrorReachesTheResultsLogMessage() throws {
+        let directory = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/results.jsonl"
+        let bad = #"{"epochs_run":0,"fit_seconds":0,"history":[],"index":"0","parameters":{},"seed":0,"status":"ok","trial_id":"t"}"#
+        try Data((bad + "\n" + text(typicalRecord(epochs: 1).jsonLine()) + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try ResultsLog.read(path: path)) { error in
+            XCTAssertEqual("\(error)", "\(path) line 1 is not a valid result record (undecodable JSON: index at byte 53: "
+                           + "expected a number, found a string); only the last line may be incomplete after a crash. "
+                           + "Move the file aside or repair that line")
+        }
+    }
 }
