@@ -221,7 +221,8 @@ public final class ResultsLog: @unchecked Sendable {
                 contents.goodLength = offset + line.count + (terminated ? 1 : 0)
                 contents.missingFinalNewline = !terminated
             } catch {
-                failure = (lineNumber, terminated ? "undecodable JSON" : "incomplete")
+                // The decoder's message says which key and byte; the file and line number come with corruptLine.
+                failure = (lineNumber, terminated ? "undecodable JSON: \(error)" : "incomplete")
             }
             offset += line.count + (terminated ? 1 : 0)
         }
