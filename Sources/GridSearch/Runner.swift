@@ -78,24 +78,21 @@ public final class Runner: @unchecked Sendable {
     public func run<Source: RunnerWorkSource>(
         _ source: Source, execute: @escaping (Source.Work, RunnerContext) -> Void
     ) {
-        let previousThreads = BLASThreads.count
-        let threads = blasThreads ?? (jobs > 1 ? 1 : previousThreads)
-        if threads != previousThreads { BLASThreads.set(threads) }
-        defer { if threads != previousThreads { BLASThreads.set(previousThreads) } }
-
-        let work = SharedSource(source, runner: self)
-        let group = DispatchGroup()
-        for worker in 0 ..< jobs {
-            // A serial queue per worker: Dispatch gives each its own thread even when `jobs` exceeds the cores.
-            let queue = DispatchQueue(label: "aegrid.runner.worker-\(worker)")
-            let context = RunnerContext(runner: self, worker: worker)
-            queue.async(group: group) {
-                while let item = work.next() {
-                    execute(item, context)
+        BLASThreads.with(blasThreads ?? (jobs > 1 ? 1 : BLASThreads.count)) {
+            let work = SharedSource(source, runner: self)
+            let group = DispatchGroup()
+            for worker in 0 ..< jobs {
+                // A serial queue per worker: Dispatch gives each its own thread even when `jobs` exceeds the cores.
+                let queue = DispatchQueue(label: "aegrid.runner.worker-\(worker)")
+                let context = RunnerContext(runner: self, worker: worker)
+                queue.async(group: group) {
+                    while let item = work.next() {
+                        execute(item, context)
+                    }
                 }
             }
+            group.wait()
         }
-        group.wait()
     }
 }
 

@@ -59,6 +59,7 @@ public final class Search: @unchecked Sendable {
             scopeCount = count
             scopeIndices = { AnyIterator((0 ..< count).makeIterator()) }
         }
+        let jobs = max(1, settings.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
         var latents = Set<Int>()
         var largestStep = 0
         let iterator = scopeIndices()
@@ -76,20 +77,26 @@ public final class Search: @unchecked Sendable {
             testPath: settings.evaluation.testPath.map(Self.absolute), settings: Self.resultSettings(settings))
         log = try ResultsLog.open(directory: settings.outputDirectory, manifest: manifest, shard: settings.shard)
         resumedCount = log.completedIDs.count
-        let jobs = max(1, settings.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
-        runner = Runner(jobs: jobs, blasThreads: Self.blasThreads(jobs: jobs, largestStepMultiplyAdds: largestStep))
+        // When neither the PCA (rows × columns² multiply-adds) nor the trials need OpenBLAS's threads, OpenBLAS runs
+        // at one thread from here on: its idle threads, started when it loaded, stop spinning on the other cores.
+        let blasThreads = Self.blasThreads(jobs: jobs, largestStepMultiplyAdds: largestStep)
+        if blasThreads == 1 && data.trainRows * data.inputSize * data.inputSize < Self.multithreadedBLASWork {
+            BLASThreads.set(1)
+        }
+        runner = Runner(jobs: jobs, blasThreads: blasThreads)
         baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents))
         try ResultsDirectory.writeBaseline(baseline, directory: settings.outputDirectory, shard: settings.shard)
     }
 
-    /// Training steps below this many multiply-adds (batch × Σ layer inputs·outputs) gain nothing from OpenBLAS's
-    /// threads: their GEMMs are too small to split, and idle OpenBLAS threads spin on the other cores.
-    static let multithreadedBLASStep = 1 << 21
+    /// Work below this many multiply-adds (a training step: batch × Σ layer inputs·outputs; PCA: rows × columns²)
+    /// gains nothing from OpenBLAS's threads: its GEMMs are too small to split, and the woken threads spin on the
+    /// other cores.
+    static let multithreadedBLASWork = 1 << 21
 
     /// OpenBLAS's thread count for the trials: one per worker when trials run side by side, and also with one worker
     /// when every model is small; with one worker and large layers, OpenBLAS keeps its own count (the other cores).
     static func blasThreads(jobs: Int, largestStepMultiplyAdds: Int) -> Int? {
-        jobs == 1 && largestStepMultiplyAdds >= multithreadedBLASStep ? nil : 1
+        jobs == 1 && largestStepMultiplyAdds >= multithreadedBLASWork ? nil : 1
     }
 
     /// The settings that change results, as the manifest records them: a directory is only resumed with the same.

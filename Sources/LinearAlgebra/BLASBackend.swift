@@ -1,5 +1,8 @@
 #if BLAS
 internal import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The only code that calls OpenBLAS's BLAS functions.
 enum BLASBackend {
@@ -16,7 +19,26 @@ enum BLASBackend {
                     a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
-    static func setThreads(_ count: Int) { openblas_set_num_threads(Int32(count)) }
+    /// Sets OpenBLAS's thread count. At one thread it also stops OpenBLAS's idle worker threads: OpenBLAS starts
+    /// them when it loads and after every multi-threaded call, and each busy-waits (`sched_yield` in a loop) for
+    /// about 0.1 s before sleeping, taking a core from the trainers. They come back by themselves on the next count
+    /// above one.
+    static func setThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(count))
+        if count == 1, let shutdown = threadShutdown { _ = shutdown() }
+    }
+
+    /// OpenBLAS's `blas_thread_shutdown_` (exported by its threaded builds, absent from a serial one), looked up at
+    /// run time so any OpenBLAS variant links.
+    private static let threadShutdown: (@convention(c) () -> Int32)? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) () -> Int32).self)
+        #else
+        return nil
+        #endif
+    }()
+
     static func threads() -> Int { Int(openblas_get_num_threads()) }
     static func configuration() -> String { String(cString: openblas_get_config()) }
 }

@@ -23,6 +23,15 @@ public enum BLASThreads {
         #endif
     }
 
+    /// Runs `body` with OpenBLAS at `count` threads, then restores the previous count (process-global, as `set`).
+    public static func with<T>(_ count: Int, _ body: () throws -> T) rethrows -> T {
+        let previous = self.count
+        let wanted = max(1, count)
+        if wanted != previous { set(wanted) }
+        defer { if wanted != previous { set(previous) } }
+        return try body()
+    }
+
     /// A description of the BLAS library in this build ("OpenBLAS 0.3.21 …" or "none (pure-Swift fallback)").
     public static var libraryDescription: String {
         #if BLAS
