@@ -2,7 +2,8 @@
 """Prints the side-by-side report of `make compare` and writes it as JSON.
 
 Reads one or more Keras runs' JSON (scripts/compare_keras.py; the first is the run the speed table uses), AEGrid's
-per-grid wall times of seed 0 (aegrid-times.txt: "GRID SECONDS" lines, which also say which grids ran) and, per grid
+per-grid wall times (aegrid-times.txt: one "GRID SECONDS" line per timed run, one per seed; the report takes each
+grid's median; the lines also say which grids ran) and, per grid
 and seed, AEGrid's results directory: aegrid-gridG/ for seed 0, aegrid-gridG-seedS/ for seed S ≥ 1 (best.json for
 the best trial, results.csv for every trial's test MSE).
 
@@ -271,17 +272,18 @@ def main():
                 fields = line.split()
                 if len(fields) != 2:
                     fail(f"{path} line {line_number}: expected 'GRID SECONDS', found {line.strip()!r}")
-                times[fields[0]] = float(fields[1])
+                times.setdefault(fields[0], []).append(float(fields[1]))
     except OSError as error:
         fail(f"cannot read {path}: {error}")
     if not times:
         fail(f"{path} lists no grid: run scripts/compare.sh first")
 
-    rows = [compare_grid(grid, keras_runs, args.keras, seconds, args.aegrid, args.seeds)
+    rows = [compare_grid(grid, keras_runs, args.keras, statistics.median(seconds), args.aegrid, args.seeds)
             for grid, seconds in times.items()]
     runs = len(keras_runs)
     print(f"Keras {keras_runs[0].get('keras_version', '?')} (the seed's loop{'' if runs == 1 else ', run 1'}) against "
-          "`aegrid search` (one process per grid, start-up, reports and best model included; --seed 0)")
+          "`aegrid search` (one process per grid, start-up, reports and best model included; AEGrid s is the median "
+          f"of its {args.seeds} seeds' runs)")
     print_speed(rows, runs)
     print_best_over_draws(rows, runs, args.seeds)
     print_points(rows, runs, args.seeds)
