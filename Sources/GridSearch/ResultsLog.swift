@@ -198,7 +198,7 @@ public final class ResultsLog: @unchecked Sendable {
         }
         defer { try? handle.close() }
         var seen: Set<String> = []
-        var pending = Data()
+        var pending: [UInt8] = []
         var offset = 0
         var lineNumber = 0
         // A bad line is only an error when another line follows it; if it is the last one it is a torn tail.
@@ -235,15 +235,16 @@ public final class ResultsLog: @unchecked Sendable {
                 throw ResultsError.io(path: path, reason: "cannot read: \(error.localizedDescription)")
             }
             if chunk.isEmpty { break }
-            pending.append(chunk)
-            var start = pending.startIndex
+            // Lines are found in an array of bytes: searching a `Data` byte by byte costs about ten times as much.
+            pending.append(contentsOf: chunk)
+            var start = 0
             while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 try take(Data(pending[start..<newline]), terminated: true)
-                start = pending.index(after: newline)
+                start = newline + 1
             }
-            pending = Data(pending[start...])
+            pending.removeFirst(start)
         }
-        if !pending.isEmpty { try take(pending, terminated: false) }
+        if !pending.isEmpty { try take(Data(pending), terminated: false) }
         if failure != nil { contents.tornTail = true }
         return contents
     }

@@ -59,6 +59,24 @@ final class ResultsLogTests: XCTestCase {
         XCTAssertNotNil(try ResultsLog.readManifest(directory: directory))
     }
 
+    func testLogsLargerThanOneReadChunkReadWhole() throws {
+        // ResultsLog reads 1 MiB at a time: lines that straddle chunk boundaries must come back whole.
+        var records: [TrialRecord] = []
+        var text = Data()
+        for i in 0 ..< 400 {
+            var record = sampleRecord("t\(i)", index: i, score: Double(i))
+            record.history = (1 ... 40 + i % 37).map { TrialRecord.Epoch(epoch: $0, loss: 1 / Double($0 + i), seconds: 0.001) }
+            records.append(record)
+            text.append(try record.jsonLine())
+            text.append(UInt8(ascii: "\n"))
+        }
+        XCTAssertGreaterThan(text.count, 1 << 20)
+        try text.write(to: URL(fileURLWithPath: logPath))
+        let read = try ResultsLog.read(path: logPath)
+        XCTAssertEqual(read.records, records)
+        XCTAssertFalse(read.tornTail)
+    }
+
     func testTornLastLineIsCutBeforeAppending() throws {
         do {
             let log = try ResultsLog.open(directory: directory, manifest: manifest())
