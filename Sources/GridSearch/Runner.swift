@@ -54,8 +54,13 @@ public final class Runner: @unchecked Sendable {
     ///   - jobs: workers to run side by side; nil means one per active processor core.
     ///   - blasThreads: OpenBLAS's thread count during `run` (see the type's documentation).
     public init(jobs: Int? = nil, blasThreads: Int? = nil) {
-        self.jobs = max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        self.jobs = Runner.workerCount(jobs)
         self.blasThreads = blasThreads.map { max(1, $0) }
+    }
+
+    /// The number of workers `init(jobs:)` runs: `jobs`, at least 1, or one per active processor core when nil.
+    public static func workerCount(_ jobs: Int?) -> Int {
+        max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
     }
 
     /// Stops starting new items and asks running ones to stop. Safe from any thread, idempotent.

@@ -59,7 +59,7 @@ public final class Search: @unchecked Sendable {
             scopeCount = count
             scopeIndices = { AnyIterator((0 ..< count).makeIterator()) }
         }
-        let jobs = max(1, settings.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        let jobs = Runner.workerCount(settings.jobs)
         var latents = Set<Int>()
         var largestStep = 0
         let iterator = scopeIndices()
