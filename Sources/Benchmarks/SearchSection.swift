@@ -95,11 +95,9 @@ struct SearchBenchmark {
                 runs[jobs, default: []].append(total)
             }
         }
-        var trialsPerSecond: [Int: Double] = [:]
         for jobs in jobCounts {
             let samples = runs[jobs] ?? []
             let wall = median(samples.map(\.wall))
-            trialsPerSecond[jobs] = trials / wall
             let name = "seed grids, 52 trials, --jobs \(jobs)"
             func record(_ metric: String, _ value: Double, _ unit: String) {
                 context.record(BenchmarkRecord(section: "search", name: name, backend: backend, threads: jobs,
@@ -110,10 +108,17 @@ struct SearchBenchmark {
             record("cpu", median(samples.map(\.cpu)), "cpu s")
             record("peak memory", Double(samples.map(\.peak).max() ?? 0) / 1e6, "MB peak")
         }
-        if let two = trialsPerSecond[2], let one = trialsPerSecond[1] {
+        if let two = runs[2], let one = runs[1] {
             context.record(BenchmarkRecord(section: "search", name: "seed grids, --jobs 2 ÷ --jobs 1", backend: backend,
-                                           threads: 2, metric: "speed-up", value: two / one, unit: "×"))
+                                           threads: 2, metric: "speed-up",
+                                           value: Self.pairedSpeedUp(one.map(\.wall), two.map(\.wall)), unit: "×"))
         }
+    }
+
+    /// The median over repeats of `slower[i] / faster[i]`: each repeat times both job counts back to back, so their
+    /// ratio within a repeat cancels whatever else slowed the shared machine during that repeat.
+    static func pairedSpeedUp(_ slower: [Double], _ faster: [Double]) -> Double {
+        median(zip(slower, faster).map { $0 / $1 })
     }
 
     // MARK: Seed grids, the search engine alone
@@ -150,10 +155,8 @@ struct SearchBenchmark {
                 run[jobs, default: []].append(runTotal)
             }
         }
-        var rates: [Int: Double] = [:]
         for jobs in jobCounts {
             let trainingSeconds = median(training[jobs] ?? []), runSeconds = median(run[jobs] ?? [])
-            rates[jobs] = trials / trainingSeconds
             func record(_ name: String, _ metric: String, _ value: Double, _ unit: String) {
                 context.record(BenchmarkRecord(section: "search", name: name, backend: backend, threads: jobs,
                                                metric: metric, value: value, unit: unit))
@@ -162,10 +165,10 @@ struct SearchBenchmark {
             record("seed grids in-process, training, --jobs \(jobs)", "throughput", trials / trainingSeconds, "trials/s")
             record("seed grids in-process, Search.run, --jobs \(jobs)", "wall", runSeconds, "s wall")
         }
-        if let two = rates[2], let one = rates[1] {
+        if let two = training[2], let one = training[1] {
             context.record(BenchmarkRecord(section: "search", name: "seed grids in-process, training, --jobs 2 ÷ --jobs 1",
-                                           backend: backend, threads: 2, metric: "speed-up", value: two / one,
-                                           unit: "×"))
+                                           backend: backend, threads: 2, metric: "speed-up",
+                                           value: Self.pairedSpeedUp(one, two), unit: "×"))
         }
     }
 
