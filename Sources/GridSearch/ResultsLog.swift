@@ -11,8 +11,10 @@ import Darwin
 /// single run or `results.shard-K-of-N.jsonl` per shard, and a lock file per writer (`.lock`, `.lock.shard-K-of-N`).
 ///
 /// Guarantees:
-/// - `append` writes one JSON line and `fsync`s it before returning: a record returned from is on disk. The
-///   directory is `fsync`ed when the log file or the manifest is created.
+/// - `append` writes one JSON line and `fsync`s it before returning: a record returned from is on disk. `write`
+///   puts lines in the file without an fsync (they survive the process being killed, not the machine crashing) and
+///   `sync` makes everything written so far durable; `RecordWriter` uses the pair to bound how often a search
+///   fsyncs. The directory is `fsync`ed when the log file or the manifest is created.
 /// - Opening reads the log back: a torn (unterminated or undecodable) LAST line — a process killed mid-write — is
 ///   cut off before anything is appended; a complete last line without its newline gets one; an undecodable line
 ///   elsewhere is an error (`corruptLine`); a second line for a trial id already present is ignored.
@@ -33,6 +35,11 @@ public final class ResultsLog: @unchecked Sendable {
     private var lock: FileLock?
     private var ids: Set<String>
     private var size: off_t
+    /// The length known to be on disk, and the ids written after it (not yet fsynced).
+    private var syncedSize: off_t
+    private var unsyncedIDs: [String] = []
+    /// fsyncs of the log file so far (tests count them).
+    private(set) var syncCount = 0
     private let mutex = NSLock()
 
     /// The manifest file of a results directory.
@@ -77,6 +84,7 @@ public final class ResultsLog: @unchecked Sendable {
             }
             guard fsync(fd) == 0 else { throw ResultsError.writeFailed(path: path, reason: ResultsError.errnoText()) }
         }
+        syncedSize = size
     }
 
     deinit { close() }
@@ -89,29 +97,7 @@ public final class ResultsLog: @unchecked Sendable {
     /// Appends `record` as one line and fsyncs. Returns false (writing nothing) when its trial id is already present.
     @discardableResult
     public func append(_ record: TrialRecord) throws -> Bool {
-        let line: Data
-        do {
-            line = try record.jsonLine() + Data([UInt8(ascii: "\n")])
-        } catch {
-            throw ResultsError.writeFailed(path: path, reason: "cannot encode the record of trial \(record.trialID): \(error)")
-        }
-        return try mutex.withLock {
-            guard descriptor >= 0 else { throw ResultsError.io(path: path, reason: "the results log is closed") }
-            guard !ids.contains(record.trialID) else { return false }
-            do {
-                try ResultsLog.writeAll(descriptor: descriptor, bytes: [UInt8](line), at: size, path: path)
-                guard fsync(descriptor) == 0 else {
-                    throw ResultsError.writeFailed(path: path, reason: ResultsError.errnoText())
-                }
-            } catch {
-                // Remove whatever part of the line reached the file so the log stays a sequence of whole lines.
-                _ = ftruncate(descriptor, size)
-                throw error
-            }
-            size += off_t(line.count)
-            ids.insert(record.trialID)
-            return true
-        }
+        try !append(contentsOf: [record]).isEmpty
     }
 
     /// Appends the records whose trial ids are not present yet (nor earlier in `records`) with ONE write and ONE
@@ -119,6 +105,17 @@ public final class ResultsLog: @unchecked Sendable {
     /// failed write the partial bytes are cut off and nothing counts as written. Returns the records written.
     @discardableResult
     public func append(contentsOf records: [TrialRecord]) throws -> [TrialRecord] {
+        let written = try write(contentsOf: records)
+        try sync()
+        return written
+    }
+
+    /// Writes the records whose trial ids are not present yet (nor earlier in `records`) with ONE write and no
+    /// fsync: they are in the file at once, for readers and for a resume after the process is killed, and on disk
+    /// after the next `sync`. On a failed write the partial bytes are cut off, records written before stay, and
+    /// nothing of this call counts as written. Returns the records written.
+    @discardableResult
+    public func write(contentsOf records: [TrialRecord]) throws -> [TrialRecord] {
         var lines: [(record: TrialRecord, line: Data)] = []
         for record in records {
             do {
@@ -136,23 +133,50 @@ public final class ResultsLog: @unchecked Sendable {
             for entry in fresh { bytes.append(contentsOf: entry.line) }
             do {
                 try ResultsLog.writeAll(descriptor: descriptor, bytes: bytes, at: size, path: path)
-                guard fsync(descriptor) == 0 else {
-                    throw ResultsError.writeFailed(path: path, reason: ResultsError.errnoText())
-                }
             } catch {
                 _ = ftruncate(descriptor, size)
                 throw error
             }
             size += off_t(bytes.count)
             ids.formUnion(batchIDs)
+            unsyncedIDs += fresh.map(\.record.trialID)
             return fresh.map(\.record)
         }
     }
 
+    /// Whether records were written since the last `sync`.
+    public var hasUnsyncedRecords: Bool { mutex.withLock { size != syncedSize } }
+
+    /// fsyncs what `write` put in the file since the last sync (nothing to do when that is nothing). When the fsync
+    /// fails, those records are cut off the file and no longer count as written (a resumed run trains them again),
+    /// so the log never claims a record the disk may not hold; earlier records stay.
+    public func sync() throws {
+        try mutex.withLock {
+            guard size != syncedSize else { return }
+            guard descriptor >= 0 else { throw ResultsError.io(path: path, reason: "the results log is closed") }
+            syncCount += 1
+            guard fsync(descriptor) == 0 else {
+                let reason = ResultsError.errnoText()
+                _ = ftruncate(descriptor, syncedSize)
+                size = syncedSize
+                ids.subtract(unsyncedIDs)
+                unsyncedIDs.removeAll()
+                throw ResultsError.writeFailed(path: path, reason: reason)
+            }
+            syncedSize = size
+            unsyncedIDs.removeAll()
+        }
+    }
+
     /// Releases the file and the lock (also done on deinit).
+    /// Records written but not yet synced are fsynced first (best effort: a failure here has no one to report to).
     public func close() {
         mutex.withLock {
-            if descriptor >= 0 { posixClose(descriptor); descriptor = -1 }
+            if descriptor >= 0 {
+                if size != syncedSize { _ = fsync(descriptor) }
+                posixClose(descriptor)
+                descriptor = -1
+            }
             lock?.release()
             lock = nil
         }

@@ -59,6 +59,23 @@ final class ResultsLogTests: XCTestCase {
         XCTAssertNotNil(try ResultsLog.readManifest(directory: directory))
     }
 
+    /// `write` puts lines in the file without an fsync; `sync` fsyncs them all at once; a closed log syncs first.
+    func testWriteIsInTheFileAtOnceAndSyncMakesItDurable() throws {
+        let log = try ResultsLog.open(directory: directory, manifest: manifest())
+        XCTAssertEqual(try log.write(contentsOf: [sampleRecord("a"), sampleRecord("b", index: 1)]).map(\.trialID), ["a", "b"])
+        XCTAssertEqual(try log.write(contentsOf: [sampleRecord("a"), sampleRecord("c", index: 2)]).map(\.trialID), ["c"])
+        XCTAssertEqual(log.syncCount, 0)
+        XCTAssertTrue(log.hasUnsyncedRecords)
+        XCTAssertEqual(try ResultsLog.read(path: logPath).records.map(\.trialID), ["a", "b", "c"], "readable before the fsync")
+        try log.sync()
+        try log.sync()
+        XCTAssertEqual(log.syncCount, 1, "one fsync for three records; nothing to do the second time")
+        XCTAssertFalse(log.hasUnsyncedRecords)
+        XCTAssertEqual(try log.append(contentsOf: [sampleRecord("d", index: 3)]).count, 1)
+        XCTAssertEqual(log.syncCount, 2, "append writes and fsyncs")
+        XCTAssertEqual(log.completedIDs, ["a", "b", "c", "d"])
+    }
+
     func testLogsLargerThanOneReadChunkReadWhole() throws {
         // ResultsLog reads 1 MiB at a time: lines that straddle chunk boundaries must come back whole.
         var records: [TrialRecord] = []
