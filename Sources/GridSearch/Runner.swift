@@ -32,7 +32,8 @@ public struct RunnerContext: @unchecked Sendable {
     }
 }
 
-/// Runs work items side by side on `jobs` workers, each its own Dispatch queue (one trainer per worker).
+/// Runs work items side by side on `jobs` workers (one trainer per worker): the calling thread is worker 0, and each
+/// other worker has its own serial Dispatch queue.
 ///
 /// - Each worker pulls the next item from the source when it finishes one, so the order the source gives (longest
 ///   first) is the order items start, and no worker idles while work remains.
@@ -86,7 +87,7 @@ public final class Runner: @unchecked Sendable {
         BLASThreads.with(blasThreads ?? (jobs > 1 ? 1 : BLASThreads.count)) {
             let work = SharedSource(source, runner: self)
             let group = DispatchGroup()
-            for worker in 0 ..< jobs {
+            for worker in 1 ..< jobs {
                 // A serial queue per worker: Dispatch gives each its own thread even when `jobs` exceeds the cores.
                 let queue = DispatchQueue(label: "aegrid.runner.worker-\(worker)")
                 let context = RunnerContext(runner: self, worker: worker)
@@ -95,6 +96,12 @@ public final class Runner: @unchecked Sendable {
                         execute(item, context)
                     }
                 }
+            }
+            // Worker 0 is the calling thread, which is already running: only the other workers wait for Dispatch
+            // to wake a thread (on a VM, waking one onto the idle core sometimes took 1.5-3 ms).
+            let context = RunnerContext(runner: self, worker: 0)
+            while let item = work.next() {
+                execute(item, context)
             }
             group.wait()
         }

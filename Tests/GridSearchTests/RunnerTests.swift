@@ -52,6 +52,28 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(waitedOut, 0)
     }
 
+    func testTheCallingThreadIsWorkerZero() {
+        // Each item waits until both have started, so each worker takes exactly one.
+        let caller = pthread_self()
+        let bothStarted = DispatchGroup()
+        bothStarted.enter()
+        bothStarted.enter()
+        var onCaller: [Int: Bool] = [:]
+        Runner(jobs: 2).run(Countdown([0, 1])) { item, context in
+            bothStarted.leave()
+            _ = bothStarted.wait(timeout: .now() + 10)
+            let here = pthread_equal(pthread_self(), caller) != 0
+            context.deliver { onCaller[context.worker] = here }
+        }
+        XCTAssertEqual(onCaller, [0: true, 1: false], "worker 0 runs on the thread that called run, worker 1 does not")
+        var jobs1: [Bool] = []
+        Runner(jobs: 1).run(Countdown([0, 1, 2])) { _, context in
+            let here = pthread_equal(pthread_self(), caller) != 0
+            context.deliver { jobs1.append(here) }
+        }
+        XCTAssertEqual(jobs1, [true, true, true], "one worker: everything on the calling thread")
+    }
+
     func testCancelStopsStartingItems() {
         let runner = Runner(jobs: 1)
         var ran: [Int] = []
