@@ -15,12 +15,14 @@ public enum ResultsDirectory {
             .map { (directory as NSString).appendingPathComponent($0) }
     }
 
-    /// Every record in the directory's logs, one per trial id (the first seen wins).
-    public static func records(directory: String) throws -> [TrialRecord] {
+    /// Every record in the directory's logs, one per trial id (the first seen wins); with `history: false`, without
+    /// their per-epoch histories (see `ResultsLog.read`).
+    public static func records(directory: String, history: Bool) throws -> [TrialRecord] {
         var seen = Set<String>()
         var records: [TrialRecord] = []
         for path in logPaths(directory: directory) {
-            for record in try ResultsLog.read(path: path).records where seen.insert(record.trialID).inserted {
+            for record in try ResultsLog.read(path: path, history: history).records
+            where seen.insert(record.trialID).inserted {
                 records.append(record)
             }
         }
@@ -34,7 +36,8 @@ public enum ResultsDirectory {
             throw ResultsError.noResults(directory: directory,
                                          detail: "it has no manifest.json; give the --out directory of an aegrid search")
         }
-        let records = try self.records(directory: directory)
+        // The report needs no histories: leaving them out keeps a million-trial directory's report in memory.
+        let records = try self.records(directory: directory, history: false)
         let baseline = self.baseline(directory: directory)
         var latentSizes: [String: Int] = [:]
         if let grid = try? manifest.parsedGrid() {

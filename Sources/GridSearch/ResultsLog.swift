@@ -69,7 +69,7 @@ public final class ResultsLog: @unchecked Sendable {
         descriptor = fd
         if !existed { ResultsLog.syncDirectory(directory) }
 
-        let contents = try ResultsLog.scan(path: path)
+        let contents = try ResultsLog.scan(path: path, keepHistory: false)
         ids = Set(contents.records.map(\.trialID))
         droppedTornLine = contents.tornTail
         ignoredDuplicates = contents.duplicates
@@ -199,7 +199,12 @@ public final class ResultsLog: @unchecked Sendable {
     }
 
     /// Reads a `.jsonl` log (a missing file reads as empty). Streams the file: memory is the records, not the text.
-    public static func read(path: String) throws -> Contents { try scan(path: path) }
+    /// With `history: false` every line is checked as strictly, but the records come without their per-epoch
+    /// history, which is most of a record (a 100-epoch record is ~7 KB on disk): reports, counts and status need only
+    /// the rest, so reading a million-trial log for them does not hold gigabytes of histories.
+    public static func read(path: String, history: Bool = true) throws -> Contents {
+        try scan(path: path, keepHistory: history)
+    }
 
     /// The manifest of `directory`, or nil when it has none.
     public static func readManifest(directory: String) throws -> ResultsManifest? {
@@ -212,7 +217,7 @@ public final class ResultsLog: @unchecked Sendable {
         }
     }
 
-    static func scan(path: String) throws -> Contents {
+    static func scan(path: String, keepHistory: Bool) throws -> Contents {
         var contents = Contents(records: [], tornTail: false, duplicates: 0, goodLength: 0, missingFinalNewline: false)
         guard let handle = FileHandle(forReadingAtPath: path) else {
             if FileManager.default.fileExists(atPath: path) {
@@ -236,7 +241,7 @@ public final class ResultsLog: @unchecked Sendable {
                 return
             }
             do {
-                let record = try TrialRecord.decode(line: line)
+                let record = try TrialRecord.decode(line: line, keepHistory: keepHistory)
                 if seen.insert(record.trialID).inserted {
                     contents.records.append(record)
                 } else {

@@ -149,7 +149,7 @@ public final class Search: @unchecked Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         var progress = SearchProgress(total: scopeCount, done: 0, resumed: resumedCount, diverged: 0, failed: 0,
                                       elapsed: 0, bestScore: nil, bestTrialID: nil)
-        for record in try ResultsLog.read(path: log.path).records { Self.count(record, into: &progress) }
+        for record in try ResultsLog.read(path: log.path, history: false).records { Self.count(record, into: &progress) }
         onProgress(progress)
 
         let folds = data.folds
@@ -193,7 +193,7 @@ public final class Search: @unchecked Sendable {
         // A shard reports on its own log; `aegrid merge` / `aegrid results` report on the whole directory.
         let report = settings.shard == nil
             ? try ResultsDirectory.report(directory: settings.outputDirectory)
-            : Report(records: try ResultsLog.read(path: log.path).records, baseline: baseline,
+            : Report(records: try ResultsLog.read(path: log.path, history: false).records, baseline: baseline,
                      latentSizes: latentSizes)
         var files = [log.path]
         if settings.shard == nil {
@@ -210,7 +210,7 @@ public final class Search: @unchecked Sendable {
     /// Each planned trial's latent size (the PCA column of a shard's own leaderboard).
     private var latentSizes: [String: Int] {
         var sizes: [String: Int] = [:]
-        for record in (try? ResultsLog.read(path: log.path).records) ?? [] {
+        for record in (try? ResultsLog.read(path: log.path, history: false).records) ?? [] {
             if let trial = try? TrialConfiguration.make(grid: grid, index: record.index, inputSize: data.inputSize,
                                                         baseSeed: 0) {
                 sizes[record.trialID] = trial.architecture.latentSize

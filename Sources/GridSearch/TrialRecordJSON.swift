@@ -20,9 +20,11 @@ extension TrialRecord {
     }
 
     /// Decodes one line written by `jsonLine()` (or by the Codable encoder of earlier versions). Throws
-    /// `JSONLineError`, which names the key path and the byte offset of the problem.
-    public static func decode(line: Data) throws -> TrialRecord {
-        try JSONLineScanner.read([UInt8](line)) { try TrialRecord(reading: &$0) }
+    /// `JSONLineError`, which names the key path and the byte offset of the problem. With `keepHistory: false` the
+    /// per-epoch history is checked as strictly but not kept (the record's `history` is empty): most of a record's
+    /// size, and what reports, status and resume do not need.
+    public static func decode(line: Data, keepHistory: Bool = true) throws -> TrialRecord {
+        try JSONLineScanner.read([UInt8](line)) { try TrialRecord(reading: &$0, keepHistory: keepHistory) }
     }
 
     private static let keys = LineKeys<CodingKeys>()
@@ -75,7 +77,7 @@ extension TrialRecord {
         writer.endObject()
     }
 
-    private init(reading scanner: inout JSONLineScanner) throws {
+    private init(reading scanner: inout JSONLineScanner, keepHistory: Bool) throws {
         let keys = TrialRecord.keys
         var trialID: String?, index: Int?, parameters: [String: ParameterValue]?, status: Status?, reason: String?
         var trainLoss: Double?, testScore: Double?, testScoreStd: Double?, foldScores: [Double]?
@@ -96,7 +98,7 @@ extension TrialRecord {
             case .foldScores: foldScores = try scanner.readNullable { try TrialRecord.readDoubles(&$0) }
             case .epochsRun: epochsRun = try scanner.readInteger(Int.self)
             case .bestEpoch: bestEpoch = try scanner.readNullable { try $0.readInteger(Int.self) }
-            case .history: history = try TrialRecord.readHistory(&scanner)
+            case .history: history = try TrialRecord.readHistory(&scanner, keep: keepHistory)
             case .fitSeconds: fitSeconds = try scanner.readDouble()
             case .foldFitSeconds: foldFitSeconds = try scanner.readNullable { try TrialRecord.readDoubles(&$0) }
             case .seed: seed = try scanner.readInteger(UInt64.self)
@@ -127,9 +129,13 @@ extension TrialRecord {
         return values
     }
 
-    private static func readHistory(_ scanner: inout JSONLineScanner) throws -> [Epoch] {
+    /// The history array; every epoch is read and checked, and kept only with `keep`.
+    private static func readHistory(_ scanner: inout JSONLineScanner, keep: Bool) throws -> [Epoch] {
         var history: [Epoch] = []
-        try scanner.readArray { scanner, _ in history.append(try Epoch(reading: &scanner)) }
+        try scanner.readArray { scanner, _ in
+            let epoch = try Epoch(reading: &scanner)
+            if keep { history.append(epoch) }
+        }
         return history
     }
 

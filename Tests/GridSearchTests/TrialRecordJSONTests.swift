@@ -313,6 +313,20 @@ final class TrialRecordJSONTests: XCTestCase {
             XCTAssertThrowsError(try TrialRecord.decode(line: Data(line.utf8)), line) { error in
                 XCTAssertEqual("\(error)", message, line)
             }
+            // Leaving the history out does not make the reading any less strict, inside the history included.
+            XCTAssertThrowsError(try TrialRecord.decode(line: Data(line.utf8), keepHistory: false), line) { error in
+                XCTAssertEqual("\(error)", message, line)
+            }
+        }
+    }
+
+    func testLeavingTheHistoryOutKeepsEveryOtherField() throws {
+        for record in variedRecords + [typicalRecord()] {
+            var expected = record
+            expected.history = []
+            let line = try record.jsonLine()
+            assertIdentical(try TrialRecord.decode(line: line, keepHistory: false), expected, record.trialID)
+            assertIdentical(try TrialRecord.decode(line: line), record, record.trialID)
         }
     }
 
