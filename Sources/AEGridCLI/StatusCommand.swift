@@ -21,7 +21,7 @@ struct StatusCommand: ParsableCommand {
     var directory: String
 
     func run() throws {
-        let status = try SearchStatus.load(directory: directory)
+        let status = try SearchStatus.load(directory: directory, histories: false)
         print(status.text(), terminator: "")
         if !status.isComplete { throw ExitCode(3) }
     }

@@ -18,7 +18,7 @@ public enum Merge {
     /// `results.csv`, `leaderboard.txt` and `best.json`.
     @discardableResult
     public static func run(directory: String, allowPartial: Bool = false, top: Int = 10) throws -> Outcome {
-        let status = try SearchStatus.load(directory: directory)
+        let status = try SearchStatus.load(directory: directory, histories: true)
         if !status.isComplete && !allowPartial {
             let detail = status.missingSummary.joined(separator: "; ")
             throw ResultsError.incomplete(directory: directory, missing: status.missing.count,

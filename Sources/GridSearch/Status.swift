@@ -40,9 +40,10 @@ public struct SearchStatus: Sendable {
     }
     public var totalTrials: Int { manifest.gridPoints }
 
-    /// Reads `directory`'s manifest and every log it implies. Throws `ResultsError` (no manifest, unreadable or
-    /// corrupt log) or `GridError` (a manifest whose grid no longer parses).
-    public static func load(directory: String) throws -> SearchStatus {
+    /// Reads `directory`'s manifest and every log it implies; the records keep their per-epoch histories only with
+    /// `histories` (`merge` writes them back; the status table needs none). Throws `ResultsError` (no manifest,
+    /// unreadable or corrupt log) or `GridError` (a manifest whose grid no longer parses).
+    public static func load(directory: String, histories: Bool) throws -> SearchStatus {
         guard let manifest = try ResultsLog.readManifest(directory: directory) else {
             throw ResultsError.noResults(directory: directory, detail: "no manifest.json: not an aegrid results directory "
                                          + "(aegrid search --out \(directory) creates one)")
@@ -64,7 +65,8 @@ public struct SearchStatus: Sendable {
         var byID: [String: TrialRecord] = [:]
         var torn: [Bool] = []
         for assignment in assignments {
-            let contents = try ResultsLog.read(path: (directory as NSString).appendingPathComponent(assignment.file))
+            let contents = try ResultsLog.read(path: (directory as NSString).appendingPathComponent(assignment.file),
+                                               history: histories)
             torn.append(contents.tornTail)
             for record in contents.records where byID[record.trialID] == nil { byID[record.trialID] = record }
         }

@@ -22,6 +22,7 @@ final class StatusTests: XCTestCase {
             record.testScore = 0.01 + Double((trial.index * 7) % 12) / 1000
             record.trainLoss = record.testScore! * 0.9
             record.bestEpoch = trial.settings.epochs
+            record.history = [TrialRecord.Epoch(epoch: 1, loss: record.trainLoss!, seconds: 0.25)]
         }
         return record
     }
@@ -43,7 +44,7 @@ final class StatusTests: XCTestCase {
     func testStatusCountsAndExactMissingTrialsPerShard() throws {
         let grid = try writeShards(3, skipping: [0, 1, 11])
         let plan = try ShardPlan(grid: grid, inputSize: 10, trainingSamples: 1000, shards: 3)
-        let status = try SearchStatus.load(directory: directory)
+        let status = try SearchStatus.load(directory: directory, histories: false)
         XCTAssertFalse(status.isComplete)
         XCTAssertEqual(status.missing, [0, 1, 11])
         XCTAssertEqual(status.records.count, 9)
@@ -70,7 +71,7 @@ final class StatusTests: XCTestCase {
         let shard2 = plan.trialIndices(inShard: 2)
         try log.append(record(try TrialConfiguration.make(grid: grid, index: shard2[0], inputSize: 10, baseSeed: 42)))
         log.close()
-        let status = try SearchStatus.load(directory: directory)
+        let status = try SearchStatus.load(directory: directory, histories: false)
         XCTAssertEqual(status.missingSummary, [
             "not started (all their trials missing): shards 0-1, 3 of 4",
             "shard 2/4: " + SearchStatus.ranges(Array(shard2.dropFirst())),
@@ -116,12 +117,13 @@ final class StatusTests: XCTestCase {
         try Merge.run(directory: single)
         let merged = try ResultsLog.read(path: directory + "/results.jsonl").records
         XCTAssertEqual(merged.map(\.index), Array(0..<12))
+        XCTAssertEqual(merged.map(\.history.count), merged.map { $0.status == .ok ? 1 : 0 }, "merge keeps the histories")
         XCTAssertEqual(merged, try ResultsLog.read(path: single + "/results.jsonl").records.sorted { $0.index < $1.index })
         for file in ["results.csv", "best.json", "leaderboard.txt"] {
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/" + file)),
                            try Data(contentsOf: URL(fileURLWithPath: single + "/" + file)), file)
         }
-        XCTAssertTrue(try SearchStatus.load(directory: directory).text().contains("complete: all 12 trials have a result"))
+        XCTAssertTrue(try SearchStatus.load(directory: directory, histories: false).text().contains("complete: all 12 trials have a result"))
     }
 
     func testTornShardLogIsReportedAndItsTrialMissing() throws {
@@ -131,14 +133,14 @@ final class StatusTests: XCTestCase {
         let lines = data.split(separator: UInt8(ascii: "\n"))
         data = Data(lines.dropLast().joined(separator: [UInt8(ascii: "\n")])) + Data("\n".utf8) + Data(lines.last!.prefix(30))
         try data.write(to: URL(fileURLWithPath: path))
-        let status = try SearchStatus.load(directory: directory)
+        let status = try SearchStatus.load(directory: directory, histories: false)
         XCTAssertEqual(status.missing.count, 1)
         XCTAssertTrue(status.parts[1].tornTail)
         XCTAssertTrue(status.text().contains("note: \(ShardID(index: 1, count: 2).resultsFileName) ends in a torn line"))
     }
 
     func testDirectoryWithoutManifest() {
-        XCTAssertThrowsError(try SearchStatus.load(directory: directory)) {
+        XCTAssertThrowsError(try SearchStatus.load(directory: directory, histories: false)) {
             XCTAssertEqual("\($0)", "\(self.directory): no manifest.json: not an aegrid results directory "
                            + "(aegrid search --out \(self.directory) creates one)")
         }
