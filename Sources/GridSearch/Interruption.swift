@@ -29,11 +29,17 @@ public final class Interruption: @unchecked Sendable {
     /// The conventional exit status for the received signal (130 for SIGINT, 143 for SIGTERM), or nil.
     public var exitStatus: Int32? { signal.map { 128 + $0 } }
 
-    /// Starts watching SIGINT and SIGTERM. The default actions are disabled until `stop()`.
+    /// Starts watching SIGINT and SIGTERM, and returns once both are watched. The default actions are disabled until
+    /// `stop()`.
     public init(onFirstSignal: @escaping @Sendable (Int32) -> Void) {
+        // Dispatch registers a signal source asynchronously, and until it has, a signal meets SIG_IGN and is lost: a
+        // search signalled right after it printed its first line could run on (1 in 20 tries, with both cores busy
+        // training). So `init` waits for both registrations; the first line is printed after `init`.
+        let registered = DispatchSemaphore(value: 0)
         for number in [SIGINT, SIGTERM] {
             Glibc_signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setRegistrationHandler { registered.signal() }
             source.setEventHandler { [weak self] in
                 guard let self else { return }
                 self.lock.lock()
@@ -49,6 +55,7 @@ public final class Interruption: @unchecked Sendable {
             source.resume()
             sources.append(source)
         }
+        for _ in sources { _ = registered.wait(timeout: .now() + 5) }
     }
 
     /// Stops watching and restores the default actions.
