@@ -65,12 +65,7 @@ struct JSONLineScanner {
     /// Reads an object, calling `member` with each key; `member` must read exactly one value. Errors it throws get
     /// the key added to their path.
     mutating func readObject(_ member: (inout JSONLineScanner, Key) throws -> Void) throws {
-        try expect(UInt8(ascii: "{"), "an object")
-        skipWhitespace()
-        if offset < bytes.count && bytes[offset] == UInt8(ascii: "}") {
-            offset += 1
-            return
-        }
+        if try openIsEmpty(UInt8(ascii: "{"), UInt8(ascii: "}"), "an object") { return }
         while true {
             skipWhitespace()
             guard offset < bytes.count && bytes[offset] == UInt8(ascii: "\"") else {
@@ -104,12 +99,7 @@ struct JSONLineScanner {
     /// Reads an array, calling `element` with each index; `element` must read exactly one value. Errors it throws
     /// get the index added to their path.
     mutating func readArray(_ element: (inout JSONLineScanner, Int) throws -> Void) throws {
-        try expect(UInt8(ascii: "["), "an array")
-        skipWhitespace()
-        if offset < bytes.count && bytes[offset] == UInt8(ascii: "]") {
-            offset += 1
-            return
-        }
+        if try openIsEmpty(UInt8(ascii: "["), UInt8(ascii: "]"), "an array") { return }
         var index = 0
         while true {
             do {
@@ -416,6 +406,15 @@ struct JSONLineScanner {
             default: return
             }
         }
+    }
+
+    /// Reads the opening bracket of `what`; when the closing one follows at once, reads it too and returns true.
+    private mutating func openIsEmpty(_ opening: UInt8, _ closing: UInt8, _ what: String) throws -> Bool {
+        try expect(opening, what)
+        skipWhitespace()
+        guard offset < bytes.count && bytes[offset] == closing else { return false }
+        offset += 1
+        return true
     }
 
     private mutating func expect(_ byte: UInt8, _ what: String) throws {

@@ -38,8 +38,7 @@ public final class ResultsLog: @unchecked Sendable {
     /// The length known to be on disk, and the ids written after it (not yet fsynced).
     private var syncedSize: off_t
     private var unsyncedIDs: [String] = []
-    /// fsyncs of the log file so far (tests count them).
-    private(set) var syncCount = 0
+    private var syncs = 0
     private let mutex = NSLock()
 
     /// The manifest file of a results directory.
@@ -144,6 +143,9 @@ public final class ResultsLog: @unchecked Sendable {
         }
     }
 
+    /// fsyncs of the log file by `sync` so far (tests count them; the writer queue increments it concurrently).
+    var syncCount: Int { mutex.withLock { syncs } }
+
     /// Whether records were written since the last `sync`.
     public var hasUnsyncedRecords: Bool { mutex.withLock { size != syncedSize } }
 
@@ -154,7 +156,7 @@ public final class ResultsLog: @unchecked Sendable {
         try mutex.withLock {
             guard size != syncedSize else { return }
             guard descriptor >= 0 else { throw ResultsError.io(path: path, reason: "the results log is closed") }
-            syncCount += 1
+            syncs += 1
             guard fsync(descriptor) == 0 else {
                 let reason = ResultsError.errnoText()
                 _ = ftruncate(descriptor, syncedSize)
