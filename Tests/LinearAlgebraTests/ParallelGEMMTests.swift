@@ -1,0 +1,111 @@
+import XCTest
+@testable import LinearAlgebra
+import TestSupport
+
+/// `GEMM.multiply(threads:)` must write exactly the bits of one call, on every backend, for any thread count: the
+/// grid runner changes a trainer's threads while it trains, and results must never depend on scheduling.
+final class ParallelGEMMTests: XCTestCase {
+    /// Shapes above `parallelMinimumWork`: the training shapes of a wide model (784 ↔ 256 at batch 256, and a
+    /// narrow bottleneck with fewer than 16 columns), row counts that are not multiples of the alignment, and padded
+    /// leading dimensions.
+    private static let shapes: [(m: Int, n: Int, k: Int)] = [
+        (256, 256, 784), (784, 256, 256), (256, 784, 256), (256, 8, 256), (1000, 10, 64),
+        (97, 333, 101), (130, 17, 300), (64, 700, 40), (33, 1025, 20),
+    ]
+
+    private func product(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, padding: Int,
+                         alpha: Float, beta: Float, backend: GEMMBackend, threads: Int?, seed: UInt64) -> [Float] {
+        var rng = SeededGenerator(seed: seed)
+        let (aRows, aCols) = transA == .none ? (m, k) : (k, m)
+        let (bRows, bCols) = transB == .none ? (k, n) : (n, k)
+        let lda = aCols + padding, ldb = bCols + padding, ldc = n + padding
+        let a = (0 ..< aRows * lda).map { _ in 2 * rng.nextUnitFloat() - 1 }
+        let b = (0 ..< bRows * ldb).map { _ in 2 * rng.nextUnitFloat() - 1 }
+        var c = (0 ..< m * ldc).map { _ in 2 * rng.nextUnitFloat() - 1 }
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    if let threads {
+                        GEMM.multiply(transA, transB, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: lda,
+                                      b: pb.baseAddress!, ldb: ldb, beta: beta, c: pc.baseAddress!, ldc: ldc,
+                                      backend: backend, threads: threads)
+                    } else {
+                        GEMM.multiply(transA, transB, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: lda,
+                                      b: pb.baseAddress!, ldb: ldb, beta: beta, c: pc.baseAddress!, ldc: ldc,
+                                      backend: backend)
+                    }
+                }
+            }
+        }
+        return c
+    }
+
+    func testSplitProductsAreBitwiseOneCallOnEveryBackend() {
+        let saved = BLASThreads.count
+        BLASThreads.set(1)
+        defer { BLASThreads.set(saved) }
+        var seed: UInt64 = 1
+        for backend in GEMMBackend.available where backend != .naive {
+            // OpenBLAS is never split (it does not split exactly); its products must still come out as one call's.
+            for (m, n, k) in Self.shapes {
+                XCTAssertGreaterThanOrEqual(m * n * k, GEMM.parallelMinimumWork, "\(m)×\(n)×\(k) would not split")
+                for transA in Transpose.allCases {
+                    for transB in Transpose.allCases {
+                        for (alpha, beta, padding) in [(Float(1), Float(0), 0), (-0.75, 0.5, 3)] {
+                            seed += 1
+                            let one = product(transA, transB, m: m, n: n, k: k, padding: padding, alpha: alpha,
+                                              beta: beta, backend: backend, threads: nil, seed: seed)
+                            for threads in [2, 3, 4] {
+                                let split = product(transA, transB, m: m, n: n, k: k, padding: padding, alpha: alpha,
+                                                    beta: beta, backend: backend, threads: threads, seed: seed)
+                                XCTAssertEqual(split.map(\.bitPattern), one.map(\.bitPattern),
+                                               "\(backend) \(transA)/\(transB) \(m)×\(n)×\(k) on \(threads) threads")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func testOnlyAEGridsOwnKernelsSplit() {
+        XCTAssertTrue(GEMMBackend.swift.splitsExactly)
+        XCTAssertTrue(GEMMBackend.naive.splitsExactly)
+        XCTAssertFalse(GEMMBackend.blas.splitsExactly)
+    }
+
+    /// The naive oracle splits the same way; one shape keeps its triple loop short.
+    func testTheNaiveBackendSplitsToo() {
+        let one = product(.none, .transposed, m: 64, n: 96, k: 96, padding: 1, alpha: 1, beta: 0, backend: .naive,
+                          threads: nil, seed: 9)
+        let split = product(.none, .transposed, m: 64, n: 96, k: 96, padding: 1, alpha: 1, beta: 0, backend: .naive,
+                            threads: 4, seed: 9)
+        XCTAssertEqual(split.map(\.bitPattern), one.map(\.bitPattern))
+    }
+
+    func testBlocksAreWholeAlignedRowRangesAndSmallProductsStayOnOneThread() {
+        XCTAssertEqual(GEMM.parallelBlocks(m: 256, n: 256, k: 784, threads: 1), 1)
+        XCTAssertEqual(GEMM.parallelBlocks(m: 256, n: 256, k: 784, threads: 2), 2)
+        XCTAssertEqual(GEMM.parallelBlocks(m: 256, n: 256, k: 784, threads: 64), 16, "no block under 16 rows")
+        XCTAssertEqual(GEMM.parallelBlocks(m: 32, n: 10, k: 10, threads: 2), 1, "below parallelMinimumWork")
+        XCTAssertEqual(GEMM.parallelBlocks(m: 20, n: 4096, k: 4096, threads: 2), 1, "fewer than two blocks of rows")
+        XCTAssertEqual(GEMM.rowsPerBlock(m: 256, blocks: 2), 128)
+        XCTAssertEqual(GEMM.rowsPerBlock(m: 784, blocks: 3), 272)
+        XCTAssertEqual(GEMM.rowsPerBlock(m: 97, blocks: 4), 32)
+        for (m, blocks) in [(256, 2), (784, 3), (97, 4), (130, 8), (33, 2)] {
+            let rows = GEMM.rowsPerBlock(m: m, blocks: blocks)
+            XCTAssertEqual(rows % GEMM.parallelRowAlignment, 0)
+            XCTAssertGreaterThanOrEqual(rows * blocks, m, "the blocks cover every row of \(m)")
+        }
+    }
+
+    func testAThreadAllowanceIsAtLeastOneAndChangesWhenSet() {
+        let allowance = ThreadAllowance(0)
+        XCTAssertEqual(allowance.threads, 1)
+        allowance.set(3)
+        XCTAssertEqual(allowance.threads, 3)
+        allowance.set(-2)
+        XCTAssertEqual(allowance.threads, 1)
+        XCTAssertEqual(ThreadAllowance().threads, 1)
+    }
+}
