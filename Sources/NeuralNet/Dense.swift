@@ -18,11 +18,13 @@ public struct DenseLayer: Equatable, Hashable, Sendable {
     /// Forward pass for `rows` samples: `z = x · W + b`, `a = f(z)` (`a` may equal `z` for `linear`).
     ///
     /// x: (rows, inputs) with rows `ldx` apart · W: (inputs, outputs) + b → z, a: (rows, outputs), dense.
+    /// `threads`: how many threads the product may use (`GEMM.multiply(threads:)`: the same bits for any count).
     func forward(x: UnsafePointer<Float>, ldx: Int, rows: Int, parameters: UnsafePointer<Float>,
-                 z: UnsafeMutablePointer<Float>, a: UnsafeMutablePointer<Float>, backend: GEMMBackend) {
+                 z: UnsafeMutablePointer<Float>, a: UnsafeMutablePointer<Float>, backend: GEMMBackend,
+                 threads: Int = 1) {
         let n = outputs
         GEMM.multiply(.none, .none, m: rows, n: n, k: inputs, alpha: 1, a: x, lda: ldx,
-                      b: parameters + kernelOffset, ldb: n, beta: 0, c: z, ldc: n, backend: backend)
+                      b: parameters + kernelOffset, ldb: n, beta: 0, c: z, ldc: n, backend: backend, threads: threads)
         let bias = parameters + biasOffset
         for r in 0 ..< rows {
             let zr = z + r * n
@@ -35,10 +37,10 @@ public struct DenseLayer: Equatable, Hashable, Sendable {
     ///
     /// x: (rows, inputs), rows `ldx` apart; dZ: (rows, outputs) → dW: (inputs, outputs), db: (outputs).
     func parameterGradients(x: UnsafePointer<Float>, ldx: Int, dZ: UnsafePointer<Float>, rows: Int,
-                            gradients: UnsafeMutablePointer<Float>, backend: GEMMBackend) {
+                            gradients: UnsafeMutablePointer<Float>, backend: GEMMBackend, threads: Int = 1) {
         let n = outputs
         GEMM.multiply(.transposed, .none, m: inputs, n: n, k: rows, alpha: 1, a: x, lda: ldx,
-                      b: dZ, ldb: n, beta: 0, c: gradients + kernelOffset, ldc: n, backend: backend)
+                      b: dZ, ldb: n, beta: 0, c: gradients + kernelOffset, ldc: n, backend: backend, threads: threads)
         // db: each column summed over the rows in row order.
         let db = gradients + biasOffset
         db.update(from: dZ, count: n)
@@ -52,8 +54,9 @@ public struct DenseLayer: Equatable, Hashable, Sendable {
     ///
     /// dZ: (rows, outputs) · Wᵀ: (outputs, inputs) → dX: (rows, inputs), dense.
     func inputGradient(dZ: UnsafePointer<Float>, rows: Int, parameters: UnsafePointer<Float>,
-                       dX: UnsafeMutablePointer<Float>, backend: GEMMBackend) {
+                       dX: UnsafeMutablePointer<Float>, backend: GEMMBackend, threads: Int = 1) {
         GEMM.multiply(.none, .transposed, m: rows, n: inputs, k: outputs, alpha: 1, a: dZ, lda: outputs,
-                      b: parameters + kernelOffset, ldb: outputs, beta: 0, c: dX, ldc: inputs, backend: backend)
+                      b: parameters + kernelOffset, ldb: outputs, beta: 0, c: dX, ldc: inputs, backend: backend,
+                      threads: threads)
     }
 }

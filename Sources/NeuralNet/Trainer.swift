@@ -18,6 +18,9 @@ public final class Trainer {
     public let configuration: TrainingConfiguration
     /// The GEMM backend of every product in training.
     public let backend: GEMMBackend
+    /// How many threads the step's large products may use, read once per pass (forward, backward): another thread
+    /// (the grid runner) may change it during `fit`. The results are the same bits for any value.
+    public let threads: ThreadAllowance
     /// The model being trained: after `fit`, the final weights (the best epoch's when early stopping restored them).
     public let model: Autoencoder
 
@@ -62,10 +65,11 @@ public final class Trainer {
     static let shuffleStream: UInt64 = 0x5348_5546, dropoutStream: UInt64 = 0x4452_4F50, noiseStream: UInt64 = 0x4E4F_4953
 
     /// Prepares training of a copy of `model` on `training` (rows are samples, `inputSize` columns), with an optional
-    /// `validation` set for the validation loss and early stopping. `backend` defaults to `GEMM.defaultBackend`.
+    /// `validation` set for the validation loss and early stopping. `backend` defaults to `GEMM.defaultBackend`;
+    /// `threads` is the thread allowance of the products (one thread unless given).
     /// Throws `TrainingError` for an invalid configuration or data of the wrong width.
     public init(model: Autoencoder, configuration: TrainingConfiguration, training: Matrix, validation: Matrix? = nil,
-                backend: GEMMBackend? = nil) throws {
+                backend: GEMMBackend? = nil, threads: ThreadAllowance = ThreadAllowance()) throws {
         try configuration.validate()
         let d = model.architecture.inputSize
         guard training.rows > 0 else { throw TrainingError.emptyTrainingSet }
@@ -82,6 +86,7 @@ public final class Trainer {
         }
         self.configuration = configuration
         self.backend = backend
+        self.threads = threads
         self.model = Autoencoder(copying: model)
         self.training = training
         self.validation = (validation?.rows ?? 0) > 0 ? validation : nil
@@ -286,6 +291,7 @@ public final class Trainer {
             columns: inputSize, outputActivation: layers[last].activation, gradient: deltaA)
         let penalty = currentPenalty()
         var finite = true
+        let threadCount = threads.threads
         // Backward: dZ of layer l is in `dZ`; dA of layer l−1 goes to `other`, then becomes its dZ in place.
         var dZ = deltaA, other = deltaB
         for l in stride(from: last, through: 0, by: -1) {
@@ -293,12 +299,13 @@ public final class Trainer {
             let layerInput = l == 0 ? input : UnsafePointer(output(of: l - 1))
             // dW = a_prevᵀ · dZ: (in, rows)·(rows, out); db = Σ_rows dZ
             layer.parameterGradients(x: layerInput, ldx: layer.inputs, dZ: dZ, rows: rows, gradients: gradients,
-                                     backend: backend)
+                                     backend: backend, threads: threadCount)
             regularization.addGradient(parameters + layer.kernelOffset, to: gradients + layer.kernelOffset,
                                        count: layer.kernelCount)
             if l > 0 {
                 // dA_prev = dZ · Wᵀ: (rows, out)·(out, in), with the kernel before its update.
-                layer.inputGradient(dZ: dZ, rows: rows, parameters: parameters, dX: other, backend: backend)
+                layer.inputGradient(dZ: dZ, rows: rows, parameters: parameters, dX: other, backend: backend,
+                                    threads: threadCount)
             }
             if update {
                 finite = optimizer.update(weights: parameters, gradients: gradients,
@@ -329,9 +336,10 @@ public final class Trainer {
         let parameters = model.storage
         var x = input
         let useDropout = training && configuration.dropout > 0
+        let threadCount = threads.threads
         for (l, layer) in layers.enumerated() {
             layer.forward(x: x, ldx: layer.inputs, rows: rows, parameters: parameters, z: zs[l], a: activations[l],
-                          backend: backend)
+                          backend: backend, threads: threadCount)
             if useDropout && l < layers.count - 1 {
                 let count = rows * layer.outputs
                 let rate = configuration.dropout, scale = dropoutScale

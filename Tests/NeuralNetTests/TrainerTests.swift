@@ -179,6 +179,39 @@ final class TrainerTests: XCTestCase {
         XCTAssertNotEqual(try run(8), try run(9))
     }
 
+    /// A trainer's thread allowance never changes its results: products large enough to split (128 ↔ 96 at batch
+    /// 64) give the same weights and losses on one thread, on three, and while another thread keeps changing the
+    /// allowance during `fit`, as the grid runner does when it lends cores. AEGrid's own kernel splits; OpenBLAS's
+    /// products stay on one thread (`GEMMBackend.splitsExactly`).
+    func testTheThreadAllowanceDoesNotChangeTheBits() throws {
+        let train = TrainerTests.data(rows: 200, columns: 128, seed: 21)
+        let model = Autoencoder(architecture: Architecture(inputSize: 128, encoderUnits: [96]), seed: 3)
+        let c = TrainingConfiguration(optimizer: .adam(learningRate: 0.003), batchSize: 64, epochs: 4, seed: 5)
+        XCTAssertGreaterThanOrEqual(64 * 96 * 128, GEMM.parallelMinimumWork, "the forward product splits")
+        for backend in GEMMBackend.available where backend != .naive {
+            func run(_ allowance: ThreadAllowance, changing: Bool = false) throws -> [UInt32] {
+                let trainer = try Trainer(model: model, configuration: c, training: train, backend: backend,
+                                          threads: allowance)
+                let done = ThreadAllowance(1)
+                let changer = Thread {
+                    var n = 0
+                    while done.threads == 1 {
+                        n += 1
+                        allowance.set(1 + n % 4)
+                        usleep(50)
+                    }
+                }
+                if changing { changer.start() }
+                let result = trainer.fit()
+                done.set(2)
+                return trainer.model.parameters.map(\.bitPattern) + result.history.map(\.loss.bitPattern)
+            }
+            let one = try run(ThreadAllowance(1))
+            XCTAssertEqual(try run(ThreadAllowance(3)), one, "\(backend): three threads")
+            XCTAssertEqual(try run(ThreadAllowance(1), changing: true), one, "\(backend): allowance changed during fit")
+        }
+    }
+
     func testTheCallersModelIsNotModified() throws {
         let model = Autoencoder(architecture: architecture, seed: 1)
         let before = model.parameters
