@@ -58,8 +58,11 @@ public enum BestModel {
                 let fold = EvaluationFold(training: training, test: training, scaler: scaler)
                 (fitData, validation) = { let s = fold.earlyStoppingSplit(); return (s.training, s.validation as Matrix?) }()
             }
-            let trainer = try Trainer(model: model, configuration: configuration, training: fitData, validation: validation)
-            let result = trainer.fit()
+            // As the trials train: OpenBLAS at one thread, the products split across every core (the same bits
+            // as one thread), so a retrained `--refit train` model is bitwise the trial's own.
+            let trainer = try Trainer(model: model, configuration: configuration, training: fitData, validation: validation,
+                                      threads: ThreadAllowance(ProcessInfo.processInfo.activeProcessorCount))
+            let result = BLASThreads.with(1) { trainer.fit() }
             if case let .diverged(epoch, batch, reason) = result.outcome {
                 throw Failure.refitDiverged(trialID: best.trialID, reason: "epoch \(epoch), batch \(batch): \(reason)")
             }

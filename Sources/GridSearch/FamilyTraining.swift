@@ -24,12 +24,13 @@ struct FamilyTraining {
         case diverged(epoch: Int, batch: Int, reason: String, seconds: Double)
     }
 
-    /// Runs the family. `deliver` is called once per finished member (from this thread); `shouldCancel` is polled
-    /// once per epoch. With a single fold, `trainedModel` (when given) is called just before `deliver` with the
-    /// member's record and its trained weights (a copy the callee may keep): the search keeps the best trial's so
-    /// `best.safetensors` need not be trained again.
-    func run(shouldCancel: @escaping () -> Bool, trainedModel: ((TrialRecord, Autoencoder) -> Void)? = nil,
-             deliver: @escaping (TrialRecord) -> Void) {
+    /// Runs the family, its trainer's large products on up to `threads` threads (the runner raises it when cores
+    /// free up; the results are the same bits). `deliver` is called once per finished member (from this thread);
+    /// `shouldCancel` is polled once per epoch. With a single fold, `trainedModel` (when given) is called just
+    /// before `deliver` with the member's record and its trained weights (a copy the callee may keep): the search
+    /// keeps the best trial's so `best.safetensors` need not be trained again.
+    func run(threads: ThreadAllowance = ThreadAllowance(), shouldCancel: @escaping () -> Bool,
+             trainedModel: ((TrialRecord, Autoencoder) -> Void)? = nil, deliver: @escaping (TrialRecord) -> Void) {
         let members = family.members
         let epochCounts = members.map { $0.training.epochs }
         var outcomes = Array(repeating: [FoldOutcome](), count: members.count)
@@ -45,7 +46,7 @@ struct FamilyTraining {
             let trainer: Trainer
             do {
                 trainer = try Trainer(model: model, configuration: configuration, training: data.training,
-                                      validation: data.validation)
+                                      validation: data.validation, threads: threads)
             } catch {
                 for m in members.indices where !delivered[m] {
                     delivered[m] = true

@@ -19,6 +19,9 @@ public struct RunnerContext: @unchecked Sendable {
     fileprivate let runner: Runner
     /// The index of the worker (0 ..< jobs) running this item. Only for diagnostics: results must never depend on it.
     public let worker: Int
+    /// The threads this worker's trainer may use now: one while every worker has work, more once workers have run
+    /// out of items and lent their cores (`Trainer(threads:)`; results do not depend on it).
+    public let threads: ThreadAllowance
 
     /// True once the run was cancelled (`Runner.cancel()`, e.g. on SIGINT). Pass it to `Trainer.fit(shouldCancel:)`.
     public var shouldCancel: () -> Bool { { [runner] in runner.isCancelled } }
@@ -37,26 +40,32 @@ public struct RunnerContext: @unchecked Sendable {
 ///
 /// - Each worker pulls the next item from the source when it finishes one, so the order the source gives (longest
 ///   first) is the order items start, and no worker idles while work remains.
-/// - OpenBLAS runs at `blasThreads` for the whole run: by default one thread when `jobs > 1` (two levels of threads
-///   would oversubscribe the cores), else its current count; the previous count is restored afterwards.
+/// - **No idle core at the end.** `cores` threads are shared among the workers that still have an item: each starts
+///   with `cores / jobs` (at least one), and when a worker runs out of items its share goes to the others
+///   (`RunnerContext.threads`), so the last trainers, or a lone one, split their large products across the free
+///   cores (`GEMM.multiply(threads:)`, bitwise the same as on one core).
+/// - OpenBLAS runs at one thread for the whole run, whatever `jobs` (the previous count is restored afterwards):
+///   side by side, two levels of threads would oversubscribe the cores, and alone, OpenBLAS's threads would change
+///   the bits of large products, so `--jobs 1` would not reproduce `--jobs 2`.
 /// - `cancel()` (thread-safe, callable from a signal handler's queue) stops workers from starting new items; items in
 ///   flight see `shouldCancel` return true and are expected to stop early and deliver nothing.
 /// - Scheduling never influences results: items carry their own seeds, and workers share only read-only data.
 public final class Runner: @unchecked Sendable {
     /// The number of workers (at least 1).
     public let jobs: Int
-    /// OpenBLAS's thread count while the run lasts (nil: 1 when `jobs > 1`, else left as it is).
-    public let blasThreads: Int?
+    /// The threads the workers share (at least 1): a worker's trainer uses more than one only once fewer workers
+    /// than this still have items.
+    public let cores: Int
     fileprivate let deliveryLock = NSLock()
     private let stateLock = NSLock()
     private var cancelled = false
 
     /// - Parameters:
     ///   - jobs: workers to run side by side; nil means one per active processor core.
-    ///   - blasThreads: OpenBLAS's thread count during `run` (see the type's documentation).
-    public init(jobs: Int? = nil, blasThreads: Int? = nil) {
+    ///   - cores: the threads the workers share; nil means the active processor cores.
+    public init(jobs: Int? = nil, cores: Int? = nil) {
         self.jobs = Runner.workerCount(jobs)
-        self.blasThreads = blasThreads.map { max(1, $0) }
+        self.cores = max(1, cores ?? ProcessInfo.processInfo.activeProcessorCount)
     }
 
     /// The number of workers `init(jobs:)` runs: `jobs`, at least 1, or one per active processor core when nil.
@@ -84,26 +93,64 @@ public final class Runner: @unchecked Sendable {
     public func run<Source: RunnerWorkSource>(
         _ source: Source, execute: @escaping (Source.Work, RunnerContext) -> Void
     ) {
-        BLASThreads.with(blasThreads ?? (jobs > 1 ? 1 : BLASThreads.count)) {
+        BLASThreads.with(1) {
             let work = SharedSource(source, runner: self)
+            let lending = CoreLending(workers: jobs, cores: cores)
             let group = DispatchGroup()
             for worker in 1 ..< jobs {
                 // A serial queue per worker: Dispatch gives each its own thread even when `jobs` exceeds the cores.
                 let queue = DispatchQueue(label: "aegrid.runner.worker-\(worker)")
-                let context = RunnerContext(runner: self, worker: worker)
+                let context = RunnerContext(runner: self, worker: worker, threads: lending.allowances[worker])
                 queue.async(group: group) {
                     while let item = work.next() {
                         execute(item, context)
                     }
+                    lending.finished(worker)
                 }
             }
             // Worker 0 is the calling thread, which is already running: only the other workers wait for Dispatch
             // to wake a thread (on a VM, waking one onto the idle core sometimes took 1.5-3 ms).
-            let context = RunnerContext(runner: self, worker: 0)
+            let context = RunnerContext(runner: self, worker: 0, threads: lending.allowances[0])
             while let item = work.next() {
                 execute(item, context)
             }
+            lending.finished(0)
             group.wait()
+        }
+    }
+}
+
+/// The run's cores shared among the workers that still have items: `cores / running` each (the first ones take the
+/// remainder), at least one. A worker that runs out of items gives its share to the others at once; they see it at
+/// their trainer's next step.
+final class CoreLending: @unchecked Sendable {
+    /// One allowance per worker, in worker order.
+    let allowances: [ThreadAllowance]
+    private let cores: Int
+    private let lock = NSLock()
+    private var running: [Bool]
+
+    init(workers: Int, cores: Int) {
+        allowances = (0 ..< workers).map { _ in ThreadAllowance(1) }
+        self.cores = max(1, cores)
+        running = Array(repeating: true, count: workers)
+        share()
+    }
+
+    /// Worker `worker` has no more items: its threads go to the workers still running.
+    func finished(_ worker: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        running[worker] = false
+        share()
+    }
+
+    private func share() {
+        let active = running.indices.filter { running[$0] }
+        guard !active.isEmpty else { return }
+        let each = cores / active.count, extra = cores % active.count
+        for (rank, worker) in active.enumerated() {
+            allowances[worker].set(each + (rank < extra ? 1 : 0))
         }
     }
 }

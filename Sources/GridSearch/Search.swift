@@ -61,14 +61,12 @@ public final class Search: @unchecked Sendable {
         }
         let jobs = Runner.workerCount(settings.jobs)
         var latents = Set<Int>()
-        var largestStep = 0
         let iterator = scopeIndices()
         var validated = 0
         while validated < Self.eagerValidationLimit, let index = iterator.next() {
             let trial = try TrialConfiguration.make(grid: grid, index: index, inputSize: data.inputSize,
                                                     baseSeed: settings.seed)
             latents.insert(trial.architecture.latentSize)
-            largestStep = max(largestStep, trial.training.batchSize * trial.architecture.multiplyAddsPerSample)
             validated += 1
         }
         let manifest = ResultsManifest(
@@ -77,27 +75,20 @@ public final class Search: @unchecked Sendable {
             testPath: settings.evaluation.testPath.map(Self.absolute), settings: Self.resultSettings(settings))
         log = try ResultsLog.open(directory: settings.outputDirectory, manifest: manifest, shard: settings.shard)
         resumedCount = log.completedIDs.count
-        // When neither the PCA (rows × columns² multiply-adds) nor the trials need OpenBLAS's threads, OpenBLAS runs
-        // at one thread from here on: its idle threads, started when it loaded, stop spinning on the other cores.
-        let blasThreads = Self.blasThreads(jobs: jobs, largestStepMultiplyAdds: largestStep)
-        if blasThreads == 1 && data.trainRows * data.inputSize * data.inputSize < Self.multithreadedBLASWork {
+        // Training runs OpenBLAS at one thread (see `Runner`). When the PCA (rows × columns² multiply-adds) does not
+        // need its threads either, OpenBLAS runs at one thread from here on: its idle threads, started when it
+        // loaded, stop spinning on the other cores.
+        if data.trainRows * data.inputSize * data.inputSize < Self.multithreadedBLASWork {
             BLASThreads.set(1)
         }
-        runner = Runner(jobs: jobs, blasThreads: blasThreads)
+        runner = Runner(jobs: jobs)
         baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents))
         try ResultsDirectory.writeBaseline(baseline, directory: settings.outputDirectory, shard: settings.shard)
     }
 
-    /// Work below this many multiply-adds (a training step: batch × Σ layer inputs·outputs; PCA: rows × columns²)
-    /// gains nothing from OpenBLAS's threads: its GEMMs are too small to split, and the woken threads spin on the
-    /// other cores.
+    /// A PCA below this many multiply-adds (rows × columns²) gains nothing from OpenBLAS's threads: its products are
+    /// too small to split, and the woken threads spin on the other cores.
     static let multithreadedBLASWork = 1 << 21
-
-    /// OpenBLAS's thread count for the trials: one per worker when trials run side by side, and also with one worker
-    /// when every model is small; with one worker and large layers, OpenBLAS keeps its own count (the other cores).
-    static func blasThreads(jobs: Int, largestStepMultiplyAdds: Int) -> Int? {
-        jobs == 1 && largestStepMultiplyAdds >= multithreadedBLASWork ? nil : 1
-    }
 
     /// The settings that change results, as the manifest records them: a directory is only resumed with the same.
     /// `SearchSettings(manifest:directory:)` reads them back.
@@ -173,10 +164,11 @@ public final class Search: @unchecked Sendable {
             grid: grid, nextIndex: { [iterator = scopeIndices()] in iterator.next() },
             isDone: { log.contains($0) }, inputSize: data.inputSize, sampleCount: folds[0].training.rows,
             baseSeed: settings.seed)
-        runner.run(plan) { work, _ in
+        runner.run(plan) { work, context in
             switch work {
             case let .family(family):
-                FamilyTraining(family: family, folds: folds).run(shouldCancel: { runner.isCancelled },
+                FamilyTraining(family: family, folds: folds).run(threads: context.threads,
+                                                                 shouldCancel: { runner.isCancelled },
                                                                  trainedModel: keepIfBest, deliver: writer.submit)
             case let .invalid(index, point, reason):
                 writer.submit(TrialRecord(

@@ -143,6 +143,38 @@ final class SearchEndToEndTests: XCTestCase {
         try ResultsFiles.assertIdentical(one, two, expectedCount: 16)
     }
 
+    /// Wide layers (784 ↔ 256 at batch 256, as Fashion-MNIST): products OpenBLAS would thread (and its threads
+    /// change their bits), and that a lone trainer splits across the free cores. `--jobs 1` (one trainer, every core), `--jobs 2`
+    /// (two trainers, the last one lent the other core) and `--jobs 3` (more workers than families) must still give
+    /// the same bits, on the build's default backend and on AEGrid's own kernel.
+    func testJobCountsAreBitwiseIdenticalOnWideLayers() throws {
+        let data = try temporaryDirectory().appendingPathComponent("wide.csv")
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var text = ""
+        for _ in 0 ..< 300 {
+            text += (0 ..< 784).map { _ -> String in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return String(format: "%.4f", Double(state >> 40) / Double(1 << 24))
+            }.joined(separator: ",") + "\n"
+        }
+        try text.write(to: data, atomically: true, encoding: .utf8)
+        let grid = #"{"encoder_units": [[256]], "epochs": [1, 2], "batch_size": [256], "learning_rate": [0.01, 0.003]}"#
+        for environment in [[:], ["AEGRID_GEMM": "swift"]] as [[String: String]] {
+            var directories: [URL] = []
+            for jobs in ["1", "2", "3"] {
+                let out = try temporaryDirectory()
+                let result = try AEGridProcess.run(["search", "--train", data.path, "--grid", grid, "--out", out.path,
+                                                    "--jobs", jobs, "--refit", "none", "--quiet"],
+                                                   environment: environment)
+                XCTAssertEqual(result.status, 0, result.stderr)
+                directories.append(out)
+            }
+            for other in directories.dropFirst() {
+                try ResultsFiles.assertIdentical(directories[0], other, expectedCount: 4)
+            }
+        }
+    }
+
     func testDivergingTrialIsRecordedAndTheOthersFinish() throws {
         let grid = #"{"latent_dim": [3], "optimizer": ["sgd"], "output_activation": ["linear"], "learning_rate": [0.01, 1000], "epochs": [3]}"#
         let out = try temporaryDirectory()

@@ -91,31 +91,56 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(Runner(jobs: 0).jobs, 1)
     }
 
-    func testOpenBLASThreadsDuringARunAndRestoredAfter() {
+    func testOpenBLASRunsAtOneThreadForAnyJobCountAndIsRestoredAfter() {
         let before = BLASThreads.count
         defer { BLASThreads.set(before) }
-        guard GEMMBackend.available.contains(.blas) else {
-            var seen: [Int] = []
-            Runner(jobs: 1, blasThreads: 4).run(Countdown([0])) { _, context in context.deliver { seen.append(BLASThreads.count) } }
-            XCTAssertEqual(seen, [1], "the fallback build has no OpenBLAS: always one thread")
-            return
-        }
         BLASThreads.set(2)
-        for (jobs, blasThreads, expected) in [(2, nil, 1), (1, nil, 2), (1, 1, 1), (2, 3, 3)] as [(Int, Int?, Int)] {
+        let expectedAfter = BLASThreads.count  // 1 in the fallback build, which has no OpenBLAS
+        for jobs in [1, 2] {
             var seen: [Int] = []
-            Runner(jobs: jobs, blasThreads: blasThreads).run(Countdown([0])) { _, context in
+            Runner(jobs: jobs, cores: 2).run(Countdown([0])) { _, context in
                 context.deliver { seen.append(BLASThreads.count) }
             }
-            XCTAssertEqual(seen, [expected], "jobs \(jobs), blasThreads \(String(describing: blasThreads))")
-            XCTAssertEqual(BLASThreads.count, 2, "restored after the run")
+            XCTAssertEqual(seen, [1], "jobs \(jobs): OpenBLAS's own threads would change the bits of large products")
+            XCTAssertEqual(BLASThreads.count, expectedAfter, "restored after the run")
         }
     }
 
-    func testSearchKeepsOpenBLASThreadsOnlyForOneWorkerOnLargeLayers() {
-        let small = 32 * (10 * 16 + 16 * 8 + 8 * 16 + 16 * 10)  // the seed's grid 2 at batch 32
-        let large = 256 * 2 * (784 * 256 + 256 * 64)             // Fashion-MNIST 784-256-64 at batch 256
-        XCTAssertEqual(Search.blasThreads(jobs: 2, largestStepMultiplyAdds: large), 1)
-        XCTAssertEqual(Search.blasThreads(jobs: 1, largestStepMultiplyAdds: small), 1)
-        XCTAssertNil(Search.blasThreads(jobs: 1, largestStepMultiplyAdds: large))
+    func testCoresGoToTheWorkersStillRunning() {
+        func threads(_ lending: CoreLending) -> [Int] { lending.allowances.map(\.threads) }
+        XCTAssertEqual(threads(CoreLending(workers: 1, cores: 2)), [2], "a lone worker gets every core")
+        XCTAssertEqual(threads(CoreLending(workers: 2, cores: 5)), [3, 2])
+        let pair = CoreLending(workers: 2, cores: 2)
+        XCTAssertEqual(threads(pair), [1, 1])
+        pair.finished(1)
+        XCTAssertEqual(threads(pair)[0], 2, "the last worker running gets the finished worker's core")
+        let crowd = CoreLending(workers: 3, cores: 2)
+        XCTAssertEqual(threads(crowd), [1, 1, 1], "more workers than cores: one thread each")
+        crowd.finished(0)
+        XCTAssertEqual(Array(threads(crowd)[1...]), [1, 1])
+        crowd.finished(2)
+        XCTAssertEqual(threads(crowd)[1], 2)
+    }
+
+    /// Two workers, two items: the worker left with the long item sees its allowance rise to both cores once the
+    /// other worker has finished the short one and found nothing else.
+    func testTheLastItemRunningIsLentTheFreeCore() {
+        let lock = NSLock()
+        var observed: [Int: Int] = [:]
+        Runner(jobs: 2, cores: 2).run(Countdown([0, 1])) { item, context in
+            var threads = context.threads.threads
+            if item == 0 {
+                let deadline = Date().addingTimeInterval(10)
+                while threads < 2 && Date() < deadline {
+                    usleep(1000)
+                    threads = context.threads.threads
+                }
+            }
+            lock.lock()
+            observed[item] = threads
+            lock.unlock()
+        }
+        XCTAssertEqual(observed[0], 2)
+        XCTAssertEqual(observed[1], 1, "while both workers had items, one thread each")
     }
 }
