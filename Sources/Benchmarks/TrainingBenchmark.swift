@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 import NeuralNet
 
 /// The `train` section of aegrid-bench: µs per training step and samples/s for three model sizes, per GEMM backend,
@@ -20,6 +21,8 @@ enum TrainingBenchmark {
         var model: String
         var backend: String
         var batchSize: Int
+        /// The trainer's thread allowance (`Trainer(threads:)`); OpenBLAS itself runs at one thread.
+        var threads: Int
         var microsecondsPerStep: Double
         var samplesPerSecond: Double
         /// GFLOP/s of the step's GEMM work over the whole step time.
@@ -60,20 +63,27 @@ enum TrainingBenchmark {
         gemms.reduce(0) { $0 + 2 * Double($1.2) * Double($1.3) * Double($1.4) }
     }
 
-    /// Runs every shape on every backend in `backends` for about `seconds` each.
-    static func run(backends: [GEMMBackend], seconds: Double = 0.5) throws -> [Result] {
-        var results: [Result] = []
-        for shape in shapes {
-            for backend in backends {
-                // Skip the naive loop on the large model: it would take minutes and says nothing new.
-                if backend == .naive && shape.measureGEMMShare { continue }
-                results.append(try measure(shape, backend: backend, seconds: seconds))
+    /// Runs every shape on every backend in `backends` for about `seconds` each, with OpenBLAS at one thread, as
+    /// a search trains. The large model also runs with a trainer allowed `threads` threads (when more than one):
+    /// what a trial gets when it is the last one running, or the only one.
+    static func run(backends: [GEMMBackend], seconds: Double = 0.5, threads: Int = 1) throws -> [Result] {
+        try BLASThreads.with(1) {
+            var results: [Result] = []
+            for shape in shapes {
+                for backend in backends {
+                    // Skip the naive loop on the large model: it would take minutes and says nothing new.
+                    if backend == .naive && shape.measureGEMMShare { continue }
+                    results.append(try measure(shape, backend: backend, seconds: seconds))
+                    if shape.measureGEMMShare && threads > 1 {
+                        results.append(try measure(shape, backend: backend, seconds: seconds, threads: threads))
+                    }
+                }
             }
+            return results
         }
-        return results
     }
 
-    static func measure(_ shape: Shape, backend: GEMMBackend, seconds: Double) throws -> Result {
+    static func measure(_ shape: Shape, backend: GEMMBackend, seconds: Double, threads: Int = 1) throws -> Result {
         let d = shape.architecture.inputSize
         let batches = 16
         var rng = SeededGenerator(seed: 1)
@@ -83,7 +93,9 @@ enum TrainingBenchmark {
         // Warm up (and size the epoch count) with one epoch.
         var configuration = TrainingConfiguration(optimizer: .adam(learningRate: 1e-3), batchSize: shape.batchSize,
                                                   epochs: 1, shuffle: false, seed: 1)
-        let warm = try Trainer(model: model, configuration: configuration, training: x, backend: backend)
+        let allowance = ThreadAllowance(threads)
+        let warm = try Trainer(model: model, configuration: configuration, training: x, backend: backend,
+                               threads: allowance)
         let t0 = now()
         _ = warm.fit()
         let once = max(now() - t0, 1e-6)
@@ -92,7 +104,8 @@ enum TrainingBenchmark {
         configuration.epochs = max(1, Int(seconds / 5 / once))
         var stepSeconds = Double.infinity, stepCPUSeconds = Double.infinity
         for _ in 0 ..< 6 {
-            let trainer = try Trainer(model: model, configuration: configuration, training: x, backend: backend)
+            let trainer = try Trainer(model: model, configuration: configuration, training: x, backend: backend,
+                                      threads: allowance)
             let t1 = now(), c1 = cpuNow()
             _ = trainer.fit()
             let steps = Double(configuration.epochs * batches)
@@ -103,12 +116,14 @@ enum TrainingBenchmark {
         let stepGFLOPS = flops(gemms) / stepSeconds / 1e9
         var gemmGFLOPS: Double?, coldGEMMGFLOPS: Double?, cpuShare: Double?
         if shape.measureGEMMShare {
-            let hot = gemmSeconds(gemms, backend: backend, seconds: seconds)
+            let hot = gemmSeconds(gemms, backend: backend, seconds: seconds, threads: threads)
             gemmGFLOPS = flops(gemms) / hot.wall / 1e9
-            cpuShare = hot.cpu / stepCPUSeconds
-            coldGEMMGFLOPS = flops(gemms) / gemmSeconds(gemms, backend: backend, seconds: seconds, separateOperands: true).wall / 1e9
+            // Thread CPU time covers the calling thread only: a share from it means something with one thread.
+            cpuShare = threads == 1 ? hot.cpu / stepCPUSeconds : nil
+            coldGEMMGFLOPS = flops(gemms) / gemmSeconds(gemms, backend: backend, seconds: seconds,
+                                                        separateOperands: true, threads: threads).wall / 1e9
         }
-        return Result(model: shape.name, backend: backend.rawValue, batchSize: shape.batchSize,
+        return Result(model: shape.name, backend: backend.rawValue, batchSize: shape.batchSize, threads: threads,
                       microsecondsPerStep: stepSeconds * 1e6, samplesPerSecond: Double(shape.batchSize) / stepSeconds,
                       stepGFLOPS: stepGFLOPS, gemmGFLOPS: gemmGFLOPS, gemmShare: gemmGFLOPS.map { stepGFLOPS / $0 },
                       separateOperandGEMMGFLOPS: coldGEMMGFLOPS, cpuMicrosecondsPerStep: stepCPUSeconds * 1e6,
@@ -119,7 +134,7 @@ enum TrainingBenchmark {
     /// writes its own matrices, as in a training step (whose working set is larger than the caches); otherwise all
     /// GEMMs share one set of buffers that stays cache-hot, as a plain sgemm benchmark measures.
     static func gemmSeconds(_ gemms: [(Transpose, Transpose, Int, Int, Int)], backend: GEMMBackend, seconds: Double,
-                            separateOperands: Bool = false) -> (wall: Double, cpu: Double) {
+                            separateOperands: Bool = false, threads: Int = 1) -> (wall: Double, cpu: Double) {
         var buffers: [(UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)] = []
         func filled(_ count: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
@@ -140,7 +155,7 @@ enum TrainingBenchmark {
         func round() {
             for ((ta, tb, m, n, k), (a, b, c)) in zip(gemms, buffers) {
                 GEMM.multiply(ta, tb, m: m, n: n, k: k, alpha: 1, a: a, lda: ta == .none ? k : m, b: b,
-                              ldb: tb == .none ? n : k, beta: 0, c: c, ldc: n, backend: backend)
+                              ldb: tb == .none ? n : k, beta: 0, c: c, ldc: n, backend: backend, threads: threads)
             }
         }
         round()
