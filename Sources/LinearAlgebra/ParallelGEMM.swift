@@ -75,6 +75,13 @@ extension GEMM {
         }
     }
 
+    /// Runs `first` on the calling thread and `second` on another (from Dispatch's pool) at the same time, and
+    /// returns when both are done: two independent products that must each stay whole (OpenBLAS's, which do not
+    /// split exactly) still use two cores.
+    public static func concurrently(_ first: () -> Void, _ second: () -> Void) {
+        DispatchQueue.concurrentPerform(iterations: 2) { $0 == 0 ? first() : second() }
+    }
+
     /// The number of row blocks `multiply(threads:)` cuts an m×n×k product into (1: no split).
     static func parallelBlocks(m: Int, n: Int, k: Int, threads: Int) -> Int {
         guard threads > 1, m * n * k >= parallelMinimumWork else { return 1 }

@@ -297,16 +297,30 @@ public final class Trainer {
         for l in stride(from: last, through: 0, by: -1) {
             let layer = layers[l]
             let layerInput = l == 0 ? input : UnsafePointer(output(of: l - 1))
-            // dW = a_prevᵀ · dZ: (in, rows)·(rows, out); db = Σ_rows dZ
-            layer.parameterGradients(x: layerInput, ldx: layer.inputs, dZ: dZ, rows: rows, gradients: gradients,
-                                     backend: backend, threads: threadCount)
+            // dW = a_prevᵀ · dZ: (in, rows)·(rows, out), db = Σ_rows dZ; and dA_prev = dZ · Wᵀ: (rows, out)·(out, in),
+            // with the kernel before its update.
+            if l > 0 && threadCount > 1 && !backend.splitsExactly
+                && rows * layer.inputs * layer.outputs >= GEMM.parallelMinimumWork {
+                // OpenBLAS's products cannot be split without changing their bits, but these two are independent
+                // (both read dZ and the kernel before its update): each runs whole, on its own thread.
+                let (dZNow, dX) = (UnsafePointer(dZ), other)
+                GEMM.concurrently({
+                    layer.parameterGradients(x: layerInput, ldx: layer.inputs, dZ: dZNow, rows: rows,
+                                             gradients: self.gradients, backend: self.backend, threads: 1)
+                }, {
+                    layer.inputGradient(dZ: dZNow, rows: rows, parameters: parameters, dX: dX, backend: self.backend,
+                                        threads: 1)
+                })
+            } else {
+                layer.parameterGradients(x: layerInput, ldx: layer.inputs, dZ: dZ, rows: rows, gradients: gradients,
+                                         backend: backend, threads: threadCount)
+                if l > 0 {
+                    layer.inputGradient(dZ: dZ, rows: rows, parameters: parameters, dX: other, backend: backend,
+                                        threads: threadCount)
+                }
+            }
             regularization.addGradient(parameters + layer.kernelOffset, to: gradients + layer.kernelOffset,
                                        count: layer.kernelCount)
-            if l > 0 {
-                // dA_prev = dZ · Wᵀ: (rows, out)·(out, in), with the kernel before its update.
-                layer.inputGradient(dZ: dZ, rows: rows, parameters: parameters, dX: other, backend: backend,
-                                    threads: threadCount)
-            }
             if update {
                 finite = optimizer.update(weights: parameters, gradients: gradients,
                                           range: layer.kernelOffset ..< layer.biasOffset + layer.outputs) && finite
