@@ -8,9 +8,9 @@ import Darwin
 /// README for every formula): mini-batches of `batchSize` rows (the last one partial), forward, loss, backward,
 /// kernel penalty, optimiser step — the same float32 arithmetic as Keras 3's `fit(x, x)`.
 ///
-/// A trainer runs on one thread and allocates every buffer (activations, gradients, optimiser slots, batch and
-/// dropout buffers, the best-weights snapshot) once, in `init`: a training step allocates nothing. Many trainers can
-/// run side by side, one per core.
+/// A trainer runs on one thread (its large products may borrow more: `threads`, without changing a bit) and allocates
+/// every buffer (activations, gradients, optimiser slots, batch and dropout buffers, the best-weights snapshot) once,
+/// in `init`: a training step allocates nothing. Many trainers can run side by side, one per core.
 ///
 /// The trainer trains its own copy of the model it was given (`model` after `fit`). Calling `fit` again continues
 /// from the current weights and optimiser state, like calling Keras's `fit` again.
