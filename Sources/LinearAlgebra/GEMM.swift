@@ -107,6 +107,10 @@ public enum GEMM {
     /// Pointer-level GEMM for hot loops: no allocation in the BLAS and naive backends; the Swift backend packs
     /// into per-thread workspace that is allocated once per thread and reused. See the type's documentation for
     /// the contract. Shapes are checked with `precondition`.
+    ///
+    /// `threads` above one lets a large product use that many threads, with exactly one call's bits: on a backend
+    /// that `splitsExactly`, C is cut into blocks of whole rows, one per thread (`ParallelGEMM.swift`); on OpenBLAS
+    /// the product runs whole on the calling thread.
     @inline(__always)
     public static func multiply(
         _ transA: Transpose, _ transB: Transpose,
@@ -116,14 +120,24 @@ public enum GEMM {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float,
         c: UnsafeMutablePointer<Float>, ldc: Int,
-        backend: GEMMBackend? = nil
+        backend: GEMMBackend? = nil, threads: Int = 1
     ) {
         precondition(m >= 0 && n >= 0 && k >= 0, "GEMM: negative size m=\(m) n=\(n) k=\(k)")
         precondition(lda >= max(1, transA == .none ? k : m), "GEMM: lda=\(lda) too small for op(A) \(m)×\(k) (\(transA))")
         precondition(ldb >= max(1, transB == .none ? n : k), "GEMM: ldb=\(ldb) too small for op(B) \(k)×\(n) (\(transB))")
         precondition(ldc >= max(1, n), "GEMM: ldc=\(ldc) too small for C \(m)×\(n)")
         if m == 0 || n == 0 { return }
-        switch backend ?? _defaultBackend {
+        let backend = backend ?? _defaultBackend
+        if threads > 1 && backend.splitsExactly {
+            let blocks = parallelBlocks(m: m, n: n, k: k, threads: threads)
+            if blocks > 1 {
+                let operands = SplitOperands(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a,
+                                             lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, backend: backend)
+                operands.multiply(blocks: blocks)
+                return
+            }
+        }
+        switch backend {
         case .blas:
             #if BLAS
             BLASBackend.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,

@@ -26,54 +26,14 @@ public final class ThreadAllowance: Sendable {
 
 extension GEMM {
     /// Products with fewer multiply-adds than this (m·n·k) run on the calling thread alone, whatever the thread
-    /// count: waking a second thread costs some microseconds, more than a smaller product gains (measured by the
-    /// `gemm` section of `make bench`, `… 2 threads` rows).
+    /// count: handing a block to a Dispatch thread costs a few microseconds, and 2¹⁹ multiply-adds take about 10 µs
+    /// on one core at 100 GFLOP/s. (OpenBLAS's own cut-off for its threads is 2¹⁸.)
     public static let parallelMinimumWork = 1 << 19
 
-    /// Row blocks of a split product start at multiples of this many rows, so that every backend sweeps each block
-    /// with the same tiles it uses for those rows in one call (the Swift kernel's narrow path works in blocks of
-    /// eight rows; its packed path and OpenBLAS's kernels do not depend on a row's position at all).
+    /// Row blocks of a split product start at multiples of this many rows, so that a block is swept with the same
+    /// tiles as those rows in one call (the Swift kernel's narrow path works in blocks of eight rows; its packed path
+    /// does not depend on a row's position at all).
     static let parallelRowAlignment = 16
-
-    /// `multiply` on up to `threads` threads, **bitwise equal to one call**: on a backend that `splitsExactly`, C is
-    /// cut into blocks of whole rows (`parallelRowAlignment` multiples), and each block is one product of the same
-    /// backend on its own thread (the calling thread takes one). Such a backend computes an element of C from its
-    /// row of op(A) and its column of op(B) in an order that depends only on k and n, never on the row's position
-    /// or the number of rows, so the blocks hold exactly what one call writes (`ParallelGEMMTests`).
-    ///
-    /// One call on the calling thread instead: on OpenBLAS (see `GEMMBackend.splitsExactly`), with one thread, below
-    /// `parallelMinimumWork` multiply-adds, or with fewer than two blocks' worth of rows. The extra threads come
-    /// from Dispatch's pool (`concurrentPerform`), which keeps them between calls.
-    @inline(__always)
-    public static func multiply(
-        _ transA: Transpose, _ transB: Transpose,
-        m: Int, n: Int, k: Int,
-        alpha: Float,
-        a: UnsafePointer<Float>, lda: Int,
-        b: UnsafePointer<Float>, ldb: Int,
-        beta: Float,
-        c: UnsafeMutablePointer<Float>, ldc: Int,
-        backend: GEMMBackend? = nil, threads: Int
-    ) {
-        let backend = backend ?? defaultBackend
-        let blocks = backend.splitsExactly ? parallelBlocks(m: m, n: n, k: k, threads: threads) : 1
-        if blocks <= 1 {
-            multiply(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta,
-                     c: c, ldc: ldc, backend: backend)
-            return
-        }
-        let rowsPerBlock = rowsPerBlock(m: m, blocks: blocks)
-        let operands = SplitOperands(a: a, b: b, c: c)
-        DispatchQueue.concurrentPerform(iterations: blocks) { block in
-            let first = block * rowsPerBlock
-            let rows = min(rowsPerBlock, m - first)
-            guard rows > 0 else { return }
-            // Row `first` of op(A): row `first` of A, or column `first` of a transposed A.
-            let aBlock = operands.a + (transA == .none ? first * lda : first)
-            multiply(transA, transB, m: rows, n: n, k: k, alpha: alpha, a: aBlock, lda: lda, b: operands.b,
-                     ldb: ldb, beta: beta, c: operands.c + first * ldc, ldc: ldc, backend: backend)
-        }
-    }
 
     /// Runs `first` on the calling thread and `second` on another (from Dispatch's pool) at the same time, and
     /// returns when both are done: two independent products that must each stay whole (OpenBLAS's, which do not
@@ -105,10 +65,33 @@ extension GEMMBackend {
     public var splitsExactly: Bool { self != .blas }
 }
 
-/// The operands of a split product, handed to the threads of `concurrentPerform`: each thread reads A and B and
-/// writes its own rows of C, so sharing the pointers is safe.
-private struct SplitOperands: @unchecked Sendable {
-    let a: UnsafePointer<Float>
-    let b: UnsafePointer<Float>
-    let c: UnsafeMutablePointer<Float>
+/// One product split by rows (`GEMM.multiply(threads:)`), bitwise equal to one call on a backend that
+/// `splitsExactly`: C is cut into blocks of whole rows (`GEMM.parallelRowAlignment` multiples), and each block is one
+/// product of the same backend on its own thread (the calling thread takes one). Such a backend computes an element
+/// of C from its row of op(A) and its column of op(B) in an order that depends only on k and n, never on the row's
+/// position or the number of rows, so the blocks hold exactly what one call writes (`ParallelGEMMTests`). The
+/// extra threads come from Dispatch's pool (`concurrentPerform`), which keeps them between calls. Each thread reads
+/// A and B and writes its own rows of C, so sharing the pointers is safe.
+struct SplitOperands: @unchecked Sendable {
+    let transA: Transpose, transB: Transpose
+    let m: Int, n: Int, k: Int
+    let alpha: Float
+    let a: UnsafePointer<Float>, lda: Int
+    let b: UnsafePointer<Float>, ldb: Int
+    let beta: Float
+    let c: UnsafeMutablePointer<Float>, ldc: Int
+    let backend: GEMMBackend
+
+    func multiply(blocks: Int) {
+        let rowsPerBlock = GEMM.rowsPerBlock(m: m, blocks: blocks)
+        DispatchQueue.concurrentPerform(iterations: blocks) { block in
+            let first = block * rowsPerBlock
+            let rows = min(rowsPerBlock, m - first)
+            guard rows > 0 else { return }
+            // Row `first` of op(A): row `first` of A, or column `first` of a transposed A.
+            let aBlock = a + (transA == .none ? first * lda : first)
+            GEMM.multiply(transA, transB, m: rows, n: n, k: k, alpha: alpha, a: aBlock, lda: lda, b: b, ldb: ldb,
+                          beta: beta, c: c + first * ldc, ldc: ldc, backend: backend)
+        }
+    }
 }
