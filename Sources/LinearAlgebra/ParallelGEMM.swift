@@ -3,7 +3,8 @@ import Synchronization
 
 /// How many threads one caller's large products may use, changed by another thread at any time: the grid runner
 /// lends the cores of workers that ran out of trials to the trainers still running, and a trainer reads its
-/// allowance once per step. Reading is one relaxed atomic load: no lock, no allocation.
+/// allowance once per forward and once per backward pass. Reading is one relaxed atomic load: no lock, no
+/// allocation.
 ///
 /// Results never depend on it: `GEMM.multiply(threads:)` splits a product only on backends that compute every
 /// element of C the same way in a block as in one call, and runs it on one thread on the others.
