@@ -89,11 +89,22 @@ def describe(values):
             f"<0.02 {sum(v < 0.02 for v in values) / len(values):4.0%}  <0.03 {sum(v < 0.03 for v in values) / len(values):4.0%}")
 
 
+def layer_sizes(text):
+    """`16,8` -> [16, 8]; anything else is a usage error that names the value."""
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or any(size < 1 for size in sizes):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of positive layer sizes, e.g. 16,8")
+    return sizes
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--train", default="examples/seed/X_train.npy")
     parser.add_argument("--test", default="examples/seed/X_test.npy")
-    parser.add_argument("--encoder", required=True, help="encoder layer sizes, e.g. 16,8")
+    parser.add_argument("--encoder", required=True, type=layer_sizes, help="encoder layer sizes, e.g. 16,8")
     parser.add_argument("--learning-rate", type=float, required=True)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--out", required=True, help="Keras results JSON (reused when it exists and --runs is 0)")
@@ -102,10 +113,12 @@ def main():
 
     import numpy as np
 
-    encoder = [int(s) for s in args.encoder.split(",")]
+    encoder = args.encoder
     if args.runs > 0:
         keras = keras_runs(np.load(args.train), np.load(args.test), encoder, args.learning_rate, args.runs, args.out)
     else:
+        if not os.path.exists(args.out):
+            raise SystemExit(f"--runs 0 reuses --out, and {args.out} does not exist: run some Keras runs first")
         with open(args.out) as f:
             keras = json.load(f)
     if not args.aegrid:

@@ -146,8 +146,8 @@ public final class ResultsLog: @unchecked Sendable {
     /// fsyncs of the log file by `sync` so far (tests count them; the writer queue increments it concurrently).
     var syncCount: Int { mutex.withLock { syncs } }
 
-    /// Whether records were written since the last `sync`.
-    public var hasUnsyncedRecords: Bool { mutex.withLock { size != syncedSize } }
+    /// Whether records were written since the last `sync` (for tests, like `syncCount`).
+    var hasUnsyncedRecords: Bool { mutex.withLock { size != syncedSize } }
 
     /// fsyncs what `write` put in the file since the last sync (nothing to do when that is nothing). When the fsync
     /// fails, those records are cut off the file and no longer count as written (a resumed run trains them again),
