@@ -4,29 +4,29 @@ import XCTest
 import TestSupport
 
 final class PCATests: XCTestCase {
-    /// Reads one of the shared reference CSVs (one header row, `,`, no quoting) into a matrix.
-    private func readSharedCSV(_ name: String) throws -> Matrix {
-        let text = try String(contentsOfFile: sharedDirectory() + "/data/" + name, encoding: .utf8)
+    /// Reads `examples/<dataset>/<file>` (one header row, `,`, no quoting) into a matrix.
+    private func readExampleCSV(_ dataset: String, _ file: String) throws -> Matrix {
+        let text = try String(contentsOfFile: exampleDataPath(dataset, file), encoding: .utf8)
         var lines = text.split(separator: "\n")
         lines.removeFirst()
         let rows = lines.map { $0.split(separator: ",").map { Float(String($0))! } }
         return Matrix(rows)
     }
 
-    /// Train and test rows of a shared dataset, split by its `_test_indices.csv` as the reference was.
-    private func sharedSplit(_ stem: String) throws -> (train: Matrix, test: Matrix) {
-        let x = try readSharedCSV("\(stem)_X.csv")
-        let testIndices = try readSharedCSV("\(stem)_test_indices.csv").elements.map { Int($0) }
+    /// Train and test rows of a shipped dataset, split by its `_test_indices.csv` as the reference was.
+    private func referenceSplit(_ stem: String) throws -> (train: Matrix, test: Matrix) {
+        let x = try readExampleCSV(stem, "\(stem)_X.csv")
+        let testIndices = try readExampleCSV(stem, "\(stem)_test_indices.csv").elements.map { Int($0) }
         let testSet = Set(testIndices)
         let trainIndices = (0 ..< x.rows).filter { !testSet.contains($0) }
         return (x.gatheringRows(trainIndices), x.gatheringRows(testIndices))
     }
 
     func testDigitsReferenceTable() throws {
-        let (train, test) = try sharedSplit("digits")
+        let (train, test) = try referenceSplit("digits")
         XCTAssertEqual(train.rows, 1437)
         XCTAssertEqual(test.rows, 360)
-        // /work/shared/data/README.md, "Digits": k → (test MSE, train MSE, explained variance ratio).
+        // examples/digits/README.md (from scikit-learn, float64): k → (test MSE, train MSE, explained variance ratio).
         let reference: [Int: (test: Double, train: Double, ratio: Double)] = [
             0: (0.0737481, 0.0732351, 0), 2: (0.0545596, 0.0519341, 0.2909), 4: (0.0395239, 0.0371728, 0.4924),
             8: (0.0252993, 0.0236400, 0.6772), 16: (0.0119515, 0.0108745, 0.8515), 32: (0.00274599, 0.00242996, 0.9668),
@@ -48,7 +48,7 @@ final class PCATests: XCTestCase {
     }
 
     func testBreastCancerStandardizedReferenceTable() throws {
-        var (train, test) = try sharedSplit("breast_cancer")
+        var (train, test) = try referenceSplit("breast_cancer")
         // StandardScaler fitted on train (population std, as sklearn), applied to both.
         let d = train.columns
         for j in 0 ..< d {

@@ -22,11 +22,10 @@ public func referenceGEMM(
     return out
 }
 
-/// The path of `../shared` beside the repository, found from this source file's location.
-public func sharedDirectory(file: StaticString = #filePath) -> String {
-    var url = "\(file)"
-    for _ in 0 ..< 3 { url = (url as NSString).deletingLastPathComponent }  // Tests/Support/Oracles.swift -> repo
-    return (url as NSString).deletingLastPathComponent + "/shared"
+/// The path of a dataset the repository ships, `examples/<name>/<file>` (the digits and breast-cancer data, each
+/// with its provenance and reference figures in that folder's README.md). Tests read nothing outside the repository.
+public func exampleDataPath(_ name: String, _ file: String, source: StaticString = #filePath) -> String {
+    repositoryDirectory(file: source) + "/examples/\(name)/\(file)"
 }
 
 /// The repository's root directory, found from this source file's location.
