@@ -30,6 +30,7 @@ let package = Package(
         .executable(name: "aegrid-bench", targets: ["Benchmarks"]),
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        .library(name: "DataFiles", targets: ["DataFiles"]),
         .library(name: "GridSearch", targets: ["GridSearch"]),
     ],
     traits: [
@@ -48,16 +49,21 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
 
-        // MARK: Library layers (imports point one way: LinearAlgebra -> NeuralNet -> GridSearch)
+        // MARK: Library layers (imports point one way: LinearAlgebra -> NeuralNet -> GridSearch; DataFiles and
+        // JSONLines feed GridSearch; DurableFiles sits under every module that writes a file)
+        .target(name: "DurableFiles", swiftSettings: codegen),
         .target(
             name: "LinearAlgebra",
             dependencies: [.target(name: "COpenBLAS", condition: .when(traits: ["BLAS"]))],
             swiftSettings: codegen
         ),
-        .target(name: "NeuralNet", dependencies: ["LinearAlgebra"], swiftSettings: codegen),
+        .target(name: "NeuralNet", dependencies: ["LinearAlgebra", "DurableFiles"], swiftSettings: codegen),
+        .target(name: "DataFiles", dependencies: ["LinearAlgebra", "DurableFiles"], swiftSettings: codegen),
+        .target(name: "JSONLines", swiftSettings: codegen),
         .target(
             name: "GridSearch",
-            dependencies: ["NeuralNet", "LinearAlgebra", .product(name: "Yams", package: "Yams")],
+            dependencies: ["NeuralNet", "LinearAlgebra", "DataFiles", "JSONLines", "DurableFiles",
+                           .product(name: "Yams", package: "Yams")],
             swiftSettings: codegen
         ),
 
@@ -65,23 +71,31 @@ let package = Package(
         .executableTarget(
             name: "AEGridCLI",
             dependencies: [
-                "GridSearch", "NeuralNet", "LinearAlgebra",
+                "GridSearch", "NeuralNet", "LinearAlgebra", "DataFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: codegen
         ),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["GridSearch", "NeuralNet", "LinearAlgebra"],
+            dependencies: ["GridSearch", "NeuralNet", "LinearAlgebra", "DataFiles", "JSONLines"],
             swiftSettings: codegen
         ),
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["LinearAlgebra"], path: "Tests/Support", swiftSettings: codegen),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"], swiftSettings: codegen),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"],
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "LinearAlgebra", "TestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: codegen),
-        .testTarget(name: "GridSearchTests", dependencies: ["GridSearch", "TestSupport", .product(name: "Yams", package: "Yams")], swiftSettings: codegen),
+        .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "LinearAlgebra", "TestSupport"], swiftSettings: codegen),
+        .testTarget(name: "JSONLinesTests", dependencies: ["JSONLines", "LinearAlgebra"], swiftSettings: codegen),
+        .testTarget(name: "DurableFilesTests", dependencies: ["DurableFiles"], swiftSettings: codegen),
+        .testTarget(
+            name: "GridSearchTests",
+            dependencies: ["GridSearch", "NeuralNet", "LinearAlgebra", "DataFiles", "JSONLines", "DurableFiles",
+                           "TestSupport", .product(name: "Yams", package: "Yams")],
+            swiftSettings: codegen
+        ),
         .testTarget(name: "AEGridCLITests", dependencies: ["TestSupport"], swiftSettings: codegen),
     ],
     swiftLanguageModes: [.v5]

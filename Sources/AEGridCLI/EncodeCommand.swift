@@ -1,5 +1,6 @@
 import ArgumentParser
 import GridSearch
+import DataFiles
 
 /// `aegrid encode`: the latent code of every row.
 struct EncodeCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import GridSearch
+import DataFiles
 
 /// Flags every command that prints shares.
 struct OutputOptions: ParsableArguments {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import GridSearch
+import LinearAlgebra
 
 /// `aegrid pca`: the linear baseline, PCA reconstruction error per number of components.
 struct PCACommand: ParsableCommand {

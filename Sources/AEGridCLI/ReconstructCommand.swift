@@ -1,5 +1,6 @@
 import ArgumentParser
 import GridSearch
+import DataFiles
 
 /// `aegrid reconstruct`: every row passed through the autoencoder, in the data's own units.
 struct ReconstructCommand: ParsableCommand {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import GridSearch
+import LinearAlgebra
+import DataFiles
 
 /// `aegrid score`: per-row reconstruction error of a trained model (an anomaly score), and ROC AUC given labels.
 struct ScoreCommand: ParsableCommand {

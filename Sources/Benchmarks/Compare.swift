@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// `aegrid-bench compare BASELINE.json OTHER.json [--svg PATH]`: one side-by-side table of two reports (every
 /// variant each build measured, and the ratio OTHER ÷ BASELINE of their default variants), optionally an SVG chart.

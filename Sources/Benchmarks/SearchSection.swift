@@ -2,6 +2,7 @@ import Foundation
 import GridSearch
 import LinearAlgebra
 import NeuralNet
+import DataFiles
 
 /// The end-to-end benchmark: whole `aegrid search` runs, each a fresh process of the `aegrid` binary built next to
 /// this one, exactly as a user types them (process start, data loading, PCA baseline, training, results log with

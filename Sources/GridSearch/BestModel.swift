@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import NeuralNet
+import DataFiles
 
 /// Retrains the best trial's configuration and saves it as `best.safetensors` with everything needed to use it.
 public enum BestModel {

@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import DataFiles
 
 /// One train/test split of the data, scaled by a scaler fitted on its training part only. Shared read-only by every
 /// worker of a search.

@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import DataFiles
 
 /// The metadata keys `aegrid search` stores in `best.safetensors` (safetensors `__metadata__`, string to string),
 /// beside `ModelFile`'s own `aegrid.*` keys (format, architecture, activations), and their JSON encoding. A model

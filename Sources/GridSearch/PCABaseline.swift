@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import DataFiles
 
 /// PCA's reconstruction error per number of components on a search's own split: the best any linear autoencoder
 /// with that bottleneck can do on its training data, so the leaderboard shows what the non-linear model buys.

@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// One value a grid key takes: what a grid file may hold in a key's list.
 ///

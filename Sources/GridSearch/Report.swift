@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// What a search's records say, in the three forms a user reads: a leaderboard, a scikit-learn `cv_results_`-style
 /// CSV, and `best.json`.

@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// Reading a results directory as a whole: every log in it (a single run's `results.jsonl` and any shard logs),
 /// its manifest and its PCA baseline. Takes no lock, so it works while a search is writing: a line being written

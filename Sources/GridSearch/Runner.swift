@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import LinearAlgebra
+import NeuralNet
 
 /// A source of work the `Runner` pulls from, one item at a time, under the runner's lock.
 ///

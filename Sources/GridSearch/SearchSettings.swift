@@ -1,3 +1,5 @@
+import DataFiles
+
 /// Everything `aegrid search` decides before training: where the data and grid are, how trials are scored, and
 /// what happens at the end. The CLI fills it from its flags; a program can fill it directly.
 public struct SearchSettings: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import NeuralNet
+import DataFiles
 
 /// A model file written by `aegrid search` with what it needs to be applied to new data: the autoencoder and the
 /// scaler its input was fitted with. Rows are scaled before the network sees them; reconstructions are scaled back.

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// The names grid values may take for NeuralNet's closed choices: exactly NeuralNet's raw values.
 enum TrialChoices {

@@ -1,4 +1,6 @@
 import Foundation
+import NeuralNet
+import LinearAlgebra
 
 /// Everything one trial trains with, resolved from a grid point and the defaults (no NeuralNet types: see
 /// TrialConfiguration+NeuralNet.swift for the mapping to `Architecture` and `TrainingConfiguration`).

@@ -1,4 +1,5 @@
 import Foundation
+import JSONLines
 
 // MARK: - One record as one line of JSON
 

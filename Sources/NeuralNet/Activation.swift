@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LinearAlgebra
 
 /// The element-wise nonlinearity of a dense layer, with Keras 3's definitions (strings as `Dense(activation=…)`).
 ///

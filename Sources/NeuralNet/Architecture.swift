@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// The shape of a dense autoencoder: `inputSize → encoderUnits… → decoderUnits… → inputSize`.
 ///
 /// The last encoder entry is the latent (bottleneck) size. By default the decoder mirrors the encoder without

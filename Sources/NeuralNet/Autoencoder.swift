@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// A dense autoencoder: its architecture and its parameters in one contiguous Float buffer laid out as
 /// `kernel₀ (in×out, row-major), bias₀, kernel₁, bias₁, …` (see `Architecture.layers` for the offsets).
 ///

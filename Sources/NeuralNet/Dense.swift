@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// One Dense layer of an autoencoder, `a = f(a_prev · W + b)` with W `inputs × outputs` (row-major, as Keras
 /// stores its kernel), and where its parameters live in the model's flat buffer.
 public struct DenseLayer: Equatable, Hashable, Sendable {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LinearAlgebra
 
 /// The reconstruction loss, with Keras's default reduction `sum_over_batch_size`: the per-sample loss is the mean
 /// over the d features, and the batch loss is the sum of per-sample losses divided by the batch's n rows.

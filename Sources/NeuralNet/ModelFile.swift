@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// Saves and loads autoencoders as `.safetensors` (https://github.com/huggingface/safetensors), readable by the
 /// Python `safetensors` package.

@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// Keras's `L1L2` kernel regulariser, applied to every Dense kernel (never to biases).
 ///
 /// Penalty of one kernel W: `l1·Σ|W| + l2·ΣW²` (a term is skipped when its factor is 0, as Keras does). The batch's

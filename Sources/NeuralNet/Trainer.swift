@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LinearAlgebra
 
 /// Trains an autoencoder to reconstruct its input, with Keras's numerics (see `docs/training.md` and the fixture
 /// README for every formula): mini-batches of `batchSize` rows (the last one partial), forward, loss, backward,

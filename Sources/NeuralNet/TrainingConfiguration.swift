@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// Keras 3 `EarlyStopping(monitor, patience, min_delta, restore_best_weights)` in `min` mode.
 ///
 /// After each epoch, with `current` the monitored loss (validation loss when a validation set is given, else the

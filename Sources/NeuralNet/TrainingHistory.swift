@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// One epoch of training, as Keras's `History` records it.
 public struct EpochRecord: Codable, Equatable, Sendable {
     /// 1-based epoch number.

@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// Building blocks of the element-wise hot loops of training.
 ///
 /// The loops themselves are plain `for i in 0 ..< count` loops over pointers, written with only operations LLVM's

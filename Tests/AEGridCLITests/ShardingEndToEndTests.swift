@@ -3,6 +3,7 @@ import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinearAlgebra
 
 /// One grid as N separate `aegrid` processes (by `--shard`, by Slurm array variables, by Kubernetes Indexed Job
 /// variables, and by the Slurm job file itself), merged: trial for trial bitwise identical to a single run.

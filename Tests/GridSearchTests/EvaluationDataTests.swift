@@ -1,6 +1,7 @@
 import LinearAlgebra
 import XCTest
 @testable import GridSearch
+import DataFiles
 
 /// The in-place held-out split gives exactly what gathering the rows into new matrices gives.
 final class EvaluationDataTests: XCTestCase {

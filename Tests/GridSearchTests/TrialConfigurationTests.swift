@@ -1,5 +1,7 @@
 import XCTest
 @testable import GridSearch
+import NeuralNet
+import LinearAlgebra
 
 final class TrialConfigurationTests: XCTestCase {
     private func validationError(_ text: String, source: String = "grid.yaml") -> String {

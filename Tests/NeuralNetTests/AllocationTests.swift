@@ -90,3 +90,4 @@ final class AllocationTests: XCTestCase {
     }
 }
 #endif
+import LinearAlgebra

@@ -1,5 +1,6 @@
 @testable import NeuralNet
 import XCTest
+import LinearAlgebra
 
 /// The model: architecture conventions, initialisation, parameter layout, inference.
 final class AutoencoderTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 @testable import NeuralNet
 import XCTest
+import LinearAlgebra
 
 /// The trainer's analytic gradients (Float32) against central differences of an independent Double model.
 final class GradientCheckTests: XCTestCase {

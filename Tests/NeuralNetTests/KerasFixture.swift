@@ -1,6 +1,7 @@
 import Foundation
 @testable import NeuralNet
 import XCTest
+import LinearAlgebra
 
 /// One Keras reference case from `Fixtures/` (see `Fixtures/README.md` for every field).
 struct KerasFixture: Decodable {

@@ -1,5 +1,6 @@
 @testable import NeuralNet
 import XCTest
+import LinearAlgebra
 
 /// Trains each of the nine Keras fixture cases from its recorded initial weights and compares with Keras 3.15:
 /// per-batch losses and history to 1e-5 relative, final weights to 1e-4 relative, test MSE to 1e-5 relative, and

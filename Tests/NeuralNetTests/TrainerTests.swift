@@ -1,6 +1,7 @@
 import Foundation
 @testable import NeuralNet
 import XCTest
+import LinearAlgebra
 
 /// Training-loop semantics: early stopping, divergence, checkpoints, determinism, settings validation.
 final class TrainerTests: XCTestCase {

@@ -11,14 +11,14 @@ import Darwin
 /// status for error reporting. A decoder here is small, has no dependency, reports exact errors, and is tested
 /// against the `gzip` command's output. Every member's CRC-32 and length are verified; concatenated members are
 /// decoded one after another, as `gzip -d` does.
-enum Gzip {
+package enum Gzip {
     /// True when `bytes` starts with the gzip magic number `1f 8b`.
-    static func isGzip(_ bytes: some Collection<UInt8>) -> Bool {
+    package static func isGzip(_ bytes: some Collection<UInt8>) -> Bool {
         bytes.count >= 2 && bytes[bytes.startIndex] == 0x1F && bytes[bytes.index(after: bytes.startIndex)] == 0x8B
     }
 
     /// The decompressed content of the gzip file `data` (read from `path`, named in errors).
-    static func decompress(_ data: [UInt8], path: String) throws -> [UInt8] {
+    package static func decompress(_ data: [UInt8], path: String) throws -> [UInt8] {
         func malformed(_ reason: String) -> DataError { .malformed(path: path, format: "gzip", reason: reason) }
         return try data.withUnsafeBufferPointer { input -> [UInt8] in
             // The last member's stored length sizes the buffer; DEFLATE cannot expand more than 1032:1, which
@@ -84,19 +84,19 @@ enum Gzip {
 }
 
 /// A growable byte buffer for the decoder's output (manual memory so the hot loop writes through a pointer).
-struct OutputBuffer {
+package struct OutputBuffer {
     private(set) var base: UnsafeMutablePointer<UInt8>
     private(set) var capacity: Int
-    var count = 0
+    package var count = 0
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         self.capacity = max(1 << 16, min(capacity, 1 << 31))
         base = .allocate(capacity: self.capacity)
     }
 
-    var bytes: UnsafeMutableBufferPointer<UInt8> { UnsafeMutableBufferPointer(start: base, count: capacity) }
+    package var bytes: UnsafeMutableBufferPointer<UInt8> { UnsafeMutableBufferPointer(start: base, count: capacity) }
 
-    mutating func reserve(_ extra: Int) {
+    package mutating func reserve(_ extra: Int) {
         guard count + extra > capacity else { return }
         let newCapacity = max(capacity * 2, count + extra)
         let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
@@ -106,17 +106,17 @@ struct OutputBuffer {
         capacity = newCapacity
     }
 
-    func deallocate() { base.deallocate() }
+    package func deallocate() { base.deallocate() }
 }
 
 /// A canonical Huffman code as a lookup table indexed by the next `bits` input bits (least significant first).
 /// Each entry is `symbol << 4 | length`; 0 marks a bit pattern that no code starts with.
-struct HuffmanTable {
-    var entries: [UInt16]
-    var bits: Int
+package struct HuffmanTable {
+    package var entries: [UInt16]
+    package var bits: Int
 
     /// Builds the table from code lengths (0 = unused symbol). Returns nil for an over-subscribed set of lengths.
-    init?(lengths: [UInt8]) {
+    package init?(lengths: [UInt8]) {
         var lengthCounts = [Int](repeating: 0, count: 16)
         for length in lengths { lengthCounts[Int(length)] += 1 }
         lengthCounts[0] = 0
@@ -146,21 +146,21 @@ struct HuffmanTable {
 }
 
 /// Decodes one DEFLATE stream (RFC 1951).
-struct Inflater {
+package struct Inflater {
     private let input: UnsafeBufferPointer<UInt8>
     private var position: Int
     private var bitBuffer: UInt64 = 0
     private var bitCount = 0
     private let path: String
 
-    init(input: UnsafeBufferPointer<UInt8>, position: Int, path: String) {
+    package init(input: UnsafeBufferPointer<UInt8>, position: Int, path: String) {
         self.input = input
         self.position = position
         self.path = path
     }
 
     /// The index of the first input byte after the stream (bits left in the buffer belong to it).
-    var bytePosition: Int { position - bitCount / 8 }
+    package var bytePosition: Int { position - bitCount / 8 }
 
     private static let lengthBase: [Int] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59,
                                             67, 83, 99, 115, 131, 163, 195, 227, 258]
@@ -208,7 +208,7 @@ struct Inflater {
         return entry >> 4
     }
 
-    mutating func inflate(into output: inout OutputBuffer) throws {
+    package mutating func inflate(into output: inout OutputBuffer) throws {
         var last = false
         repeat {
             last = try bits(1) == 1
@@ -303,14 +303,14 @@ struct Inflater {
 }
 
 /// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as gzip stores it.
-enum CRC32 {
+package enum CRC32 {
     private static let table: [UInt32] = (0 ..< 256).map { n -> UInt32 in
         var c = UInt32(n)
         for _ in 0 ..< 8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
         return c
     }
 
-    static func checksum(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    package static func checksum(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF
         table.withUnsafeBufferPointer { t in
             for byte in bytes { crc = t[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }

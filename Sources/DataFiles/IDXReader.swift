@@ -1,3 +1,4 @@
+
 /// Reads IDX files, the format of MNIST and Fashion-MNIST (`train-images-idx3-ubyte`, usually gzipped).
 ///
 /// Layout: two zero bytes, a type code, the number of dimensions `k`, then `k` big-endian UInt32 sizes, then the
@@ -5,8 +6,8 @@
 /// 0x0E float64. The first dimension is the sample count; the others are flattened into columns
 /// (`60000×28×28` → `60000×784`); a 1-D file (labels) is one column. Values are loaded as they are stored
 /// (pixels stay 0…255): scaling is `--scale`'s job.
-enum IDXReader {
-    static func elementType(code: UInt8) -> BinaryElementType? {
+package enum IDXReader {
+    package static func elementType(code: UInt8) -> BinaryElementType? {
         switch code {
         case 0x08: return BinaryElementType(kind: .unsigned, size: 1, bigEndian: true)
         case 0x09: return BinaryElementType(kind: .signed, size: 1, bigEndian: true)
@@ -20,13 +21,13 @@ enum IDXReader {
 
     /// True when the file starts like an IDX file: two zero bytes (which no text file does). The type code and
     /// dimension count are checked by `read`, so a damaged header gets an IDX error, not a CSV one.
-    static func looksLikeIDX(_ head: [UInt8]) -> Bool {
+    package static func looksLikeIDX(_ head: [UInt8]) -> Bool {
         head.count >= 2 && head[0] == 0 && head[1] == 0
     }
 
     /// True for MNIST-style file names: `idx` followed by a digit (`train-images-idx3-ubyte`, `labels.idx1`) or
     /// the extension `.idx`, unless the name ends in a text extension.
-    static func hasIDXName(_ fileName: String) -> Bool {
+    package static func hasIDXName(_ fileName: String) -> Bool {
         let name = fileName.lowercased()
         if [".csv", ".tsv", ".txt", ".dat"].contains(where: name.hasSuffix) { return false }
         if name.hasSuffix(".idx") { return true }
@@ -38,7 +39,7 @@ enum IDXReader {
         return false
     }
 
-    static func read(_ source: inout ByteSource) throws -> (elements: [Float], rows: Int, columns: Int) {
+    package static func read(_ source: inout ByteSource) throws -> (elements: [Float], rows: Int, columns: Int) {
         let path = source.path
         func malformed(_ reason: String) -> DataError { .malformed(path: path, format: "IDX", reason: reason) }
         let magic = try source.readBytes(4)

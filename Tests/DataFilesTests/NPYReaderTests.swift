@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import GridSearch
+@testable import DataFiles
+import LinearAlgebra
 
 final class NPYReaderTests: DataTestCase {
     func testNPYEveryElementTypeAndByteOrder() throws {

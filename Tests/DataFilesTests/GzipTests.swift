@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import GridSearch
+@testable import DataFiles
+import LinearAlgebra
 
 final class GzipTests: DataTestCase {
     func testInflateMatchesGzipOnEveryBlockType() throws {

@@ -1,3 +1,4 @@
+
 /// Picks the label column for `aegrid score --labels`.
 public enum LabelColumn {
     public enum Failure: Error, CustomStringConvertible {

@@ -1,3 +1,4 @@
+
 /// A problem with a data file or with how data is split or scaled. Every message names the file and, where there
 /// is one, the line and column (1-based), and says what was expected.
 public enum DataError: Error, Equatable, CustomStringConvertible {

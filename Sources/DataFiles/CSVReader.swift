@@ -34,8 +34,8 @@ public enum CSVDelimiter: Equatable, Sendable, CustomStringConvertible {
 /// - Cells: decimal numbers as `strtod` reads them in the C locale (`1`, `-2.5`, `1e-3`, optionally quoted and
 ///   blank-padded), parsed in Double and rounded once to Float. Hexadecimal, empty cells, NaN and infinity
 ///   (including values beyond Float's range) are errors naming the line and column.
-enum CSVReader {
-    struct Table {
+package enum CSVReader {
+    package struct Table {
         var elements: [Float]
         var rows: Int
         var columns: Int
@@ -43,9 +43,9 @@ enum CSVReader {
         var delimiter: CSVDelimiter
     }
 
-    static let chunkSize = 1 << 20
+    package static let chunkSize = 1 << 20
 
-    static func read(_ source: inout ByteSource) throws -> Table {
+    package static func read(_ source: inout ByteSource) throws -> Table {
         var parser = Parser(path: source.path, sizeHint: source.sizeHint)
         var pending: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: chunkSize)

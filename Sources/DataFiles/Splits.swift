@@ -62,7 +62,7 @@ public enum Splits {
     }
 
     /// A uniform integer in `0 ..< bound` (bound > 0) by multiply-shift with rejection (Lemire 2019).
-    static func boundedRandom(_ bound: UInt64, using rng: inout SeededGenerator) -> UInt64 {
+    package static func boundedRandom(_ bound: UInt64, using rng: inout SeededGenerator) -> UInt64 {
         var product = rng.next().multipliedFullWidth(by: bound)
         if product.low < bound {
             let threshold = (0 &- bound) % bound

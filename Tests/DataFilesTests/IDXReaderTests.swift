@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import GridSearch
+@testable import DataFiles
+import LinearAlgebra
 
 final class IDXReaderTests: DataTestCase {
     private func idxFile(type: UInt8, shape: [UInt32], payload: [UInt8]) -> [UInt8] {

@@ -7,30 +7,30 @@
 /// - `integerValue`: a plain integer (no fraction, no exponent) exactly; otherwise, like Foundation, a number with a
 ///   fraction or exponent is an integer when its Double is integral and fits, so `100.0` and `1e+16` read as integers
 ///   and `1.5` does not; from 2^53 on, where Doubles are at least 2 apart, the integer comes from the digits.
-struct JSONNumber {
+package struct JSONNumber {
     /// The number's bytes in the scanned text.
-    var text: Range<Int>
-    var isNegative = false
+    package var text: Range<Int>
+    package var isNegative = false
     /// No fraction and no exponent in the text.
-    var isInteger = true
+    package var isInteger = true
     /// The significant digits (leading zeros skipped) that fitted in 64 bits.
-    var significand: UInt64 = 0
+    package var significand: UInt64 = 0
     /// How many digits `significand` holds.
     private var digitCount = 0
     /// While `isExact`, the value is exactly ±significand × 10^exponent.
-    var exponent = 0
+    package var exponent = 0
     /// False once a nonzero digit did not fit in `significand`.
-    var isExact = true
+    package var isExact = true
     /// A digit did not fit; every later digit is dropped too.
     private var isTruncated = false
 
-    init(text: Range<Int>) {
+    package init(text: Range<Int>) {
         self.text = text
     }
 
     /// Adds the next digit of the integer part or, with `inFraction`, of the fraction.
     @inline(__always)
-    mutating func appendDigit(_ digit: UInt8, inFraction: Bool) {
+    package mutating func appendDigit(_ digit: UInt8, inFraction: Bool) {
         // Any 19 digits fit in 64 bits; only the 20th and later need the careful path.
         if digitCount < 19 {
             significand = significand &* 10 &+ UInt64(digit)
@@ -58,7 +58,7 @@ struct JSONNumber {
     }
 
     /// The correctly rounded Double (`text` is the number's bytes), or nil when out of range (see the type).
-    func doubleValue(text: ArraySlice<UInt8>) -> Double? {
+    package func doubleValue(text: ArraySlice<UInt8>) -> Double? {
         if significand == 0 { return isNegative ? -0.0 : 0.0 }
         // Clinger's fast path: significand and 10^|exponent| are both exact Doubles, so one IEEE multiplication or
         // division rounds the exact value correctly.
@@ -79,7 +79,7 @@ struct JSONNumber {
 
     /// The value as a `T` of at most 64 bits (`text` is the number's bytes), or nil when it is not an integer or
     /// does not fit (see the type).
-    func integerValue<T: FixedWidthInteger>(_ type: T.Type, text: ArraySlice<UInt8>) -> T? {
+    package func integerValue<T: FixedWidthInteger>(_ type: T.Type, text: ArraySlice<UInt8>) -> T? {
         if isInteger {
             // Every digit of a plain integer that fits in 64 bits went into the significand.
             guard exponent == 0 else { return nil }

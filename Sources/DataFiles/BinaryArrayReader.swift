@@ -1,12 +1,13 @@
-/// The element type of a binary array (`.npy` descr or IDX type code).
-struct BinaryElementType: Equatable, CustomStringConvertible {
-    enum Kind: Equatable { case float, signed, unsigned, bool }
-    var kind: Kind
-    /// Bytes per element.
-    var size: Int
-    var bigEndian: Bool
 
-    var description: String {
+/// The element type of a binary array (`.npy` descr or IDX type code).
+package struct BinaryElementType: Equatable, CustomStringConvertible {
+    package enum Kind: Equatable { case float, signed, unsigned, bool }
+    package var kind: Kind
+    /// Bytes per element.
+    package var size: Int
+    package var bigEndian: Bool
+
+    package var description: String {
         let name: String
         switch kind {
         case .float: name = "float\(size * 8)"
@@ -20,11 +21,11 @@ struct BinaryElementType: Equatable, CustomStringConvertible {
 
 /// Reads a flat run of binary numbers into `Float`, in 1 MiB chunks, so a file is never held in memory next to
 /// its converted copy (little-endian float32 is read straight into the result).
-enum BinaryArrayReader {
+package enum BinaryArrayReader {
     /// Reads `count` elements of `type` from `source`, converting to Float (integers exactly up to 2²⁴, beyond
     /// that rounded; float64 rounded once). Throws `DataError.truncated` if the source ends early and
     /// `DataError.nonFiniteValue` (1-based row and column for a row length of `columns`) for NaN or infinity.
-    static func read(_ source: inout ByteSource, count: Int, type: BinaryElementType, columns: Int,
+    package static func read(_ source: inout ByteSource, count: Int, type: BinaryElementType, columns: Int,
                      format: String) throws -> [Float] {
         let (expectedBytes, overflow) = count.multipliedReportingOverflow(by: type.size)
         if overflow {
@@ -68,7 +69,7 @@ enum BinaryArrayReader {
     }
 
     /// The product of `sizes` (1 for none), or nil if it overflows `Int`.
-    static func product(_ sizes: some Sequence<Int>) -> Int? {
+    package static func product(_ sizes: some Sequence<Int>) -> Int? {
         var result = 1
         for size in sizes {
             let (next, overflow) = result.multipliedReportingOverflow(by: size)

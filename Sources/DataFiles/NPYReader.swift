@@ -6,15 +6,15 @@ import Foundation
 /// Shape `(n,)` is read as `n` rows of one column; `(n, d)` as `n×d`; `(n, a, b, …)` as `n` rows of `a·b·…`
 /// columns (each sample flattened in C order, as for images). Refused with a message: Fortran order, 0-d arrays,
 /// object, string, structured, complex and float16 dtypes.
-enum NPYReader {
-    static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
+package enum NPYReader {
+    package static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
-    struct Header: Equatable {
+    package struct Header: Equatable {
         var type: BinaryElementType
         var shape: [Int]
     }
 
-    static func read(_ source: inout ByteSource) throws -> (elements: [Float], rows: Int, columns: Int) {
+    package static func read(_ source: inout ByteSource) throws -> (elements: [Float], rows: Int, columns: Int) {
         let path = source.path
         func malformed(_ reason: String) -> DataError { .malformed(path: path, format: "NumPy .npy", reason: reason) }
         let prefix = try source.readBytes(8)
@@ -55,7 +55,7 @@ enum NPYReader {
 
     /// Parses the header, a Python dict literal such as
     /// `{'descr': '<f4', 'fortran_order': False, 'shape': (60000, 784), }`.
-    static func parseHeader(_ text: String, path: String) throws -> Header {
+    package static func parseHeader(_ text: String, path: String) throws -> Header {
         func malformed(_ reason: String) -> DataError { .malformed(path: path, format: "NumPy .npy", reason: reason) }
         func unsupported(_ reason: String) -> DataError { .unsupported(path: path, format: "NumPy .npy", reason: reason) }
         func value(of key: String) throws -> Substring {

@@ -7,20 +7,20 @@ import Foundation
 /// zeros, `NaN` as a bare word, raw control characters in strings, lone UTF-16 surrogates in `\u` escapes, invalid
 /// UTF-8, and anything after the value. Whitespace between tokens is allowed. Errors are `JSONLineError` with the
 /// byte offset and the path of keys and indices down to the value.
-struct JSONLineScanner {
+package struct JSONLineScanner {
     private let bytes: [UInt8]
     /// Offset of the next unread byte.
-    private(set) var offset = 0
+    package private(set) var offset = 0
 
     /// Nesting limit for `skipValue`, so a hostile line cannot exhaust the stack.
-    static let maximumDepth = 512
+    package static let maximumDepth = 512
 
-    init(_ bytes: [UInt8]) {
+    package init(_ bytes: [UInt8]) {
         self.bytes = bytes
     }
 
     /// Reads the whole text as one value with `body`, allowing whitespace around it and nothing else.
-    static func read<T>(_ bytes: [UInt8], _ body: (inout JSONLineScanner) throws -> T) throws -> T {
+    package static func read<T>(_ bytes: [UInt8], _ body: (inout JSONLineScanner) throws -> T) throws -> T {
         var scanner = JSONLineScanner(bytes)
         scanner.skipWhitespace()
         guard scanner.offset < bytes.count else { throw scanner.error("the line holds no JSON value") }
@@ -35,20 +35,20 @@ struct JSONLineScanner {
     // MARK: - Structure
 
     /// An object key as read: its UTF-8 bytes (escapes resolved, valid UTF-8) and where it starts in the text.
-    struct Key {
-        var utf8: ArraySlice<UInt8>
-        var offset: Int
+    package struct Key {
+        package var utf8: ArraySlice<UInt8>
+        package var offset: Int
 
-        var string: String { String(decoding: utf8, as: UTF8.self) }
+        package var string: String { String(decoding: utf8, as: UTF8.self) }
 
         /// Whether the key is `name`, compared byte for byte.
-        func equals(_ name: [UInt8]) -> Bool { utf8.count == name.count && utf8.elementsEqual(name) }
+        package func equals(_ name: [UInt8]) -> Bool { utf8.count == name.count && utf8.elementsEqual(name) }
     }
 
     /// The kind of the next value, judged by its first byte (nil at the end of the text).
-    enum Kind { case object, array, string, number, bool, null }
+    package enum Kind { case object, array, string, number, bool, null }
 
-    mutating func peekKind() -> Kind? {
+    package mutating func peekKind() -> Kind? {
         skipWhitespace()
         guard offset < bytes.count else { return nil }
         switch bytes[offset] {
@@ -64,7 +64,7 @@ struct JSONLineScanner {
 
     /// Reads an object, calling `member` with each key; `member` must read exactly one value. Errors it throws get
     /// the key added to their path.
-    mutating func readObject(_ member: (inout JSONLineScanner, Key) throws -> Void) throws {
+    package mutating func readObject(_ member: (inout JSONLineScanner, Key) throws -> Void) throws {
         if try openIsEmpty(UInt8(ascii: "{"), UInt8(ascii: "}"), "an object") { return }
         while true {
             skipWhitespace()
@@ -98,7 +98,7 @@ struct JSONLineScanner {
 
     /// Reads an array, calling `element` with each index; `element` must read exactly one value. Errors it throws
     /// get the index added to their path.
-    mutating func readArray(_ element: (inout JSONLineScanner, Int) throws -> Void) throws {
+    package mutating func readArray(_ element: (inout JSONLineScanner, Int) throws -> Void) throws {
         if try openIsEmpty(UInt8(ascii: "["), UInt8(ascii: "]"), "an array") { return }
         var index = 0
         while true {
@@ -119,18 +119,18 @@ struct JSONLineScanner {
     }
 
     /// Reads `null` if it comes next and returns true; otherwise reads nothing and returns false.
-    mutating func readNullIfPresent() throws -> Bool {
+    package mutating func readNullIfPresent() throws -> Bool {
         guard peekKind() == .null else { return false }
         try readLiteral("null")
         return true
     }
 
     /// Reads `null` as nil, anything else with `read`.
-    mutating func readNullable<T>(_ read: (inout JSONLineScanner) throws -> T) throws -> T? {
+    package mutating func readNullable<T>(_ read: (inout JSONLineScanner) throws -> T) throws -> T? {
         try readNullIfPresent() ? nil : read(&self)
     }
 
-    mutating func readBool() throws -> Bool {
+    package mutating func readBool() throws -> Bool {
         skipWhitespace()
         guard offset < bytes.count else { throw error("expected true or false, found the end of the line") }
         switch bytes[offset] {
@@ -141,7 +141,7 @@ struct JSONLineScanner {
     }
 
     /// Skips one value of any kind (an unknown key's value), checking that it is valid JSON.
-    mutating func skipValue() throws {
+    package mutating func skipValue() throws {
         try skipValue(depth: 0)
     }
 
@@ -163,7 +163,7 @@ struct JSONLineScanner {
     // MARK: - Strings
 
     /// Reads a string value.
-    mutating func readString() throws -> String {
+    package mutating func readString() throws -> String {
         skipWhitespace()
         guard offset < bytes.count && bytes[offset] == UInt8(ascii: "\"") else {
             throw error("expected a string, found \(nextDescription)")
@@ -294,7 +294,7 @@ struct JSONLineScanner {
     // MARK: - Numbers
 
     /// Reads a number, checking the RFC 8259 grammar `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
-    mutating func readNumber() throws -> JSONNumber {
+    package mutating func readNumber() throws -> JSONNumber {
         skipWhitespace()
         let start = offset
         var number = JSONNumber(text: start..<start)
@@ -352,7 +352,7 @@ struct JSONLineScanner {
 
     /// Reads a Double: a number (see `JSONNumber.doubleValue`), or one of the strings "NaN", "Infinity",
     /// "-Infinity" that `JSONLineWriter` writes for non-finite values.
-    mutating func readDouble() throws -> Double {
+    package mutating func readDouble() throws -> Double {
         if peekKind() == .string {
             let start = offset
             let text = try readString()
@@ -366,7 +366,7 @@ struct JSONLineScanner {
     }
 
     /// The non-finite Double a string names ("NaN", "Infinity", "-Infinity"), else nil.
-    static func nonFiniteValue(named text: String) -> Double? {
+    package static func nonFiniteValue(named text: String) -> Double? {
         switch text {
         case "NaN": return .nan
         case "Infinity": return .infinity
@@ -376,7 +376,7 @@ struct JSONLineScanner {
     }
 
     /// Reads a number as an integer of type `T` (see `JSONNumber.integerValue`).
-    mutating func readInteger<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
+    package mutating func readInteger<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
         let number = try readNumber()
         if let value = number.integerValue(T.self, text: bytes[number.text]) { return value }
         let what = T.isSigned ? "an integer" : "a non-negative integer"
@@ -385,12 +385,12 @@ struct JSONLineScanner {
     }
 
     /// Like `readDouble` and `readInteger` for a number already read.
-    func doubleValue(of number: JSONNumber) -> Double? { number.doubleValue(text: bytes[number.text]) }
-    func integerValue<T: FixedWidthInteger>(of number: JSONNumber, as type: T.Type) -> T? {
+    package func doubleValue(of number: JSONNumber) -> Double? { number.doubleValue(text: bytes[number.text]) }
+    package func integerValue<T: FixedWidthInteger>(of number: JSONNumber, as type: T.Type) -> T? {
         number.integerValue(T.self, text: bytes[number.text])
     }
 
-    func numberText(_ number: JSONNumber) -> String { String(decoding: bytes[number.text], as: UTF8.self) }
+    package func numberText(_ number: JSONNumber) -> String { String(decoding: bytes[number.text], as: UTF8.self) }
 
     private static func digit(_ byte: UInt8) -> UInt8? {
         let value = byte &- UInt8(ascii: "0")
@@ -399,7 +399,7 @@ struct JSONLineScanner {
 
     // MARK: - Tokens and errors
 
-    mutating func skipWhitespace() {
+    package mutating func skipWhitespace() {
         while offset < bytes.count {
             switch bytes[offset] {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): offset += 1
@@ -433,13 +433,13 @@ struct JSONLineScanner {
     }
 
     /// An error at `offset` (the next unread byte unless given).
-    func error(_ problem: String, at offset: Int? = nil) -> JSONLineError {
+    package func error(_ problem: String, at offset: Int? = nil) -> JSONLineError {
         JSONLineError(offset: offset ?? self.offset, problem: problem)
     }
 
     /// What comes next, for a message: `a string`, `an object`, `an array`, a run of letters, digits and signs whole
     /// (`NaN`, `7`, `1.5e`, `nul`), else the byte (`'x'`, `'\xC3'`), or `the end of the line`.
-    var nextDescription: String {
+    package var nextDescription: String {
         guard offset < bytes.count else { return "the end of the line" }
         switch bytes[offset] {
         case UInt8(ascii: "\""): return "a string"

@@ -1,6 +1,7 @@
 import XCTest
-@testable import GridSearch
+@testable import DataFiles
 import TestSupport
+import LinearAlgebra
 
 final class CSVReaderTests: DataTestCase {
     func testDelimitersHeadersAndQuotes() throws {
@@ -52,15 +53,15 @@ final class CSVReaderTests: DataTestCase {
         XCTAssertEqual(data.matrix.elements, expected)
     }
 
-    func testSharedDigitsFile() throws {
-        let data = try Dataset.load(path: sharedDirectory() + "/data/digits_X.csv")
+    func testShippedDigitsAndBreastCancerFiles() throws {
+        let data = try Dataset.load(path: exampleDataPath("digits", "digits_X.csv"))
         XCTAssertEqual(data.rows, 1797)
         XCTAssertEqual(data.columns, 64)
         XCTAssertEqual(data.columnNames?.first, "pixel_0")
         XCTAssertEqual(data.columnNames?.last, "pixel_63")
         let mean = data.matrix.elements.reduce(0.0) { $0 + Double($1) } / Double(data.matrix.count)
-        XCTAssertEqual(mean, 0.30526, accuracy: 1e-5)  // README: "Min 0, max 1, mean 0.30526"
-        let cancer = try Dataset.load(path: sharedDirectory() + "/data/breast_cancer_X.csv")
+        XCTAssertEqual(mean, 0.30526, accuracy: 1e-5)  // shared/data/README.md: "Min 0, max 1, mean 0.30526"
+        let cancer = try Dataset.load(path: exampleDataPath("breast_cancer", "breast_cancer_X.csv"))
         XCTAssertEqual(cancer.columns, 30)
         XCTAssertEqual(cancer.columnNames?[3], "mean area")
     }

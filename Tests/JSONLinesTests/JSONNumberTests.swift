@@ -1,7 +1,8 @@
 import Foundation
-import LinearAlgebra
+
 import XCTest
-@testable import GridSearch
+@testable import JSONLines
+import LinearAlgebra
 
 /// Number conversions of `JSONLineScanner` against two oracles: the standard library's correctly rounded
 /// `Double(String)` for Doubles, Foundation's `JSONDecoder` for integers.

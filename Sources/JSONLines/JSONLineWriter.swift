@@ -8,21 +8,21 @@
 /// - strings escape `"` and `\`, `\b \f \n \r \t`, other control characters as `\u00xx` (lower-case hex); `/`,
 ///   DEL and all non-ASCII text pass through as UTF-8.
 /// Key order is the caller's job (`JSONEncoder` sorts by UTF-8 bytes).
-struct JSONLineWriter {
-    private(set) var bytes: [UInt8] = []
+package struct JSONLineWriter {
+    package private(set) var bytes: [UInt8] = []
     /// A member or element was written at this level, so the next one needs a comma first.
     private var needsComma = false
 
-    init(reservingCapacity capacity: Int) {
+    package init(reservingCapacity capacity: Int) {
         bytes.reserveCapacity(capacity)
     }
 
     // MARK: - Structure
 
-    mutating func beginObject() { open(UInt8(ascii: "{")) }
-    mutating func endObject() { close(UInt8(ascii: "}")) }
-    mutating func beginArray() { open(UInt8(ascii: "[")) }
-    mutating func endArray() { close(UInt8(ascii: "]")) }
+    package mutating func beginObject() { open(UInt8(ascii: "{")) }
+    package mutating func endObject() { close(UInt8(ascii: "}")) }
+    package mutating func beginArray() { open(UInt8(ascii: "[")) }
+    package mutating func endArray() { close(UInt8(ascii: "]")) }
 
     /// Opens an object or array as the next value: its first member needs no comma before it.
     private mutating func open(_ bracket: UInt8) {
@@ -39,7 +39,7 @@ struct JSONLineWriter {
 
     /// Writes a member's key; the value comes next. `quotedKey` is the key already in JSON form, with its quotes
     /// (see `JSONLineWriter.quoted`), so fixed keys are escaped once, not per record.
-    mutating func key(_ quotedKey: [UInt8]) {
+    package mutating func key(_ quotedKey: [UInt8]) {
         separate()
         bytes.append(contentsOf: quotedKey)
         bytes.append(UInt8(ascii: ":"))
@@ -47,7 +47,7 @@ struct JSONLineWriter {
     }
 
     /// Writes a member's key given as text.
-    mutating func key(_ key: String) {
+    package mutating func key(_ key: String) {
         separate()
         appendQuoted(key)
         bytes.append(UInt8(ascii: ":"))
@@ -56,7 +56,7 @@ struct JSONLineWriter {
 
     // MARK: - Values
 
-    mutating func write(_ value: Bool) {
+    package mutating func write(_ value: Bool) {
         separate()
         if value {
             bytes.append(contentsOf: [UInt8(ascii: "t"), UInt8(ascii: "r"), UInt8(ascii: "u"), UInt8(ascii: "e")])
@@ -67,20 +67,20 @@ struct JSONLineWriter {
         needsComma = true
     }
 
-    mutating func write(_ value: Int) {
+    package mutating func write(_ value: Int) {
         separate()
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         appendDigits(UInt64(value.magnitude))
         needsComma = true
     }
 
-    mutating func write(_ value: UInt64) {
+    package mutating func write(_ value: UInt64) {
         separate()
         appendDigits(value)
         needsComma = true
     }
 
-    mutating func write(_ value: Double) {
+    package mutating func write(_ value: Double) {
         separate()
         if value.isNaN {
             appendQuoted("NaN")
@@ -98,21 +98,21 @@ struct JSONLineWriter {
         needsComma = true
     }
 
-    mutating func write(_ value: String) {
+    package mutating func write(_ value: String) {
         separate()
         appendQuoted(value)
         needsComma = true
     }
 
     /// `text` in JSON form with its quotes, for a fixed key.
-    static func quoted(_ text: String) -> [UInt8] {
+    package static func quoted(_ text: String) -> [UInt8] {
         var writer = JSONLineWriter(reservingCapacity: text.utf8.count + 2)
         writer.appendQuoted(text)
         return writer.bytes
     }
 
     /// `text` in JSON form with its quotes, for a message.
-    static func quotedText(_ text: String) -> String { String(decoding: quoted(text), as: UTF8.self) }
+    package static func quotedText(_ text: String) -> String { String(decoding: quoted(text), as: UTF8.self) }
 
     // MARK: - Bytes
 

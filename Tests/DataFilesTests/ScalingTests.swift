@@ -1,5 +1,6 @@
 import XCTest
-@testable import GridSearch
+@testable import DataFiles
+import LinearAlgebra
 
 final class ScalingTests: XCTestCase {
     private let train = Matrix([[1, 10, 5], [3, 20, 5], [5, 60, 5]])

@@ -1,5 +1,5 @@
 import XCTest
-@testable import GridSearch
+@testable import DataFiles
 
 final class SplitsTests: XCTestCase {
     func testTrainTestSizesFollowSklearn() throws {

@@ -6,7 +6,7 @@ import Darwin
 
 /// Bytes read in order, either from a file (in chunks, so a large file is never held twice) or from memory
 /// (a decompressed `.gz`). The loaders read through this so every format works on both.
-struct ByteSource {
+package struct ByteSource {
     private enum Storage {
         case file(descriptor: Int32)
         case memory([UInt8], position: Int)
@@ -14,10 +14,10 @@ struct ByteSource {
 
     private var storage: Storage
     /// The path as the user gave it, for messages.
-    let path: String
+    package let path: String
 
     /// Opens `path` for reading; throws `DataError.unreadable` with the system's reason.
-    static func open(_ path: String) throws -> ByteSource {
+    package static func open(_ path: String) throws -> ByteSource {
         let fd = Glibc.open(path, O_RDONLY)
         guard fd >= 0 else { throw DataError.unreadable(path: path, reason: String(cString: strerror(errno))) }
         var info = stat()
@@ -29,7 +29,7 @@ struct ByteSource {
     }
 
     /// A source over bytes already in memory; `path` names where they came from.
-    init(bytes: [UInt8], path: String) {
+    package init(bytes: [UInt8], path: String) {
         storage = .memory(bytes, position: 0)
         self.path = path
     }
@@ -40,7 +40,7 @@ struct ByteSource {
     }
 
     /// The total size in bytes if known (a regular file's size, or the memory's), for reserving capacity.
-    var sizeHint: Int? {
+    package var sizeHint: Int? {
         switch storage {
         case .file(let fd):
             var info = stat()
@@ -51,7 +51,7 @@ struct ByteSource {
 
     /// The number of bytes left to read, if known (a regular file's size minus the read position, or the rest of
     /// the memory). Lets binary readers reject a header that promises more data than exists before allocating.
-    var remainingHint: Int? {
+    package var remainingHint: Int? {
         switch storage {
         case .file(let fd):
             guard let size = sizeHint else { return nil }
@@ -62,12 +62,12 @@ struct ByteSource {
     }
 
     /// Closes the file, if any. Call once when done.
-    func close() {
+    package func close() {
         if case .file(let fd) = storage { _ = Glibc.close(fd) }
     }
 
     /// Reads up to `buffer.count` bytes; returns the number read, 0 only at the end.
-    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    package mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard buffer.count > 0 else { return 0 }
         switch storage {
         case .file(let fd):
@@ -90,7 +90,7 @@ struct ByteSource {
     }
 
     /// Fills `buffer` completely unless the source ends first; returns the number of bytes read.
-    mutating func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    package mutating func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         var filled = 0
         while filled < buffer.count {
             let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
@@ -101,7 +101,7 @@ struct ByteSource {
     }
 
     /// Reads `count` bytes (fewer only at the end of the source).
-    mutating func readBytes(_ count: Int) throws -> [UInt8] {
+    package mutating func readBytes(_ count: Int) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         let n = try bytes.withUnsafeMutableBytes { try readFully(into: $0) }
         bytes.removeLast(count - n)
@@ -109,7 +109,7 @@ struct ByteSource {
     }
 
     /// Reads everything that is left.
-    mutating func readAll() throws -> [UInt8] {
+    package mutating func readAll() throws -> [UInt8] {
         if case .memory(let bytes, let position) = storage {
             storage = .memory([], position: 0)
             return position == 0 ? bytes : Array(bytes[position...])

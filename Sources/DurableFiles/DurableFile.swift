@@ -1,0 +1,171 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The one home of AEGrid's file writes: every file it creates goes through here, so every writer gets the same
+/// rules (SQLite's and LMDB's): descriptors opened with `O_CLOEXEC`, short writes retried, `fsync` and `close` errors
+/// reported rather than dropped, and whole-file replacement that a reader (or a process killed at any instant) sees
+/// as the old file or the new one, never as an empty or half-written one.
+///
+/// Atomic replacement (`replace(_:with:)`): write a uniquely named temporary file in the target's directory (made by
+/// `mkstemp`, so two processes — two pods that are both pid 1, say — never share one), `fsync` it, `rename` it over
+/// the target, `fsync` the directory. Exclusive creation (`create(_:with:)`): the same, but `link` instead of
+/// `rename`, which fails when the name exists, so of two concurrent creators exactly one wins.
+public enum DurableFile {
+    /// Opens `path` with `flags | O_CLOEXEC` (and `mode` for a created file); throws `DurableFileError` naming the
+    /// path and the system's reason.
+    public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws -> Int32 {
+        while true {
+            let fd = systemOpen(path, flags | O_CLOEXEC, mode)
+            if fd >= 0 { return fd }
+            if errno == EINTR { continue }
+            throw DurableFileError(path: path, operation: "open", code: errno)
+        }
+    }
+
+    /// Closes `descriptor`; a failed close (a delayed write error on NFS, say) is reported, not dropped.
+    /// The descriptor is released whatever the outcome (Linux frees it even when close fails, so no retry).
+    public static func close(_ descriptor: Int32, path: String) throws {
+        if systemClose(descriptor) != 0 && errno != EINTR {
+            throw DurableFileError(path: path, operation: "close", code: errno)
+        }
+    }
+
+    /// Writes all of `bytes` at `offset` (or at the file position when `offset` is nil), retrying short writes and
+    /// interrupted calls. A write that makes no progress is reported as a full disk.
+    public static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: off_t? = nil,
+                                path: String) throws {
+        var written = 0
+        while written < bytes.count {
+            let base = bytes.baseAddress! + written, remaining = bytes.count - written
+            let result = offset.map { pwrite(descriptor, base, remaining, $0 + off_t(written)) }
+                ?? write(descriptor, base, remaining)
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw DurableFileError(path: path, operation: "write", code: errno)
+            }
+            if result == 0 { throw DurableFileError(path: path, operation: "write", code: ENOSPC) }
+            written += result
+        }
+    }
+
+    /// `writeAll` for an array of bytes.
+    public static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], at offset: off_t? = nil, path: String) throws {
+        try bytes.withUnsafeBytes { try writeAll(descriptor, $0, at: offset, path: path) }
+    }
+
+    /// Makes what was written to `descriptor` durable.
+    public static func sync(_ descriptor: Int32, path: String) throws {
+        while fsync(descriptor) != 0 {
+            if errno == EINTR { continue }
+            throw DurableFileError(path: path, operation: "fsync", code: errno)
+        }
+    }
+
+    /// Makes the directory entries of `directory` (a created, renamed or removed file) durable. File systems that
+    /// cannot fsync a directory (EINVAL) need no such step and are not an error.
+    public static func syncDirectory(_ directory: String) throws {
+        let path = directory.isEmpty ? "." : directory
+        let fd = try open(path, O_RDONLY | O_DIRECTORY)
+        defer { _ = systemClose(fd) }
+        while fsync(fd) != 0 {
+            if errno == EINTR { continue }
+            if errno == EINVAL || errno == EROFS { return }
+            throw DurableFileError(path: path, operation: "fsync", code: errno)
+        }
+    }
+
+    /// The directory holding `path` (`.` for a bare name).
+    public static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Replaces `path` with `bytes` atomically and durably: temporary file, fsync, rename, fsync of the directory.
+    /// On any failure the target is untouched and the temporary file is removed.
+    public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) throws {
+        let temporary = try writeTemporary(beside: path, bytes: bytes, mode: mode)
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw DurableFileError(path: path, operation: "rename", code: code)
+        }
+        try syncDirectory(directory(of: path))
+    }
+
+    /// `replace` for text (UTF-8).
+    public static func replace(_ path: String, with text: String, mode: mode_t = 0o644) throws {
+        try replace(path, with: Array(text.utf8), mode: mode)
+    }
+
+    /// Creates `path` with `bytes`, complete and durable, unless a file of that name exists: returns false then and
+    /// changes nothing. Of several processes creating the same name at once, exactly one gets true, and the others
+    /// find the winner's whole file, never a partial one.
+    public static func create(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) throws -> Bool {
+        let temporary = try writeTemporary(beside: path, bytes: bytes, mode: mode)
+        defer { unlink(temporary) }
+        if link(temporary, path) != 0 {
+            if errno == EEXIST { return false }
+            throw DurableFileError(path: path, operation: "create", code: errno)
+        }
+        try syncDirectory(directory(of: path))
+        return true
+    }
+
+    /// Writes `bytes` to a new, uniquely named file in `path`'s directory (`.NAME.tmp-` and 16 random hex digits,
+    /// created with `O_EXCL`, so no other process, pid 1 in another pod included, can be handed the same file) and
+    /// fsyncs it; returns its path. Hidden by its leading dot, and removed again on failure.
+    static func writeTemporary(beside path: String, bytes: [UInt8], mode: mode_t) throws -> String {
+        let directory = directory(of: path)
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        var generator = SystemRandomNumberGenerator()
+        var attempt = 0
+        var temporary: String, fd: Int32
+        repeat {
+            let suffix = String(generator.next(), radix: 16)
+            temporary = "\(directory)/.\(name).tmp-\(String(repeating: "0", count: 16 - suffix.count))\(suffix)"
+            fd = systemOpen(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+            attempt += 1
+        } while fd < 0 && (errno == EEXIST || errno == EINTR) && attempt < 100
+        guard fd >= 0 else { throw DurableFileError(path: path, operation: "create a temporary file for", code: errno) }
+        do {
+            try writeAll(fd, bytes, path: temporary)
+            try sync(fd, path: temporary)
+            try close(fd, path: temporary)
+        } catch {
+            _ = systemClose(fd)
+            unlink(temporary)
+            throw error
+        }
+        return temporary
+    }
+}
+
+/// A file operation that failed: which file, which operation, and the system's reason (`strerror`).
+public struct DurableFileError: Error, CustomStringConvertible, Equatable {
+    public var path: String
+    public var operation: String
+    public var code: Int32
+
+    public init(path: String, operation: String, code: Int32) {
+        self.path = path
+        self.operation = operation
+        self.code = code
+    }
+
+    /// The system's reason, e.g. "No space left on device".
+    public var reason: String { String(cString: strerror(code)) }
+
+    public var description: String { "cannot \(operation) \(path): \(reason)" }
+}
+
+// Free functions so the C calls are not shadowed by `DurableFile.open` / `close`.
+#if canImport(Glibc)
+private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Glibc.open(path, flags, mode) }
+private func systemClose(_ descriptor: Int32) -> Int32 { Glibc.close(descriptor) }
+#else
+private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Darwin.open(path, flags, mode) }
+private func systemClose(_ descriptor: Int32) -> Int32 { Darwin.close(descriptor) }
+#endif
