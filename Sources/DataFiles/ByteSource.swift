@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DurableFiles
 
 /// Bytes read in order, either from a file (in chunks, so a large file is never held twice) or from memory
 /// (a decompressed `.gz`). The loaders read through this so every format works on both.
@@ -18,8 +19,10 @@ package struct ByteSource {
 
     /// Opens `path` for reading; throws `DataError.unreadable` with the system's reason.
     package static func open(_ path: String) throws -> ByteSource {
-        let fd = Glibc.open(path, O_RDONLY)
-        guard fd >= 0 else { throw DataError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        let fd: Int32
+        do { fd = try DurableFile.open(path, O_RDONLY) } catch let error as DurableFileError {
+            throw DataError.unreadable(path: path, reason: error.reason)
+        }
         var info = stat()
         if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
             _ = Glibc.close(fd)

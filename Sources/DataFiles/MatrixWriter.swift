@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import DurableFiles
 
 /// Writes a matrix as CSV or NumPy `.npy`, chosen by the file's extension, so `numpy.load` / `pandas.read_csv`
 /// read the output of `aegrid encode` / `aegrid reconstruct` as is.
@@ -38,9 +39,9 @@ public enum MatrixWriter {
             throw Failure.unsupportedExtension(path: path)
         }
         do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw Failure.cannotWrite(path: path, reason: (error as NSError).localizedDescription)
+            try DurableFile.replace(path, with: [UInt8](data))
+        } catch let error as DurableFileError {
+            throw Failure.cannotWrite(path: path, reason: error.description)
         }
     }
 

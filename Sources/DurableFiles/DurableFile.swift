@@ -21,7 +21,7 @@ public enum DurableFile {
             let fd = systemOpen(path, flags | O_CLOEXEC, mode)
             if fd >= 0 { return fd }
             if errno == EINTR { continue }
-            throw DurableFileError(path: path, operation: "open", code: errno)
+            throw DurableFileError(path: path, operation: .open, code: errno)
         }
     }
 
@@ -29,7 +29,7 @@ public enum DurableFile {
     /// The descriptor is released whatever the outcome (Linux frees it even when close fails, so no retry).
     public static func close(_ descriptor: Int32, path: String) throws {
         if systemClose(descriptor) != 0 && errno != EINTR {
-            throw DurableFileError(path: path, operation: "close", code: errno)
+            throw DurableFileError(path: path, operation: .close, code: errno)
         }
     }
 
@@ -44,9 +44,9 @@ public enum DurableFile {
                 ?? write(descriptor, base, remaining)
             if result < 0 {
                 if errno == EINTR { continue }
-                throw DurableFileError(path: path, operation: "write", code: errno)
+                throw DurableFileError(path: path, operation: .write, code: errno)
             }
-            if result == 0 { throw DurableFileError(path: path, operation: "write", code: ENOSPC) }
+            if result == 0 { throw DurableFileError(path: path, operation: .write, code: ENOSPC) }
             written += result
         }
     }
@@ -60,7 +60,7 @@ public enum DurableFile {
     public static func sync(_ descriptor: Int32, path: String) throws {
         while fsync(descriptor) != 0 {
             if errno == EINTR { continue }
-            throw DurableFileError(path: path, operation: "fsync", code: errno)
+            throw DurableFileError(path: path, operation: .sync, code: errno)
         }
     }
 
@@ -73,7 +73,7 @@ public enum DurableFile {
         while fsync(fd) != 0 {
             if errno == EINTR { continue }
             if errno == EINVAL || errno == EROFS { return }
-            throw DurableFileError(path: path, operation: "fsync", code: errno)
+            throw DurableFileError(path: path, operation: .sync, code: errno)
         }
     }
 
@@ -90,7 +90,7 @@ public enum DurableFile {
         guard rename(temporary, path) == 0 else {
             let code = errno
             unlink(temporary)
-            throw DurableFileError(path: path, operation: "rename", code: code)
+            throw DurableFileError(path: path, operation: .rename, code: code)
         }
         try syncDirectory(directory(of: path))
     }
@@ -108,7 +108,7 @@ public enum DurableFile {
         defer { unlink(temporary) }
         if link(temporary, path) != 0 {
             if errno == EEXIST { return false }
-            throw DurableFileError(path: path, operation: "create", code: errno)
+            throw DurableFileError(path: path, operation: .create, code: errno)
         }
         try syncDirectory(directory(of: path))
         return true
@@ -129,7 +129,7 @@ public enum DurableFile {
             fd = systemOpen(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
             attempt += 1
         } while fd < 0 && (errno == EEXIST || errno == EINTR) && attempt < 100
-        guard fd >= 0 else { throw DurableFileError(path: path, operation: "create a temporary file for", code: errno) }
+        guard fd >= 0 else { throw DurableFileError(path: path, operation: .createTemporary, code: errno) }
         do {
             try writeAll(fd, bytes, path: temporary)
             try sync(fd, path: temporary)
@@ -145,20 +145,27 @@ public enum DurableFile {
 
 /// A file operation that failed: which file, which operation, and the system's reason (`strerror`).
 public struct DurableFileError: Error, CustomStringConvertible, Equatable {
+    public enum Operation: String, Sendable {
+        case open, write, sync = "fsync", close, rename, create, createTemporary = "create a temporary file for"
+    }
+
     public var path: String
-    public var operation: String
+    public var operation: Operation
     public var code: Int32
 
-    public init(path: String, operation: String, code: Int32) {
+    public init(path: String, operation: Operation, code: Int32) {
         self.path = path
         self.operation = operation
         self.code = code
     }
 
+    /// Whether the failure happened while writing data out (write, fsync, close, rename): the disk may be full.
+    public var isWriteFailure: Bool { [.write, .sync, .close, .rename].contains(operation) }
+
     /// The system's reason, e.g. "No space left on device".
     public var reason: String { String(cString: strerror(code)) }
 
-    public var description: String { "cannot \(operation) \(path): \(reason)" }
+    public var description: String { "cannot \(operation.rawValue) \(path): \(reason)" }
 }
 
 // Free functions so the C calls are not shadowed by `DurableFile.open` / `close`.

@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import DurableFiles
 
 /// Saves and loads autoencoders as `.safetensors` (https://github.com/huggingface/safetensors), readable by the
 /// Python `safetensors` package.
@@ -30,17 +31,18 @@ public enum ModelFile {
     public static let formatValue = "aegrid-autoencoder/1"
     static let reservedPrefix = "aegrid."
 
-    /// Writes `model` with `metadata` to `path` (atomically: a temporary file renamed over `path`).
+    /// Writes `model` with `metadata` to `path`, atomically and durably (`DurableFile.replace`): a process killed
+    /// at any instant leaves the old file or the new one, never a partial one.
     public static func save(_ model: Autoencoder, metadata: [String: String], to path: String) throws {
         if let key = metadata.keys.sorted().first(where: { $0.hasPrefix(reservedPrefix) }) {
             throw ModelFileError.reservedMetadataKey(path: path, key: key)
         }
-        let bytes = Data(try encode(model, metadata: metadata))
-        do { try bytes.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            let directory = (path as NSString).deletingLastPathComponent
+        let bytes = try encode(model, metadata: metadata)
+        do { try DurableFile.replace(path, with: bytes) } catch let error as DurableFileError {
+            let directory = DurableFile.directory(of: path)
             var isDirectory: ObjCBool = false
-            let reason = FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory, isDirectory: &isDirectory)
-                && isDirectory.boolValue ? "\((error as NSError).localizedDescription)" : "the directory \(directory) does not exist"
+            let reason = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
+                && isDirectory.boolValue ? error.description : "the directory \(directory) does not exist"
             throw ModelFileError.cannotWrite(path: path, reason: reason)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import DurableFiles
 
 /// What a search's records say, in the three forms a user reads: a leaderboard, a scikit-learn `cv_results_`-style
 /// CSV, and `best.json`.
@@ -176,11 +177,7 @@ public struct Report: Sendable {
                 case pcaTestScore = "pca_test_mse"
             }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return try encoder.encode(Best(
+        return try JSONCoding.encoder(pretty: true).encode(Best(
             trial: best, trialsRanked: ranked.filter { $0.status == .ok }.count,
             pcaTestScore: latentSizes[best.trialID].flatMap { baseline?.testMSE(components: $0) }))
     }
@@ -191,12 +188,12 @@ public struct Report: Sendable {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
         var written: [String] = []
         let csvTarget = csvPath ?? path("results.csv")
-        try Data(csv().utf8).write(to: URL(fileURLWithPath: csvTarget), options: .atomic)
+        try ResultsLog.writeFileAtomically(Data(csv().utf8), path: csvTarget)
         written.append(csvTarget)
-        try Data(leaderboard(top: top).utf8).write(to: URL(fileURLWithPath: path("leaderboard.txt")), options: .atomic)
+        try ResultsLog.writeFileAtomically(Data(leaderboard(top: top).utf8), path: path("leaderboard.txt"))
         written.append(path("leaderboard.txt"))
         if let best = try bestJSON() {
-            try best.write(to: URL(fileURLWithPath: path("best.json")), options: .atomic)
+            try ResultsLog.writeFileAtomically(best, path: path("best.json"))
             written.append(path("best.json"))
         }
         return written

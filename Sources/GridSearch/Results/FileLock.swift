@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DurableFiles
 
 /// An exclusive advisory lock (`flock`) on a lock file, holding the owner's pid as text for error messages.
 ///
@@ -21,8 +22,10 @@ final class FileLock {
 
     /// Takes the lock or throws `ResultsError.locked` naming the holder's pid (when it wrote one).
     static func acquire(path: String, directory: String) throws -> FileLock {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ResultsError.io(path: path, reason: "cannot create lock file: \(ResultsError.errnoText())") }
+        let fd: Int32
+        do { fd = try DurableFile.open(path, O_RDWR | O_CREAT) } catch let error as DurableFileError {
+            throw ResultsError.io(path: path, reason: "cannot create lock file: \(error.reason)")
+        }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             close(fd)

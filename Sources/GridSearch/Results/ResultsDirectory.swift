@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import DurableFiles
 
 /// Reading a results directory as a whole: every log in it (a single run's `results.jsonl` and any shard logs),
 /// its manifest and its PCA baseline. Takes no lock, so it works while a search is writing: a line being written
@@ -81,11 +82,7 @@ public enum ResultsDirectory {
 
     /// Writes the baseline where `baseline(directory:)` finds it, atomically.
     public static func writeBaseline(_ baseline: PCABaseline, directory: String, shard: ShardID? = nil) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         let path = (directory as NSString).appendingPathComponent(baselineFileName(shard: shard))
-        try encoder.encode(baseline).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try ResultsLog.writeFileAtomically(try JSONCoding.encoder(pretty: true).encode(baseline), path: path)
     }
 }

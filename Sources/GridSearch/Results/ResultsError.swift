@@ -1,4 +1,5 @@
 import Foundation
+import DurableFiles
 
 /// A problem with a results directory (`--out DIR`): each message names the path and says how to fix it.
 public enum ResultsError: Error, Equatable, CustomStringConvertible, LocalizedError {
@@ -44,4 +45,19 @@ public enum ResultsError: Error, Equatable, CustomStringConvertible, LocalizedEr
     public var errorDescription: String? { description }
 
     static func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
+}
+
+extension ResultsError {
+    /// Runs `body`, turning a failed file operation into the results directory's error: a failed write, fsync,
+    /// close or rename is `writeFailed` (the results written before are intact: free space and resume), anything
+    /// else `io`.
+    static func reporting<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DurableFileError {
+            throw error.isWriteFailure
+                ? ResultsError.writeFailed(path: error.path, reason: error.reason)
+                : ResultsError.io(path: error.path, reason: "cannot \(error.operation.rawValue): \(error.reason)")
+        }
+    }
 }

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DurableFiles
 
 /// The append-only, crash-safe results log of one search (or one shard) in `--out DIR`.
 ///
@@ -63,10 +64,9 @@ public final class ResultsLog: @unchecked Sendable {
         self.shard = shard
         self.lock = lock
         let existed = FileManager.default.fileExists(atPath: path)
-        let fd = posixOpen(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ResultsError.io(path: path, reason: "cannot open: \(ResultsError.errnoText())") }
+        let fd = try ResultsError.reporting { try DurableFile.open(path, O_RDWR | O_CREAT) }
         descriptor = fd
-        if !existed { ResultsLog.syncDirectory(directory) }
+        if !existed { try ResultsError.reporting { try DurableFile.syncDirectory(directory) } }
 
         let contents = try ResultsLog.scan(path: path, keepHistory: false)
         ids = Set(contents.records.map(\.trialID))
@@ -78,15 +78,16 @@ public final class ResultsLog: @unchecked Sendable {
                 throw ResultsError.writeFailed(path: path, reason: "cannot cut the torn last line: \(ResultsError.errnoText())")
             }
             if contents.missingFinalNewline {
-                try ResultsLog.writeAll(descriptor: fd, bytes: [UInt8(ascii: "\n")], at: size, path: path)
+                let end = size
+                try ResultsError.reporting { try DurableFile.writeAll(fd, [UInt8(ascii: "\n")], at: end, path: path) }
                 size += 1
             }
-            guard fsync(fd) == 0 else { throw ResultsError.writeFailed(path: path, reason: ResultsError.errnoText()) }
+            try ResultsError.reporting { try DurableFile.sync(fd, path: path) }
         }
         syncedSize = size
     }
 
-    deinit { close() }
+    deinit { try? close() }
 
     /// Trial ids already recorded (finished trials a resumed run skips).
     public var completedIDs: Set<String> { mutex.withLock { ids } }
@@ -131,7 +132,7 @@ public final class ResultsLog: @unchecked Sendable {
             var bytes: [UInt8] = []
             for entry in fresh { bytes.append(contentsOf: entry.line) }
             do {
-                try ResultsLog.writeAll(descriptor: descriptor, bytes: bytes, at: size, path: path)
+                try ResultsError.reporting { try DurableFile.writeAll(descriptor, bytes, at: size, path: path) }
             } catch {
                 _ = ftruncate(descriptor, size)
                 throw error
@@ -157,30 +158,37 @@ public final class ResultsLog: @unchecked Sendable {
             guard size != syncedSize else { return }
             guard descriptor >= 0 else { throw ResultsError.io(path: path, reason: "the results log is closed") }
             syncs += 1
-            guard fsync(descriptor) == 0 else {
-                let reason = ResultsError.errnoText()
+            do {
+                try ResultsError.reporting { try DurableFile.sync(descriptor, path: path) }
+            } catch {
                 _ = ftruncate(descriptor, syncedSize)
                 size = syncedSize
                 ids.subtract(unsyncedIDs)
                 unsyncedIDs.removeAll()
-                throw ResultsError.writeFailed(path: path, reason: reason)
+                throw error
             }
             syncedSize = size
             unsyncedIDs.removeAll()
         }
     }
 
-    /// Releases the file and the lock (also done on deinit).
-    /// Records written but not yet synced are fsynced first (best effort: a failure here has no one to report to).
-    public func close() {
-        mutex.withLock {
-            if descriptor >= 0 {
-                if size != syncedSize { _ = fsync(descriptor) }
-                posixClose(descriptor)
-                descriptor = -1
+    /// Releases the file and the lock (also done, ignoring errors, on deinit). Records written but not yet synced
+    /// are fsynced first; a failed fsync or close is reported (`writeFailed`): those records may not be on disk.
+    public func close() throws {
+        try mutex.withLock {
+            defer {
+                lock?.release()
+                lock = nil
             }
-            lock?.release()
-            lock = nil
+            guard descriptor >= 0 else { return }
+            let fd = descriptor
+            descriptor = -1
+            var failure: Error?
+            if size != syncedSize {
+                do { try ResultsError.reporting { try DurableFile.sync(fd, path: path) } } catch { failure = error }
+            }
+            do { try ResultsError.reporting { try DurableFile.close(fd, path: path) } } catch { failure = failure ?? error }
+            if let failure { throw failure }
         }
     }
 
@@ -213,7 +221,7 @@ public final class ResultsLog: @unchecked Sendable {
         let path = manifestPath(directory: directory)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         do {
-            return try JSONDecoder().decode(ResultsManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            return try JSONCoding.decoder().decode(ResultsManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
             throw ResultsError.io(path: path, reason: "not a valid AEGrid manifest (\(error.localizedDescription))")
         }
@@ -293,12 +301,12 @@ public final class ResultsLog: @unchecked Sendable {
         } catch {
             throw ResultsError.io(path: directory, reason: "cannot create the directory: \(error.localizedDescription)")
         }
-        syncDirectory((directory as NSString).deletingLastPathComponent)
+        try ResultsError.reporting { try DurableFile.syncDirectory((directory as NSString).deletingLastPathComponent) }
     }
 
     /// Writes `manifest` as DIR/manifest.json unless one exists; an existing one must match.
-    /// Atomic against a concurrent shard doing the same: write a temporary file, then `link` it into place (which
-    /// fails if the name exists) and compare with whatever won.
+    /// Atomic against a concurrent shard doing the same (`DurableFile.create`: whoever links first wins, and the
+    /// others compare with the winner's complete file).
     static func establishManifest(_ manifest: ResultsManifest, directory: String) throws {
         let path = manifestPath(directory: directory)
         if let existing = try readManifest(directory: directory) {
@@ -307,80 +315,21 @@ public final class ResultsLog: @unchecked Sendable {
             }
             return
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(manifest)) ?? Data()
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = posixOpen(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ResultsError.io(path: temporary, reason: "cannot create: \(ResultsError.errnoText())") }
-        defer { unlink(temporary) }
+        let data: Data
         do {
-            try writeAll(descriptor: fd, bytes: [UInt8](data) + [UInt8(ascii: "\n")], at: 0, path: temporary)
-            guard fsync(fd) == 0 else { throw ResultsError.writeFailed(path: temporary, reason: ResultsError.errnoText()) }
+            data = try JSONCoding.encoder(pretty: true).encode(manifest)
         } catch {
-            posixClose(fd)
-            throw error
+            throw ResultsError.writeFailed(path: path, reason: "cannot encode the manifest: \(error)")
         }
-        posixClose(fd)
-        if link(temporary, path) != 0 {
-            guard errno == EEXIST else {
-                throw ResultsError.io(path: path, reason: "cannot create: \(ResultsError.errnoText())")
-            }
-            // Another writer created it between our check and our link: theirs must match ours.
-            try establishManifest(manifest, directory: directory)
-            return
-        }
-        syncDirectory(directory)
+        let created = try ResultsError.reporting { try DurableFile.create(path, with: [UInt8](data) + [UInt8(ascii: "\n")]) }
+        // Another writer created it between our check and our create: theirs must match ours.
+        if !created { try establishManifest(manifest, directory: directory) }
     }
 
-    /// Replaces `path` with `data` atomically (temporary file, fsync, rename, fsync of the directory): readers see
-    /// the old file or the new one, never a half-written one.
+    /// Replaces `path` with `data` atomically (`DurableFile.replace`): readers see the old file or the new one,
+    /// never a half-written one.
     public static func writeFileAtomically(_ data: Data, path: String) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = posixOpen(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ResultsError.io(path: temporary, reason: "cannot create: \(ResultsError.errnoText())") }
-        do {
-            try writeAll(descriptor: fd, bytes: [UInt8](data), at: 0, path: path)
-            guard fsync(fd) == 0 else { throw ResultsError.writeFailed(path: path, reason: ResultsError.errnoText()) }
-        } catch {
-            posixClose(fd)
-            unlink(temporary)
-            throw error
-        }
-        posixClose(fd)
-        guard rename(temporary, path) == 0 else {
-            let reason = ResultsError.errnoText()
-            unlink(temporary)
-            throw ResultsError.writeFailed(path: path, reason: reason)
-        }
-        syncDirectory((path as NSString).deletingLastPathComponent)
-    }
-
-    /// Writes all of `bytes` at `offset`, retrying short writes; throws `writeFailed` with the system's reason.
-    static func writeAll(descriptor: Int32, bytes: [UInt8], at offset: off_t, path: String) throws {
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { buffer in
-                pwrite(descriptor, buffer.baseAddress! + written, buffer.count - written, offset + off_t(written))
-            }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw ResultsError.writeFailed(path: path, reason: ResultsError.errnoText())
-            }
-            if result == 0 { throw ResultsError.writeFailed(path: path, reason: "no space left on device") }
-            written += result
-        }
-    }
-
-    /// Makes a directory entry change (a created file) durable.
-    static func syncDirectory(_ directory: String) {
-        let fd = posixOpen(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = fsync(fd)
-        posixClose(fd)
+        try ResultsError.reporting { try DurableFile.replace(path, with: [UInt8](data)) }
     }
 }
 
-// Free functions so the C calls are not shadowed by `ResultsLog.open` / `close` inside the class.
-private func posixOpen(_ path: String, _ flags: Int32, _ mode: mode_t = 0) -> Int32 { open(path, flags, mode) }
-private func posixClose(_ descriptor: Int32) { _ = close(descriptor) }

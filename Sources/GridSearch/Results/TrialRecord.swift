@@ -103,18 +103,7 @@ public struct TrialRecord: Codable, Equatable, Sendable {
     // `jsonLine()` and `decode(line:)` are in TrialRecordJSON.swift. The Codable coders below write and read the same
     // lines through Foundation, 6 to 10 times slower; the tests hold the hand-written codec to them.
 
-    static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return encoder
-    }
+    static var encoder: JSONEncoder { JSONCoding.encoder() }
 
-    static var decoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return decoder
-    }
+    static var decoder: JSONDecoder { JSONCoding.decoder() }
 }

@@ -180,6 +180,7 @@ public final class Search: @unchecked Sendable {
         try writer.finish()
         progress.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         if runner.isCancelled {
+            try log.close()
             return SearchOutcome(progress: progress, interrupted: true, leaderboard: "", files: [log.path])
         }
         // A shard reports on its own log; `aegrid merge` / `aegrid results` report on the whole directory.
@@ -195,6 +196,9 @@ public final class Search: @unchecked Sendable {
                 files.append(try BestModel.refit(best, settings: settings, grid: grid, data: data, trained: trained))
             }
         }
+        // Every record is fsynced by now; closing (which releases the lock) reports what a file system says only
+        // at close, as NFS's write-back can.
+        try log.close()
         return SearchOutcome(progress: progress, interrupted: false, leaderboard: report.leaderboard(top: settings.top),
                              files: files)
     }

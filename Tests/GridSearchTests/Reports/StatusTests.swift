@@ -36,7 +36,7 @@ final class StatusTests: XCTestCase {
             for index in plan.trialIndices(inShard: k).reversed() where !skipping.contains(index) {
                 try log.append(record(try TrialConfiguration.make(grid: grid, index: index, inputSize: 10, baseSeed: 42)))
             }
-            log.close()
+            try log.close()
         }
         return grid
     }
@@ -70,7 +70,7 @@ final class StatusTests: XCTestCase {
         let log = try ResultsLog.open(directory: directory, manifest: manifest(grid), shard: ShardID(index: 2, count: 4))
         let shard2 = plan.trialIndices(inShard: 2)
         try log.append(record(try TrialConfiguration.make(grid: grid, index: shard2[0], inputSize: 10, baseSeed: 42)))
-        log.close()
+        try log.close()
         let status = try SearchStatus.load(directory: directory, histories: false)
         XCTAssertEqual(status.missingSummary, [
             "not started (all their trials missing): shards 0-1, 3 of 4",
@@ -113,7 +113,7 @@ final class StatusTests: XCTestCase {
         for index in (0..<grid.count).shuffled() {
             try log.append(record(try TrialConfiguration.make(grid: grid, index: index, inputSize: 10, baseSeed: 42)))
         }
-        log.close()
+        try log.close()
         try Merge.run(directory: single)
         let merged = try ResultsLog.read(path: directory + "/results.jsonl").records
         XCTAssertEqual(merged.map(\.index), Array(0..<12))

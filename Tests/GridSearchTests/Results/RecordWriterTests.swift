@@ -97,7 +97,7 @@ final class RecordWriterTests: XCTestCase {
         let writer = RecordWriter(log: log, syncInterval: 0, onWritten: { _ in }, onFailure: { failures += 1 })
         writer.submit(record("kept"))
         try writer.finish()
-        log.close()
+        try log.close()
         writer.submit(record("lost", 1))
         XCTAssertThrowsError(try writer.finish())
         XCTAssertEqual(failures, 1)

@@ -1,5 +1,6 @@
 import XCTest
 @testable import GridSearch
+import DurableFiles
 
 /// A fresh temporary directory per test, removed afterwards.
 func makeTemporaryDirectory(_ name: String = #function) -> String {
@@ -125,7 +126,7 @@ final class ResultsLogTests: XCTestCase {
         XCTAssertTrue(log.droppedTornLine)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: logPath)), whole, "torn tail cut on open")
         try log.append(sampleRecord("b"))
-        log.close()
+        try log.close()
         XCTAssertEqual(try ResultsLog.read(path: logPath).records.map(\.trialID), ["a", "b"])
     }
 
@@ -134,7 +135,7 @@ final class ResultsLogTests: XCTestCase {
         let log = try ResultsLog.open(directory: directory, manifest: manifest())
         XCTAssertFalse(log.droppedTornLine)
         try log.append(sampleRecord("b"))
-        log.close()
+        try log.close()
         let text = try String(contentsOfFile: logPath, encoding: .utf8)
         XCTAssertEqual(text.split(separator: "\n").count, 2)
         XCTAssertTrue(text.hasSuffix("}\n"))
@@ -167,7 +168,7 @@ final class ResultsLogTests: XCTestCase {
             XCTAssertEqual("\($0)", "another aegrid process (pid \(getpid())) is writing to \(self.directory) "
                            + "(lock \(self.directory)/.lock); wait for it to finish, stop it, or use another --out directory")
         }
-        first.close()
+        try first.close()
         XCTAssertNoThrow(try ResultsLog.open(directory: directory, manifest: manifest()).close())
     }
 
@@ -218,7 +219,7 @@ final class ResultsLogTests: XCTestCase {
         let fd = open("/dev/full", O_WRONLY)
         try XCTSkipIf(fd < 0, "/dev/full is not available")
         defer { close(fd) }
-        XCTAssertThrowsError(try ResultsLog.writeAll(descriptor: fd, bytes: Array("x\n".utf8), at: 0, path: "/dev/full")) {
+        XCTAssertThrowsError(try ResultsError.reporting { try DurableFile.writeAll(fd, Array("x\n".utf8), at: 0, path: "/dev/full") }) {
             XCTAssertEqual("\($0)", "cannot write to /dev/full: No space left on device; the results written before are "
                            + "intact, free space and rerun the same command to resume")
         }

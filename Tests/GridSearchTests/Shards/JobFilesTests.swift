@@ -1,15 +1,11 @@
 import XCTest
+import TestSupport
 import Yams
 @testable import GridSearch
 
 /// The cluster job files in docs/ are read as the schedulers read them and their shard wiring checked.
 final class JobFilesTests: XCTestCase {
-    /// The repository root, from this file's location (Tests/GridSearchTests/JobFilesTests.swift).
-    static var repository: String {
-        var path = "\(#filePath)"
-        for _ in 0..<3 { path = (path as NSString).deletingLastPathComponent }
-        return path
-    }
+    static var repository: String { repositoryDirectory() }
 
     func testKubernetesIndexedJobWiresIndexAndCount() throws {
         let path = Self.repository + "/docs/kubernetes/aegrid-indexed-job.yaml"
