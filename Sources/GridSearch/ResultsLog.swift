@@ -296,6 +296,12 @@ public final class ResultsLog: @unchecked Sendable {
         syncDirectory((directory as NSString).deletingLastPathComponent)
     }
 
+    /// A name beside `path` that no other writer uses: the pid alone is not enough, since processes in different
+    /// containers (pid namespaces) share the results volume and are often all pid 1.
+    static func temporaryPath(for path: String) -> String {
+        path + ".tmp-\(getpid())-" + String(UInt64.random(in: 0 ... .max), radix: 16)
+    }
+
     /// Writes `manifest` as DIR/manifest.json unless one exists; an existing one must match.
     /// Atomic against a concurrent shard doing the same: write a temporary file, then `link` it into place (which
     /// fails if the name exists) and compare with whatever won.
@@ -310,7 +316,7 @@ public final class ResultsLog: @unchecked Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(manifest)) ?? Data()
-        let temporary = path + ".tmp-\(getpid())"
+        let temporary = temporaryPath(for: path)
         let fd = posixOpen(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ResultsError.io(path: temporary, reason: "cannot create: \(ResultsError.errnoText())") }
         defer { unlink(temporary) }
@@ -336,7 +342,7 @@ public final class ResultsLog: @unchecked Sendable {
     /// Replaces `path` with `data` atomically (temporary file, fsync, rename, fsync of the directory): readers see
     /// the old file or the new one, never a half-written one.
     public static func writeFileAtomically(_ data: Data, path: String) throws {
-        let temporary = path + ".tmp-\(getpid())"
+        let temporary = temporaryPath(for: path)
         let fd = posixOpen(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ResultsError.io(path: temporary, reason: "cannot create: \(ResultsError.errnoText())") }
         do {
