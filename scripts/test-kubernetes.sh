@@ -137,8 +137,8 @@ while [[ -z "$victim" ]]; do
             kill -0 "${pods[k]}" 2>/dev/null || continue
             log="$work/results/results.shard-$k-of-$shards.jsonl"
             n=$([[ -f "$log" ]] && wc -l <"$log" || echo 0)
-            if ((n >= 1 && n < assigned[k])); then
-                kill -KILL "$(aegrid_pid "$k")"
+            # (kill fails only if the pod exited in between: then try another)
+            if ((n >= 1 && n < assigned[k])) && kill -KILL "$(aegrid_pid "$k")" 2>/dev/null; then
                 victim=$k
                 break
             fi

@@ -188,6 +188,12 @@ while :; do
             n=$(lines "$(shard_log "$work/b" "$k")")
             if ((n >= 1 && n < assigned[k])); then
                 scancel "${b}_$k"
+                # A task that finished its last trial just before the signal landed ends COMPLETED: try another.
+                while [[ "$(job_state "${b}_$k")" =~ ^(RUNNING|COMPLETING)$ ]]; do sleep 0.1; done
+                if [[ "$(job_state "${b}_$k")" == COMPLETED ]]; then
+                    echo "test-slurm: task ${b}_$k finished before scancel reached it; cancelling another"
+                    continue
+                fi
                 victim=$k
                 break
             fi
