@@ -6,6 +6,9 @@
 #   make build   release build of `aegrid` and `aegrid-bench` (BLAS; Swift runtime linked statically)
 #   make clean   remove build folders
 #   make slurm-local  the Slurm array job file (docs/slurm), unchanged, in a local loop over its array ids, then merge
+#   make test-slurm       docs/slurm's recipe on a throwaway one-node Slurm cluster: array, cancelled task, resubmission,
+#                         merges bitwise equal to one run (installs slurmctld/slurmd/slurm-client if missing; in test)
+#   make test-kubernetes  docs/kubernetes's pod command as N pid-1 processes, one SIGKILLed and restarted (in test)
 SHELL := /bin/bash
 SWIFT ?= swift
 FALLBACK := --disable-default-traits --scratch-path .build-fallback
@@ -15,7 +18,8 @@ TESTFLAGS := -c release -Xswiftc -enable-testing
 # is paid once per search, per shard and per `aegrid` call), and the binary runs on nodes without a Swift toolchain.
 RELEASE := -c release --static-swift-stdlib
 
-.PHONY: all bootstrap build test test-blas test-fallback check-fallback-links test-python bench compare demo clean slurm-local
+.PHONY: all bootstrap build test test-blas test-fallback check-fallback-links test-python test-slurm test-kubernetes \
+	bench compare demo clean slurm-local
 
 all: build
 
@@ -25,7 +29,7 @@ bootstrap:
 build: bootstrap
 	$(SWIFT) build $(RELEASE)
 
-test: bootstrap test-blas test-fallback check-fallback-links test-python
+test: bootstrap test-blas test-fallback check-fallback-links test-python test-slurm test-kubernetes
 
 test-blas: bootstrap
 	@echo "== tests, BLAS build (.build) =="
@@ -45,6 +49,17 @@ test-python: bootstrap
 	rm -rf .build/python-check
 	AEGRID_PYTHON_CHECK_DIR=.build/python-check $(SWIFT) test $(TESTFLAGS) --skip-build --filter ModelFileTests/testExportForPythonCheck
 	python3 scripts/check_safetensors.py .build/python-check
+
+# Both use the test build's aegrid (.build, the same flags as test-blas: no second build of the package).
+test-slurm: bootstrap
+	@echo "== Slurm: docs/slurm on a one-node cluster (scripts/slurm-cluster.sh) =="
+	$(SWIFT) build $(TESTFLAGS) --product aegrid
+	AEGRID=$(CURDIR)/.build/release/aegrid scripts/test-slurm.sh
+
+test-kubernetes: bootstrap
+	@echo "== Kubernetes: docs/kubernetes's pods as pid-1 processes on one results folder =="
+	$(SWIFT) build $(TESTFLAGS) --product aegrid
+	AEGRID=$(CURDIR)/.build/release/aegrid scripts/test-kubernetes.sh
 
 check-fallback-links:
 	@scripts/check-fallback-links.sh .build-fallback/release

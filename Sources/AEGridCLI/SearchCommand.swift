@@ -56,7 +56,7 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Run only shard K of N (0-based), e.g. 2/8. Default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.", valueName: "K/N"))
     var shard: String?
 
-    @Option(name: .long, help: ArgumentHelp("The number of shards when the index comes from JOB_COMPLETION_INDEX (or set AEGRID_SHARDS).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("The number of shards when the index comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (or set AEGRID_SHARDS; default: the array size, or the count in DIR/manifest.json).", valueName: "n"))
     var shards: Int?
 
     @OptionGroup var output: OutputOptions
@@ -86,7 +86,9 @@ struct SearchCommand: ParsableCommand {
         } else {
             evaluation = .holdout(fraction: testFraction ?? 0.2)
         }
-        let shardChoice = try ShardSelection.resolve(shard: shard, shards: shards)
+        // A resubmitted Slurm task (`sbatch --array=3`) sees only its own ids: the count comes from the manifest.
+        let recordedShards = try ResultsLog.readManifest(directory: out)?.shards
+        let shardChoice = try ShardSelection.resolve(shard: shard, shards: shards, recordedShards: recordedShards)
         let settings = SearchSettings(
             trainPath: train, evaluation: evaluation, grid: grid, outputDirectory: out, jobs: jobs, seed: seed,
             scaling: scale.scaling, refit: refit.refit, top: top, shard: shardChoice?.shard

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Queues the array job and, behind it, the merge: `aegrid merge` runs only when every array task succeeded
-# (--dependency=afterok on the array's job id). If a task fails, resubmit it (sbatch --array=K …) and then run
-# `aegrid merge "$OUT"` yourself, or `aegrid status "$OUT"` to see which trials are missing.
+# (--dependency=afterok on the array's job id). If a task fails, that merge can never run: `aegrid status "$OUT"`
+# names the missing trials by shard; resubmit only the failed ids and queue the merge again behind them:
+#   job=$(sbatch --parsable --array=K docs/slurm/aegrid-array.sbatch)
+#   sbatch --dependency=afterok:${job%%;*} --wrap="$AEGRID merge $OUT"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-results}

@@ -144,12 +144,23 @@ final class ShardingTests: XCTestCase {
 
     // MARK: - Shard selection from flags and environment
 
-    private func choose(_ shard: String? = nil, shards: Int? = nil, env environment: [String: String] = [:]) -> String {
+    private func choose(_ shard: String? = nil, shards: Int? = nil, recorded: Int? = nil,
+                        env environment: [String: String] = [:]) -> String {
         do {
-            return try ShardSelection.resolve(shard: shard, shards: shards, environment: environment)?.description ?? "none"
+            return try ShardSelection.resolve(shard: shard, shards: shards, recordedShards: recorded,
+                                              environment: environment)?.description ?? "none"
         } catch {
             return "error: \(error)"
         }
+    }
+
+    /// The variables Slurm 22.05 sets in the task with id `id` of `sbatch --array=<ids>`: COUNT, MIN, MAX of the
+    /// submitted ids, and STEP for a stepped range (`0-14:2`) (checked on a real cluster by scripts/test-slurm.sh).
+    private func slurmTask(_ id: Int, of ids: [Int], step: Int? = nil) -> [String: String] {
+        var environment = ["SLURM_ARRAY_TASK_ID": "\(id)", "SLURM_ARRAY_TASK_COUNT": "\(ids.count)",
+                           "SLURM_ARRAY_TASK_MIN": "\(ids.min()!)", "SLURM_ARRAY_TASK_MAX": "\(ids.max()!)"]
+        if let step { environment["SLURM_ARRAY_TASK_STEP"] = "\(step)" }
+        return environment
     }
 
     func testExplicitFlagWins() {
@@ -164,22 +175,99 @@ final class ShardingTests: XCTestCase {
     func testSlurmArrayVariables() {
         XCTAssertEqual(choose(env: ["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "3"]),
                        "shard 2/3 (from SLURM_ARRAY_TASK_ID=2, SLURM_ARRAY_TASK_COUNT=3)")
-        XCTAssertEqual(choose(env: ["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "4", "SLURM_ARRAY_TASK_MAX": "7"]),
-                       "shard 1/4 (from SLURM_ARRAY_TASK_ID=5, SLURM_ARRAY_TASK_MIN=4, SLURM_ARRAY_TASK_MAX=7)")
-        XCTAssertEqual(choose(env: ["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "2",
-                               "SLURM_ARRAY_TASK_COUNT": "3", "AEGRID_SHARDS": "3"]),
+        XCTAssertEqual(choose(env: slurmTask(0, of: [0, 1, 2])),
                        "shard 0/3 (from SLURM_ARRAY_TASK_ID=0, SLURM_ARRAY_TASK_MIN=0, SLURM_ARRAY_TASK_MAX=2, SLURM_ARRAY_TASK_COUNT=3)")
-        XCTAssertEqual(choose(env: ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "8",
-                               "SLURM_ARRAY_TASK_COUNT": "3"]),
-                       "error: the Slurm array is not a contiguous range (SLURM_ARRAY_TASK_COUNT=3 but MIN..MAX spans 9 ids); submit it as --array=0-2")
-        XCTAssertEqual(choose(shards: 4, env: ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "3"]),
-                       "error: --shards 4 disagrees with the Slurm array size 3 (SLURM_ARRAY_TASK_ID=1, SLURM_ARRAY_TASK_COUNT=3)")
+        XCTAssertEqual(choose(env: slurmTask(0, of: [0, 1, 2]).merging(["AEGRID_SHARDS": "3"]) { $1 }),
+                       "shard 0/3 (from SLURM_ARRAY_TASK_ID=0, AEGRID_SHARDS=3)")
         XCTAssertEqual(choose(env: ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "3"]),
-                       "error: SLURM_ARRAY_TASK_ID=3 is outside the array's 3 tasks starting at 0 (SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_COUNT=3)")
+                       "error: SLURM_ARRAY_TASK_ID=3 is outside the array's 3 tasks 0..2 (SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_COUNT=3)")
         XCTAssertEqual(choose(env: ["SLURM_ARRAY_TASK_ID": "x"]), "error: SLURM_ARRAY_TASK_ID must be a whole number ≥ 0, got 'x'")
         XCTAssertEqual(choose(env: ["SLURM_ARRAY_TASK_ID": "1"]),
-                       "error: SLURM_ARRAY_TASK_ID=1 is set but not the array size: Slurm sets SLURM_ARRAY_TASK_COUNT for job arrays; otherwise pass --shards N or --shard K/N")
+                       "error: SLURM_ARRAY_TASK_ID=1 is set but not the shard count (SLURM_ARRAY_TASK_ID=1): Slurm sets SLURM_ARRAY_TASK_COUNT and SLURM_ARRAY_TASK_MIN/MAX for job arrays; otherwise set AEGRID_SHARDS=N, or pass --shards N or --shard K/N")
         XCTAssertEqual(choose(shards: 2, env: ["SLURM_ARRAY_TASK_ID": "1"]), "shard 1/2 (from SLURM_ARRAY_TASK_ID=1, --shards 2)")
+        XCTAssertEqual(choose(env: ["SLURM_ARRAY_TASK_ID": "1", "AEGRID_SHARDS": "2"]), "shard 1/2 (from SLURM_ARRAY_TASK_ID=1, AEGRID_SHARDS=2)")
+    }
+
+    /// The task id is the shard index in the original array and in any resubmission of some of its ids, whether
+    /// the count comes from AEGRID_SHARDS or from the manifest the first tasks wrote.
+    func testEveryResubmissionOfAnArrayRunsTheShardsOfItsIds() throws {
+        let original = Array(0..<8)
+        let resubmissions: [(ids: [Int], step: Int?)] = [
+            (original, nil), ([3], nil), ([0], nil), ([7], nil), ([1, 5], nil), ([0, 1], nil), ([0, 1, 2, 3], nil),
+            ([2, 3, 4, 6], nil), (Array(stride(from: 0, through: 6, by: 2)), 2), (Array(stride(from: 1, through: 7, by: 3)), 3),
+        ]
+        for (ids, step) in resubmissions {
+            for id in ids {
+                let environment = slurmTask(id, of: ids, step: step)
+                let context = "task \(id) of --array=\(ids)"
+                for count in [["AEGRID_SHARDS": "8"], [:]] {
+                    let recorded: Int? = count.isEmpty ? 8 : nil
+                    let choice = try ShardSelection.resolve(shard: nil, shards: nil, recordedShards: recorded,
+                                                            environment: environment.merging(count) { $1 })
+                    XCTAssertEqual(choice?.shard, ShardID(index: id, count: 8), context)
+                }
+                // Both set and equal: the same shard.
+                let both = try ShardSelection.resolve(shard: nil, shards: nil, recordedShards: 8,
+                                                      environment: environment.merging(["AEGRID_SHARDS": "8"]) { $1 })
+                XCTAssertEqual(both?.shard, ShardID(index: id, count: 8), context)
+            }
+        }
+        // The original array alone (no count anywhere: its first tasks, before the manifest) gives the same shards.
+        for id in original {
+            XCTAssertEqual(try ShardSelection.resolve(shard: nil, shards: nil, environment: slurmTask(id, of: original))?.shard,
+                           ShardID(index: id, count: 8))
+        }
+    }
+
+    func testResubmissionsNameWhereTheCountCameFrom() {
+        // sbatch --array=3 of an 8-task array: Slurm says COUNT=1, MIN=MAX=3.
+        XCTAssertEqual(choose(env: slurmTask(3, of: [3]).merging(["AEGRID_SHARDS": "8"]) { $1 }),
+                       "shard 3/8 (from SLURM_ARRAY_TASK_ID=3, AEGRID_SHARDS=8)")
+        XCTAssertEqual(choose(recorded: 8, env: slurmTask(3, of: [3])),
+                       "shard 3/8 (from SLURM_ARRAY_TASK_ID=3, manifest.json: 8 shards)")
+        XCTAssertEqual(choose(env: slurmTask(3, of: [3])),
+                       "error: the Slurm array (SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_MIN=3, SLURM_ARRAY_TASK_MAX=3, SLURM_ARRAY_TASK_COUNT=1) is not the whole array 0..COUNT-1, so it does not give the shard count: array task ids are the shard indices; submit --array=0-0 for a new search, or set AEGRID_SHARDS=N (or resume into the --out directory of a search that has started: its manifest.json records N) to run only some of the shards")
+        // sbatch --array=1,5
+        XCTAssertEqual(choose(recorded: 8, env: slurmTask(5, of: [1, 5])),
+                       "shard 5/8 (from SLURM_ARRAY_TASK_ID=5, manifest.json: 8 shards)")
+        XCTAssertEqual(choose(env: slurmTask(5, of: [1, 5])),
+                       "error: the Slurm array (SLURM_ARRAY_TASK_ID=5, SLURM_ARRAY_TASK_MIN=1, SLURM_ARRAY_TASK_MAX=5, SLURM_ARRAY_TASK_COUNT=2) is not the whole array 0..COUNT-1, so it does not give the shard count: array task ids are the shard indices; submit --array=0-1 for a new search, or set AEGRID_SHARDS=N (or resume into the --out directory of a search that has started: its manifest.json records N) to run only some of the shards")
+        // An array starting above 0 is not the whole array either: ids are shard indices, so shard 0 is never run.
+        XCTAssertEqual(choose(env: ["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "4", "SLURM_ARRAY_TASK_MAX": "7"]),
+                       "error: the Slurm array (SLURM_ARRAY_TASK_ID=5, SLURM_ARRAY_TASK_MIN=4, SLURM_ARRAY_TASK_MAX=7) is not the whole array 0..COUNT-1, so it does not give the shard count: array task ids are the shard indices; submit --array=0-3 for a new search, or set AEGRID_SHARDS=N (or resume into the --out directory of a search that has started: its manifest.json records N) to run only some of the shards")
+        // A task id at or above the count.
+        XCTAssertEqual(choose(env: slurmTask(8, of: [8]).merging(["AEGRID_SHARDS": "8"]) { $1 }),
+                       "error: SLURM_ARRAY_TASK_ID=8 is not below the shard count 8 (from AEGRID_SHARDS=8): array task ids are the shard indices 0..7; submit --array within that range")
+        XCTAssertEqual(choose(recorded: 4, env: slurmTask(5, of: Array(0..<8))),
+                       "error: SLURM_ARRAY_TASK_ID=5 is not below the shard count 4 (from manifest.json: 4 shards): array task ids are the shard indices 0..3; submit --array within that range")
+    }
+
+    /// `--array=0-14:2` (tasks 0, 2, …, 14; Slurm: COUNT=8, MIN=0, MAX=14, STEP=2): the ids are shard indices of a
+    /// count given by AEGRID_SHARDS or the manifest; alone, the array names no count and is refused.
+    func testSteppedArrays() {
+        let stepped = Array(stride(from: 0, through: 14, by: 2))
+        XCTAssertEqual(choose(env: slurmTask(14, of: stepped, step: 2).merging(["AEGRID_SHARDS": "16"]) { $1 }),
+                       "shard 14/16 (from SLURM_ARRAY_TASK_ID=14, AEGRID_SHARDS=16)")
+        XCTAssertEqual(choose(recorded: 16, env: slurmTask(6, of: stepped, step: 2)),
+                       "shard 6/16 (from SLURM_ARRAY_TASK_ID=6, manifest.json: 16 shards)")
+        XCTAssertEqual(choose(env: slurmTask(2, of: stepped, step: 2)),
+                       "error: the Slurm array (SLURM_ARRAY_TASK_ID=2, SLURM_ARRAY_TASK_MIN=0, SLURM_ARRAY_TASK_MAX=14, SLURM_ARRAY_TASK_COUNT=8, SLURM_ARRAY_TASK_STEP=2) is not the whole array 0..COUNT-1, so it does not give the shard count: array task ids are the shard indices; submit --array=0-7 for a new search, or set AEGRID_SHARDS=N (or resume into the --out directory of a search that has started: its manifest.json records N) to run only some of the shards")
+        XCTAssertEqual(choose(env: slurmTask(14, of: stepped, step: 2).merging(["AEGRID_SHARDS": "8"]) { $1 }),
+                       "error: SLURM_ARRAY_TASK_ID=14 is not below the shard count 8 (from AEGRID_SHARDS=8): array task ids are the shard indices 0..7; submit --array within that range")
+    }
+
+    /// AEGRID_SHARDS or --shards against the manifest's count: refused, naming which is which.
+    func testACountThatDisagreesWithTheManifestIsRefused() {
+        XCTAssertEqual(choose(recorded: 8, env: slurmTask(3, of: [3]).merging(["AEGRID_SHARDS": "4"]) { $1 }),
+                       "error: AEGRID_SHARDS=4 disagrees with the results directory's manifest.json, which records 8 shards: give the same count (or leave it out and the manifest's is used), or use a new --out directory for a search in 4 shards")
+        XCTAssertEqual(choose(shards: 6, recorded: 8, env: ["JOB_COMPLETION_INDEX": "1"]),
+                       "error: --shards 6 disagrees with the results directory's manifest.json, which records 8 shards: give the same count (or leave it out and the manifest's is used), or use a new --out directory for a search in 6 shards")
+        // The whole original array against a manifest with another count: the manifest decides (a resubmission
+        // of ids 0..3 of an 8-shard search looks exactly like a whole 4-task array).
+        XCTAssertEqual(choose(recorded: 8, env: slurmTask(1, of: [0, 1, 2, 3])),
+                       "shard 1/8 (from SLURM_ARRAY_TASK_ID=1, manifest.json: 8 shards)")
+        XCTAssertEqual(choose(recorded: 5, env: ["JOB_COMPLETION_INDEX": "2"]),
+                       "shard 2/5 (from JOB_COMPLETION_INDEX=2, manifest.json: 5 shards)")
     }
 
     func testKubernetesIndexedJobVariables() {
