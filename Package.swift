@@ -89,7 +89,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: codegen),
         .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "LinearAlgebra", "TestSupport"], swiftSettings: codegen),
         .testTarget(name: "JSONLinesTests", dependencies: ["JSONLines", "LinearAlgebra"], swiftSettings: codegen),
-        .testTarget(name: "DurableFilesTests", dependencies: ["DurableFiles"], swiftSettings: codegen),
+        .testTarget(name: "DurableFilesTests", dependencies: ["DurableFiles", "TestSupport"], swiftSettings: codegen),
         .testTarget(
             name: "GridSearchTests",
             dependencies: ["GridSearch", "NeuralNet", "LinearAlgebra", "DataFiles", "JSONLines", "DurableFiles",
@@ -98,5 +98,5 @@ let package = Package(
         ),
         .testTarget(name: "AEGridCLITests", dependencies: ["TestSupport"], swiftSettings: codegen),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

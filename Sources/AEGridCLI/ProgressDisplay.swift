@@ -1,14 +1,14 @@
 import Foundation
 import GridSearch
+import Synchronization
 
 /// Shows a search's progress on stderr: one line redrawn in place on a terminal, a plain line every few seconds
 /// otherwise (logs, CI), nothing with --quiet.
-final class ProgressDisplay: @unchecked Sendable {
+final class ProgressDisplay: Sendable {
     private let quiet: Bool
     private let redrawInPlace: Bool
-    private let lock = NSLock()
-    private var lastDraw = Date.distantPast
-    private var lastPrintedDone: Int?
+    /// When the last line was drawn and the count it showed.
+    private let drawn = Mutex<(at: Date, done: Int?)>((Date.distantPast, nil))
     /// Plain lines are written at most this often; terminal redraws at most ten times a second.
     private let plainInterval: TimeInterval = 5
 
@@ -19,29 +19,28 @@ final class ProgressDisplay: @unchecked Sendable {
 
     func update(_ progress: SearchProgress) {
         guard !quiet else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        let now = Date()
         let interval = redrawInPlace ? 0.1 : plainInterval
-        guard now.timeIntervalSince(lastDraw) >= interval || progress.done == progress.total else { return }
-        // A log gets no line before the first trial of this run is recorded: the plan line already said it all.
-        if !redrawInPlace && progress.done == progress.resumed && progress.done < progress.total { return }
-        lastDraw = now
-        lastPrintedDone = progress.done
-        let line = Self.line(progress)
-        Terminal.writeError(redrawInPlace ? "\r\u{1B}[2K" + line : line + "\n")
+        drawn.withLock { drawn in
+            let now = Date()
+            guard now.timeIntervalSince(drawn.at) >= interval || progress.done == progress.total else { return }
+            // A log gets no line before the first trial of this run is recorded: the plan line already said it all.
+            if !redrawInPlace && progress.done == progress.resumed && progress.done < progress.total { return }
+            drawn = (now, progress.done)
+            let line = Self.line(progress)
+            Terminal.writeError(redrawInPlace ? "\r\u{1B}[2K" + line : line + "\n")
+        }
     }
 
     /// Ends the display with the final state on its own line.
     func finish(_ progress: SearchProgress) {
         guard !quiet else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        let line = Self.line(progress)
-        if redrawInPlace {
-            Terminal.writeError("\r\u{1B}[2K" + line + "\n")
-        } else if lastPrintedDone != progress.done {
-            Terminal.writeError(line + "\n")
+        drawn.withLock { drawn in
+            let line = Self.line(progress)
+            if redrawInPlace {
+                Terminal.writeError("\r\u{1B}[2K" + line + "\n")
+            } else if drawn.done != progress.done {
+                Terminal.writeError(line + "\n")
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import Synchronization
 
 // MARK: Records and reports
 
@@ -88,11 +89,11 @@ struct BenchmarkError: Error, CustomStringConvertible {
 
 /// A named group of benchmarks. To add one: a file defining `extension BenchmarkSection { static let x = … }`
 /// and one line in `BenchmarkSection.all` (Sections.swift).
-struct BenchmarkSection {
+struct BenchmarkSection: Sendable {
     var name: String
     /// One line for `aegrid-bench --help`.
     var summary: String
-    var run: (inout BenchmarkContext) throws -> Void
+    var run: @Sendable (inout BenchmarkContext) throws -> Void
 }
 
 /// What a running section measures with and records into.
@@ -169,7 +170,12 @@ func median(_ values: [Double]) -> Double {
 /// busy processes counts only the time the thread actually ran. Thread time ignores work done by other threads,
 /// so sections skip multi-threaded variants under it.
 enum Stopwatch {
-    nonisolated(unsafe) static var useThreadClock = false
+    /// Set once from `--clock` before any section runs.
+    static var useThreadClock: Bool {
+        get { threadClock.load(ordering: .relaxed) }
+        set { threadClock.store(newValue, ordering: .relaxed) }
+    }
+    private static let threadClock = Atomic(false)
 
     static func now() -> Double {
         var spec = timespec()

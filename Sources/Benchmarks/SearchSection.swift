@@ -3,6 +3,7 @@ import GridSearch
 import LinearAlgebra
 import NeuralNet
 import DataFiles
+import Synchronization
 
 /// The end-to-end benchmark: whole `aegrid search` runs, each a fresh process of the `aegrid` binary built next to
 /// this one, exactly as a user types them (process start, data loading, PCA baseline, training, results log with
@@ -221,10 +222,9 @@ struct SearchBenchmark {
         defer { BLASThreads.set(savedThreads) }
 
         BLASThreads.set(1)
-        var rounds = [Int](repeating: 0, count: 2)
+        // Per worker: rounds done and the time it stopped.
+        let finished = Mutex([(rounds: Int, elapsed: Double)](repeating: (0, 0), count: 2))
         let start = Stopwatch.now()
-        var elapsed = 0.0
-        let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: 2) { worker in
             let operands = GEMMOperands(shapes)
             let deadline = Stopwatch.now() + seconds
@@ -233,12 +233,12 @@ struct SearchBenchmark {
                 operands.round()
                 done += 1
             }
-            lock.lock()
-            rounds[worker] = done
-            elapsed = max(elapsed, Stopwatch.now() - start)
-            lock.unlock()
+            let stopped = Stopwatch.now() - start
+            finished.withLock { $0[worker] = (done, stopped) }
         }
-        var best = Double(rounds.reduce(0, +)) * flopsPerRound / elapsed / 1e9
+        let workers = finished.withLock { $0 }
+        let elapsed = workers.map(\.elapsed).max()!
+        var best = Double(workers.map(\.rounds).reduce(0, +)) * flopsPerRound / elapsed / 1e9
 
         if GEMMBackend.available.contains(.blas) {
             BLASThreads.set(2)

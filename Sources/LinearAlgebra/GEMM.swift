@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Whether a GEMM operand is used as stored or transposed.
 public enum Transpose: Sendable, Equatable, CaseIterable {
     case none
@@ -70,15 +72,17 @@ public enum GEMM {
     /// The backend used when none is named. Starts as `AEGRID_GEMM` from the environment if set (and valid for
     /// this build), else `GEMMBackend.buildDefault`; assign to override (e.g. to compare backends in one build).
     public static var defaultBackend: GEMMBackend {
-        get { _defaultBackend }
+        get { GEMMBackend.allCases[defaultBackendIndex.load(ordering: .relaxed)] }
         set {
             precondition(GEMMBackend.available.contains(newValue),
                          LinearAlgebraError.backendUnavailable(newValue).description)
-            _defaultBackend = newValue
+            defaultBackendIndex.store(GEMMBackend.allCases.firstIndex(of: newValue)!, ordering: .relaxed)
         }
     }
 
-    nonisolated(unsafe) private static var _defaultBackend: GEMMBackend = environmentBackend() ?? GEMMBackend.buildDefault
+    /// `defaultBackend` as its index in `GEMMBackend.allCases`: an atomic, so reading it costs one plain load.
+    private static let defaultBackendIndex = Atomic(
+        GEMMBackend.allCases.firstIndex(of: environmentBackend() ?? GEMMBackend.buildDefault)!)
 
     /// The backend named by `AEGRID_GEMM`, or nil when unset. A name this build lacks is reported by
     /// `validateEnvironment()`; here it falls back to the build default.
@@ -127,7 +131,7 @@ public enum GEMM {
         precondition(ldb >= max(1, transB == .none ? n : k), "GEMM: ldb=\(ldb) too small for op(B) \(k)×\(n) (\(transB))")
         precondition(ldc >= max(1, n), "GEMM: ldc=\(ldc) too small for C \(m)×\(n)")
         if m == 0 || n == 0 { return }
-        let backend = backend ?? _defaultBackend
+        let backend = backend ?? defaultBackend
         if threads > 1 && backend.splitsExactly {
             let blocks = parallelBlocks(m: m, n: n, k: k, threads: threads)
             if blocks > 1 {

@@ -39,8 +39,15 @@ extension GEMM {
     /// Runs `first` on the calling thread and `second` on another (from Dispatch's pool) at the same time, and
     /// returns when both are done: two independent products that must each stay whole (OpenBLAS's, which do not
     /// split exactly) still use two cores.
+    /// The caller promises what the compiler cannot check: the two closures touch disjoint memory (each product
+    /// writes its own output buffer), so running them at once is safe although they capture raw pointers.
     public static func concurrently(_ first: () -> Void, _ second: () -> Void) {
-        DispatchQueue.concurrentPerform(iterations: 2) { $0 == 0 ? first() : second() }
+        withoutActuallyEscaping(first) { first in
+            withoutActuallyEscaping(second) { second in
+                nonisolated(unsafe) let pair = (first, second)
+                DispatchQueue.concurrentPerform(iterations: 2) { $0 == 0 ? pair.0() : pair.1() }
+            }
+        }
     }
 
     /// The number of row blocks `multiply(threads:)` cuts an m×n×k product into (1: no split).
@@ -73,6 +80,7 @@ extension GEMMBackend {
 /// position or the number of rows, so the blocks hold exactly what one call writes (`ParallelGEMMTests`). The
 /// extra threads come from Dispatch's pool (`concurrentPerform`), which keeps them between calls. Each thread reads
 /// A and B and writes its own rows of C, so sharing the pointers is safe.
+// @unchecked: raw pointers into the caller's matrices; each thread writes only its own rows of C (see above).
 struct SplitOperands: @unchecked Sendable {
     let transA: Transpose, transB: Transpose
     let m: Int, n: Int, k: Int

@@ -3,6 +3,7 @@ import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
+import TestSupport
 
 /// Runs the BUILT `aegrid` binary (the one next to this test bundle in the build's products directory), as a user
 /// would: arguments, environment, stdout, stderr, exit status.
@@ -87,11 +88,10 @@ struct AEGridProcess {
 }
 
 /// Bytes appended from a pipe's reader thread.
-final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    func append(_ more: Data) { lock.lock(); data.append(more); lock.unlock() }
-    var string: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
+final class LockedData: Sendable {
+    private let data = Locked(Data())
+    func append(_ more: Data) { data.withLock { $0.append(more) } }
+    var string: String { String(decoding: data.value, as: UTF8.self) }
 }
 
 /// A fresh temporary directory per test.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import DurableFiles
+import TestSupport
 
 /// `DurableFile`'s contracts: whole-file replacement leaves no temporary file, exclusive creation has one winner,
 /// and failures name the file and the system's reason.
@@ -28,9 +29,9 @@ final class DurableFileTests: XCTestCase {
 
     func testCreateHasExactlyOneWinnerAmongConcurrentCreators() throws {
         let path = directory + "/manifest.json"
-        let wins = LockedCounter()
+        let wins = Locked(0)
         DispatchQueue.concurrentPerform(iterations: 16) { i in
-            if (try? DurableFile.create(path, with: Array("writer \(i)\n".utf8))) == true { wins.increment() }
+            if (try? DurableFile.create(path, with: Array("writer \(i)\n".utf8))) == true { wins.withLock { $0 += 1 } }
         }
         XCTAssertEqual(wins.value, 1)
         XCTAssertTrue(try String(contentsOfFile: path, encoding: .utf8).hasPrefix("writer "))
@@ -81,11 +82,4 @@ final class DurableFileTests: XCTestCase {
         XCTAssertEqual(DurableFile.directory(of: "c.json"), ".")
         XCTAssertEqual(DurableFile.directory(of: "/c.json"), "/")
     }
-}
-
-private final class LockedCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func increment() { lock.withLock { count += 1 } }
-    var value: Int { lock.withLock { count } }
 }

@@ -1,6 +1,7 @@
 import XCTest
 @testable import LinearAlgebra
 import TestSupport
+import Synchronization
 
 /// Every backend against the Double-precision oracle (`referenceGEMM`), over every small shape and transpose,
 /// plus larger shapes that cross the Swift kernel's blocking boundaries.
@@ -237,8 +238,7 @@ final class GEMMTests: XCTestCase {
         let a = Matrix(rows: 70, columns: 90, elements: (0 ..< 6_300).map { _ in rng.nextUnitFloat() })
         let b = Matrix(rows: 90, columns: 40, elements: (0 ..< 3_600).map { _ in rng.nextUnitFloat() })
         let expected = try Matrix.product(a, b, backend: .swift)
-        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 4)
-        defer { results.deallocate() }
+        let results = Mutex([Bool](repeating: false, count: 4))
         DispatchQueue.concurrentPerform(iterations: 4) { index in
             var same = true
             for _ in 0 ..< 20 {
@@ -246,9 +246,9 @@ final class GEMMTests: XCTestCase {
                 let c = try? Matrix.product(a.rows(0 ..< 70 - index).copy(), b, backend: .swift)
                 same = same && c?.elements == Array(expected.elements[0 ..< (70 - index) * 40])
             }
-            results[index] = same
+            results.withLock { $0[index] = same }
         }
-        XCTAssertEqual(Array(results), [true, true, true, true])
+        XCTAssertEqual(results.withLock { $0 }, [true, true, true, true])
     }
 
     /// The packing workspace grows once and is then reused: a smaller product after a larger one on the same

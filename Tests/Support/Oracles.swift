@@ -24,14 +24,13 @@ public func referenceGEMM(
 
 /// The path of a dataset the repository ships, `examples/<name>/<file>` (the digits and breast-cancer data, each
 /// with its provenance and reference figures in that folder's README.md). Tests read nothing outside the repository.
-public func exampleDataPath(_ name: String, _ file: String, source: StaticString = #filePath) -> String {
-    repositoryDirectory(file: source) + "/examples/\(name)/\(file)"
+public func exampleDataPath(_ name: String, _ file: String) -> String {
+    repositoryDirectory() + "/examples/\(name)/\(file)"
 }
 
-/// The repository's root directory, found from this source file's location.
-public func repositoryDirectory(file: StaticString = #filePath) -> String {
-    var url = "\(file)"
+/// The repository's root directory, found from this source file's location (Tests/Support/Oracles.swift).
+public func repositoryDirectory() -> String {
+    var url = "\(#filePath)"
     for _ in 0 ..< 3 { url = (url as NSString).deletingLastPathComponent }
     return url
 }
-

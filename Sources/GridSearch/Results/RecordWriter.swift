@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Writes finished trials to the results log on its own serial queue, so a worker hands its record over and goes
 /// straight back to training instead of waiting for the disk.
@@ -16,30 +17,38 @@ import Foundation
 /// - `onWritten` reports records once they are fsynced; `finish` fsyncs whatever is left at once and waits.
 /// - A failed write or fsync stops the search (`onFailure`) and loses nothing already synced: a failed fsync cuts
 ///   the records written after the last good one off the file (they are retrained on resume).
-final class RecordWriter: @unchecked Sendable {
+final class RecordWriter: Sendable {
     /// The longest a written record waits for its fsync.
     static let defaultSyncInterval = 0.025
 
     private let log: ResultsLog
     private let syncInterval: UInt64  // nanoseconds
     private let queue = DispatchQueue(label: "aegrid.results-writer")
-    private let lock = NSLock()
-    private var pending: [TrialRecord] = []
-    private var draining = false
-    private var failure: Error?
-    private let onWritten: ([TrialRecord]) -> Void
-    private let onFailure: () -> Void
-    // Only touched on `queue`:
-    private var unsynced: [TrialRecord] = []
-    private var lastSync: UInt64?
-    private var syncScheduled = false
+    private let onWritten: @Sendable ([TrialRecord]) -> Void
+    private let onFailure: @Sendable () -> Void
+
+    /// What the submitting workers and the queue share.
+    private struct Intake {
+        var pending: [TrialRecord] = []
+        var draining = false
+        var failure: Error?
+    }
+    private let intake = Mutex(Intake())
+
+    /// What only the (serial) queue touches; behind a lock all the same, which is never contended.
+    private struct Syncing {
+        var unsynced: [TrialRecord] = []
+        var lastSync: UInt64?
+        var scheduled = false
+    }
+    private let syncing = Mutex(Syncing())
 
     /// - Parameters:
     ///   - syncInterval: seconds a written record may wait for its fsync (0: every write is fsynced at once).
     ///   - onWritten: called on the writer's queue, in write order, with the records each fsync made durable.
     ///   - onFailure: called once when a write or an fsync fails (the search then stops starting trials).
     init(log: ResultsLog, syncInterval: Double = RecordWriter.defaultSyncInterval,
-         onWritten: @escaping ([TrialRecord]) -> Void, onFailure: @escaping () -> Void) {
+         onWritten: @escaping @Sendable ([TrialRecord]) -> Void, onFailure: @escaping @Sendable () -> Void) {
         self.log = log
         self.syncInterval = UInt64(max(0, syncInterval) * 1e9)
         self.onWritten = onWritten
@@ -48,41 +57,39 @@ final class RecordWriter: @unchecked Sendable {
 
     /// Queues `record` for writing; returns at once.
     func submit(_ record: TrialRecord) {
-        lock.lock()
-        pending.append(record)
-        let start = !draining
-        draining = true
-        lock.unlock()
+        let start = intake.withLock { intake in
+            intake.pending.append(record)
+            defer { intake.draining = true }
+            return !intake.draining
+        }
         if start { queue.async { self.drain() } }
     }
 
-    private var failed: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return failure != nil
-    }
+    private var failed: Bool { intake.withLock { $0.failure != nil } }
 
     private func fail(_ error: Error) {
-        lock.lock()
-        let first = failure == nil
-        if first { failure = error }
-        lock.unlock()
+        let first = intake.withLock { intake in
+            defer { if intake.failure == nil { intake.failure = error } }
+            return intake.failure == nil
+        }
         if first { onFailure() }
     }
 
     private func drain() {
         while true {
-            lock.lock()
-            let batch = pending
-            pending.removeAll()
-            if batch.isEmpty || failure != nil {
-                draining = false
-                lock.unlock()
-                break
+            let batch: [TrialRecord]? = intake.withLock { intake in
+                let batch = intake.pending
+                intake.pending.removeAll()
+                if batch.isEmpty || intake.failure != nil {
+                    intake.draining = false
+                    return nil
+                }
+                return batch
             }
-            lock.unlock()
+            guard let batch else { break }
             do {
-                unsynced += try log.write(contentsOf: batch)
+                let written = try log.write(contentsOf: batch)
+                syncing.withLock { $0.unsynced += written }
             } catch {
                 // What was written before stays: make it durable, then stop.
                 syncNow()
@@ -95,28 +102,40 @@ final class RecordWriter: @unchecked Sendable {
 
     /// fsyncs now if the last fsync is at least `syncInterval` old, else once it is.
     private func syncWhenDue() {
-        guard !unsynced.isEmpty, !syncScheduled else { return }
+        enum Decision { case nothing, now, at(UInt64) }
         let now = DispatchTime.now().uptimeNanoseconds
-        guard let last = lastSync, now - last < syncInterval else { return syncNow() }
-        syncScheduled = true
-        queue.asyncAfter(deadline: DispatchTime(uptimeNanoseconds: last + syncInterval)) {
-            self.syncScheduled = false
-            self.syncNow()
+        let interval = syncInterval
+        let decision: Decision = syncing.withLock { syncing in
+            guard !syncing.unsynced.isEmpty, !syncing.scheduled else { return .nothing }
+            guard let last = syncing.lastSync, now - last < interval else { return .now }
+            syncing.scheduled = true
+            return .at(last + interval)
+        }
+        switch decision {
+        case .nothing: return
+        case .now: syncNow()
+        case let .at(deadline):
+            queue.asyncAfter(deadline: DispatchTime(uptimeNanoseconds: deadline)) {
+                self.syncing.withLock { $0.scheduled = false }
+                self.syncNow()
+            }
         }
     }
 
     private func syncNow() {
-        guard !unsynced.isEmpty, !failed else { return }
+        let durable = syncing.withLock { $0.unsynced }
+        guard !durable.isEmpty, !failed else { return }
         do {
             try log.sync()
         } catch {
-            unsynced.removeAll()
+            syncing.withLock { $0.unsynced.removeAll() }
             fail(error)
             return
         }
-        lastSync = DispatchTime.now().uptimeNanoseconds
-        let durable = unsynced
-        unsynced.removeAll()
+        syncing.withLock { syncing in
+            syncing.lastSync = DispatchTime.now().uptimeNanoseconds
+            syncing.unsynced.removeAll()
+        }
         onWritten(durable)
     }
 
@@ -124,15 +143,9 @@ final class RecordWriter: @unchecked Sendable {
     func finish() throws {
         while true {
             queue.sync {}
-            lock.lock()
-            let done = !draining || failure != nil
-            lock.unlock()
-            if done { break }
+            if intake.withLock({ !$0.draining || $0.failure != nil }) { break }
         }
         queue.sync { syncNow() }
-        lock.lock()
-        let error = failure
-        lock.unlock()
-        if let error { throw error }
+        if let error = intake.withLock({ $0.failure }) { throw error }
     }
 }

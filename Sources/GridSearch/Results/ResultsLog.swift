@@ -5,6 +5,7 @@ import Glibc
 import Darwin
 #endif
 import DurableFiles
+import Synchronization
 
 /// The append-only, crash-safe results log of one search (or one shard) in `--out DIR`.
 ///
@@ -22,7 +23,7 @@ import DurableFiles
 /// - One live writer per log: a second `open` while the first holds the lock throws `ResultsError.locked`.
 /// - A failed write (disk full) throws `writeFailed` and removes the partial line: earlier lines stay intact.
 /// Thread-safe: the runner may call `append` from several threads.
-public final class ResultsLog: @unchecked Sendable {
+public final class ResultsLog: Sendable {
     public let directory: String
     /// Path of this writer's `.jsonl` file.
     public let path: String
@@ -32,15 +33,19 @@ public final class ResultsLog: @unchecked Sendable {
     /// Lines ignored on open because their trial id was already present.
     public let ignoredDuplicates: Int
 
-    private var descriptor: Int32
-    private var lock: FileLock?
-    private var ids: Set<String>
-    private var size: off_t
-    /// The length known to be on disk, and the ids written after it (not yet fsynced).
-    private var syncedSize: off_t
-    private var unsyncedIDs: [String] = []
-    private var syncs = 0
-    private let mutex = NSLock()
+    /// The writer's state, one thread at a time.
+    private struct State {
+        /// The log file, -1 once closed.
+        var descriptor: Int32
+        var lock: FileLock?
+        var ids: Set<String>
+        var size: off_t
+        /// The length known to be on disk, and the ids written after it (not yet fsynced).
+        var syncedSize: off_t
+        var unsyncedIDs: [String] = []
+        var syncs = 0
+    }
+    private let state: Mutex<State>
 
     /// The manifest file of a results directory.
     public static func manifestPath(directory: String) -> String { (directory as NSString).appendingPathComponent("manifest.json") }
@@ -58,41 +63,42 @@ public final class ResultsLog: @unchecked Sendable {
         return try ResultsLog(directory: directory, path: path, shard: shard, lock: lock)
     }
 
-    private init(directory: String, path: String, shard: ShardID?, lock: FileLock) throws {
+    private init(directory: String, path: String, shard: ShardID?, lock: sending FileLock) throws {
         self.directory = directory
         self.path = path
         self.shard = shard
-        self.lock = lock
         let existed = FileManager.default.fileExists(atPath: path)
         let fd = try ResultsError.reporting { try DurableFile.open(path, O_RDWR | O_CREAT) }
-        descriptor = fd
-        if !existed { try ResultsError.reporting { try DurableFile.syncDirectory(directory) } }
-
-        let contents = try ResultsLog.scan(path: path, keepHistory: false)
-        ids = Set(contents.records.map(\.trialID))
-        droppedTornLine = contents.tornTail
-        ignoredDuplicates = contents.duplicates
-        size = off_t(contents.goodLength)
-        if contents.tornTail || contents.missingFinalNewline {
-            guard ftruncate(fd, size) == 0 else {
-                throw ResultsError.writeFailed(path: path, reason: "cannot cut the torn last line: \(ResultsError.errnoText())")
+        do {
+            if !existed { try ResultsError.reporting { try DurableFile.syncDirectory(directory) } }
+            let contents = try ResultsLog.scan(path: path, keepHistory: false)
+            droppedTornLine = contents.tornTail
+            ignoredDuplicates = contents.duplicates
+            var size = off_t(contents.goodLength)
+            if contents.tornTail || contents.missingFinalNewline {
+                guard ftruncate(fd, size) == 0 else {
+                    throw ResultsError.writeFailed(path: path, reason: "cannot cut the torn last line: \(ResultsError.errnoText())")
+                }
+                if contents.missingFinalNewline {
+                    try ResultsError.reporting { try DurableFile.writeAll(fd, [UInt8(ascii: "\n")], at: size, path: path) }
+                    size += 1
+                }
+                try ResultsError.reporting { try DurableFile.sync(fd, path: path) }
             }
-            if contents.missingFinalNewline {
-                let end = size
-                try ResultsError.reporting { try DurableFile.writeAll(fd, [UInt8(ascii: "\n")], at: end, path: path) }
-                size += 1
-            }
-            try ResultsError.reporting { try DurableFile.sync(fd, path: path) }
+            state = Mutex(State(descriptor: fd, lock: lock, ids: Set(contents.records.map(\.trialID)), size: size,
+                                syncedSize: size))
+        } catch {
+            try? DurableFile.close(fd, path: path)
+            throw error
         }
-        syncedSize = size
     }
 
     deinit { try? close() }
 
     /// Trial ids already recorded (finished trials a resumed run skips).
-    public var completedIDs: Set<String> { mutex.withLock { ids } }
+    public var completedIDs: Set<String> { state.withLock { $0.ids } }
 
-    public func contains(_ trialID: String) -> Bool { mutex.withLock { ids.contains(trialID) } }
+    public func contains(_ trialID: String) -> Bool { state.withLock { $0.ids.contains(trialID) } }
 
     /// Appends `record` as one line and fsyncs. Returns false (writing nothing) when its trial id is already present.
     @discardableResult
@@ -124,67 +130,72 @@ public final class ResultsLog: @unchecked Sendable {
                 throw ResultsError.writeFailed(path: path, reason: "cannot encode the record of trial \(record.trialID): \(error)")
             }
         }
-        return try mutex.withLock {
-            guard descriptor >= 0 else { throw ResultsError.io(path: path, reason: "the results log is closed") }
+        let path = self.path
+        return try state.withLock { state in
+            guard state.descriptor >= 0 else { throw ResultsError.io(path: path, reason: "the results log is closed") }
             var batchIDs = Set<String>()
-            let fresh = lines.filter { !ids.contains($0.record.trialID) && batchIDs.insert($0.record.trialID).inserted }
+            let fresh = lines.filter { !state.ids.contains($0.record.trialID) && batchIDs.insert($0.record.trialID).inserted }
             guard !fresh.isEmpty else { return [] }
             var bytes: [UInt8] = []
             for entry in fresh { bytes.append(contentsOf: entry.line) }
             do {
-                try ResultsError.reporting { try DurableFile.writeAll(descriptor, bytes, at: size, path: path) }
+                let (fd, end) = (state.descriptor, state.size)
+                try ResultsError.reporting { try DurableFile.writeAll(fd, bytes, at: end, path: path) }
             } catch {
-                _ = ftruncate(descriptor, size)
+                _ = ftruncate(state.descriptor, state.size)
                 throw error
             }
-            size += off_t(bytes.count)
-            ids.formUnion(batchIDs)
-            unsyncedIDs += fresh.map(\.record.trialID)
+            state.size += off_t(bytes.count)
+            state.ids.formUnion(batchIDs)
+            state.unsyncedIDs += fresh.map(\.record.trialID)
             return fresh.map(\.record)
         }
     }
 
     /// fsyncs of the log file by `sync` so far (tests count them; the writer queue increments it concurrently).
-    var syncCount: Int { mutex.withLock { syncs } }
+    var syncCount: Int { state.withLock { $0.syncs } }
 
     /// Whether records were written since the last `sync` (for tests, like `syncCount`).
-    var hasUnsyncedRecords: Bool { mutex.withLock { size != syncedSize } }
+    var hasUnsyncedRecords: Bool { state.withLock { $0.size != $0.syncedSize } }
 
     /// fsyncs what `write` put in the file since the last sync (nothing to do when that is nothing). When the fsync
     /// fails, those records are cut off the file and no longer count as written (a resumed run trains them again),
     /// so the log never claims a record the disk may not hold; earlier records stay.
     public func sync() throws {
-        try mutex.withLock {
-            guard size != syncedSize else { return }
-            guard descriptor >= 0 else { throw ResultsError.io(path: path, reason: "the results log is closed") }
-            syncs += 1
+        let path = self.path
+        try state.withLock { state in
+            guard state.size != state.syncedSize else { return }
+            guard state.descriptor >= 0 else { throw ResultsError.io(path: path, reason: "the results log is closed") }
+            state.syncs += 1
             do {
-                try ResultsError.reporting { try DurableFile.sync(descriptor, path: path) }
+                let fd = state.descriptor
+                try ResultsError.reporting { try DurableFile.sync(fd, path: path) }
             } catch {
-                _ = ftruncate(descriptor, syncedSize)
-                size = syncedSize
-                ids.subtract(unsyncedIDs)
-                unsyncedIDs.removeAll()
+                _ = ftruncate(state.descriptor, state.syncedSize)
+                state.size = state.syncedSize
+                state.ids.subtract(state.unsyncedIDs)
+                state.unsyncedIDs.removeAll()
                 throw error
             }
-            syncedSize = size
-            unsyncedIDs.removeAll()
+            state.syncedSize = state.size
+            state.unsyncedIDs.removeAll()
         }
     }
 
     /// Releases the file and the lock (also done, ignoring errors, on deinit). Records written but not yet synced
     /// are fsynced first; a failed fsync or close is reported (`writeFailed`): those records may not be on disk.
     public func close() throws {
-        try mutex.withLock {
+        let path = self.path
+        try state.withLock { state in
             defer {
-                lock?.release()
-                lock = nil
+                state.lock?.release()
+                state.lock = nil
             }
-            guard descriptor >= 0 else { return }
-            let fd = descriptor
-            descriptor = -1
+            guard state.descriptor >= 0 else { return }
+            let fd = state.descriptor
+            state.descriptor = -1
             var failure: Error?
-            if size != syncedSize {
+            if state.size != state.syncedSize {
                 do { try ResultsError.reporting { try DurableFile.sync(fd, path: path) } } catch { failure = error }
             }
             do { try ResultsError.reporting { try DurableFile.close(fd, path: path) } } catch { failure = failure ?? error }

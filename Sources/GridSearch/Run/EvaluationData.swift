@@ -1,10 +1,11 @@
 import Foundation
 import LinearAlgebra
 import DataFiles
+import Synchronization
 
 /// One train/test split of the data, scaled by a scaler fitted on its training part only. Shared read-only by every
 /// worker of a search.
-public final class EvaluationFold: @unchecked Sendable {
+public final class EvaluationFold: Sendable {
     /// The training part, scaled.
     public let training: Matrix
     /// The test part, scaled with the training part's scaler.
@@ -12,8 +13,8 @@ public final class EvaluationFold: @unchecked Sendable {
     /// The scaler fitted on the training part.
     public let scaler: FittedScaler
 
-    private let lock = NSLock()
-    private var earlyStopping: (training: Matrix, validation: Matrix)?
+    /// The early-stopping split, made by the first trial that needs it.
+    private let earlyStopping = Mutex<(training: Matrix, validation: Matrix)?>(nil)
 
     init(training: Matrix, test: Matrix, scaler: FittedScaler) {
         self.training = training
@@ -28,15 +29,15 @@ public final class EvaluationFold: @unchecked Sendable {
     /// of the rows (at least one) are the validation data, the rest are trained on; no shuffling first. The test
     /// part is never used for early stopping. Computed on first use, then shared.
     public func earlyStoppingSplit() -> (training: Matrix, validation: Matrix) {
-        lock.lock()
-        defer { lock.unlock() }
-        if let earlyStopping { return earlyStopping }
-        let rows = training.rows
-        let validationRows = min(rows - 1, max(1, Int((Double(rows) * Self.validationFraction).rounded(.down))))
-        let split = (training: training.gatheringRows(Array(0 ..< rows - validationRows)),
-                     validation: training.gatheringRows(Array(rows - validationRows ..< rows)))
-        earlyStopping = split
-        return split
+        earlyStopping.withLock { earlyStopping in
+            if let earlyStopping { return earlyStopping }
+            let rows = training.rows
+            let validationRows = min(rows - 1, max(1, Int((Double(rows) * Self.validationFraction).rounded(.down))))
+            let split = (training: training.gatheringRows(Array(0 ..< rows - validationRows)),
+                         validation: training.gatheringRows(Array(rows - validationRows ..< rows)))
+            earlyStopping = split
+            return split
+        }
     }
 }
 

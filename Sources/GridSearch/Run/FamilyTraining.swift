@@ -27,7 +27,7 @@ struct FamilyTraining {
     /// Runs the family, its trainer's large products on up to `threads` threads (the runner raises it when cores
     /// free up; the results are the same bits). `deliver` is called once per finished member (from this thread);
     /// `shouldCancel` is polled once per epoch. With a single fold, `trainedModel` (when given) is called just
-    /// before `deliver` with the member's record and its trained weights (a copy the callee may keep): the search
+    /// before `deliver` with the member's record and its trained weights (the callee copies what it keeps): the search
     /// keeps the best trial's so `best.safetensors` need not be trained again.
     func run(threads: ThreadAllowance = ThreadAllowance(), shouldCancel: @escaping () -> Bool,
              trainedModel: ((TrialRecord, Autoencoder) -> Void)? = nil, deliver: @escaping (TrialRecord) -> Void) {

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 import LinearAlgebra
 import NeuralNet
 
@@ -7,16 +8,16 @@ import NeuralNet
 ///
 /// The runner never asks for the whole list, so a source can produce items lazily (the search plan builds trial
 /// families window by window, keeping memory independent of the grid size). `next()` is only ever called by one
-/// thread at a time.
-public protocol RunnerWorkSource: AnyObject {
-    associatedtype Work
+/// thread at a time, so the source itself need not be thread-safe; its items cross to the worker threads.
+public protocol RunnerWorkSource: AnyObject, SendableMetatype {
+    associatedtype Work: Sendable
     /// The next item to start, or nil when there is nothing left. Items come out in the order they should start
     /// (the search plan returns the most expensive first, so the last core is not left working alone).
     func next() -> Work?
 }
 
 /// What a worker may do while it executes one item: poll for cancellation and hand results over.
-public struct RunnerContext: @unchecked Sendable {
+public struct RunnerContext: Sendable {
     fileprivate let runner: Runner
     /// The index of the worker (0 ..< jobs) running this item. Only for diagnostics: results must never depend on it.
     public let worker: Int
@@ -30,9 +31,7 @@ public struct RunnerContext: @unchecked Sendable {
     /// Runs `body` while holding the runner's delivery lock, so results reach the log and the progress display one at
     /// a time, in the order they finish, whichever worker produced them.
     public func deliver(_ body: () -> Void) {
-        runner.deliveryLock.lock()
-        defer { runner.deliveryLock.unlock() }
-        body()
+        runner.delivery.withLock { _ in body() }
     }
 }
 
@@ -51,15 +50,14 @@ public struct RunnerContext: @unchecked Sendable {
 /// - `cancel()` (thread-safe, callable from a signal handler's queue) stops workers from starting new items; items in
 ///   flight see `shouldCancel` return true and are expected to stop early and deliver nothing.
 /// - Scheduling never influences results: items carry their own seeds, and workers share only read-only data.
-public final class Runner: @unchecked Sendable {
+public final class Runner: Sendable {
     /// The number of workers (at least 1).
     public let jobs: Int
     /// The threads the workers share (at least 1): a worker's trainer uses more than one only once fewer workers
     /// than this still have items.
     public let cores: Int
-    fileprivate let deliveryLock = NSLock()
-    private let stateLock = NSLock()
-    private var cancelled = false
+    fileprivate let delivery = Mutex(())
+    private let cancelled = Atomic(false)
 
     /// - Parameters:
     ///   - jobs: workers to run side by side; nil means one per active processor core.
@@ -76,26 +74,21 @@ public final class Runner: @unchecked Sendable {
 
     /// Stops starting new items and asks running ones to stop. Safe from any thread, idempotent.
     public func cancel() {
-        stateLock.lock()
-        cancelled = true
-        stateLock.unlock()
+        cancelled.store(true, ordering: .releasing)
     }
 
     /// Whether `cancel()` has been called.
-    public var isCancelled: Bool {
-        stateLock.lock()
-        defer { stateLock.unlock() }
-        return cancelled
-    }
+    public var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
 
     /// Executes every item of `source` and returns when all workers are done (or, after `cancel()`, when the items in
     /// flight have stopped). `execute` runs on the worker threads, several at once: it must only read shared data and
-    /// report results through `context.deliver`.
+    /// report results through `context.deliver`. The source is handed over (`sending`): from here on only the
+    /// runner calls it, one `next()` at a time.
     public func run<Source: RunnerWorkSource>(
-        _ source: Source, execute: @escaping (Source.Work, RunnerContext) -> Void
+        _ source: sending Source, execute: @escaping @Sendable (Source.Work, RunnerContext) -> Void
     ) {
+        let work = SharedSource(source, runner: self)
         BLASThreads.with(1) {
-            let work = SharedSource(source, runner: self)
             let lending = CoreLending(workers: jobs, cores: cores)
             let group = DispatchGroup()
             for worker in 1 ..< jobs {
@@ -124,29 +117,29 @@ public final class Runner: @unchecked Sendable {
 /// The run's cores shared among the workers that still have items: `cores / running` each (the first ones take the
 /// remainder), at least one. A worker that runs out of items gives its share to the others at once; they see it at
 /// their trainer's next step.
-final class CoreLending: @unchecked Sendable {
+final class CoreLending: Sendable {
     /// One allowance per worker, in worker order.
     let allowances: [ThreadAllowance]
     private let cores: Int
-    private let lock = NSLock()
-    private var running: [Bool]
+    /// Which workers still have items.
+    private let running: Mutex<[Bool]>
 
     init(workers: Int, cores: Int) {
         allowances = (0 ..< workers).map { _ in ThreadAllowance(1) }
         self.cores = max(1, cores)
-        running = Array(repeating: true, count: workers)
-        share()
+        running = Mutex(Array(repeating: true, count: workers))
+        running.withLock { share($0) }
     }
 
     /// Worker `worker` has no more items: its threads go to the workers still running.
     func finished(_ worker: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        running[worker] = false
-        share()
+        running.withLock { running in
+            running[worker] = false
+            share(running)
+        }
     }
 
-    private func share() {
+    private func share(_ running: [Bool]) {
         let active = running.indices.filter { running[$0] }
         guard !active.isEmpty else { return }
         let each = cores / active.count, extra = cores % active.count
@@ -157,20 +150,17 @@ final class CoreLending: @unchecked Sendable {
 }
 
 /// A work source shared by the workers: one `next()` at a time, nothing after cancellation.
-private final class SharedSource<Source: RunnerWorkSource>: @unchecked Sendable {
-    private let source: Source
+private final class SharedSource<Source: RunnerWorkSource>: Sendable {
+    private let source: Mutex<Source>
     private let runner: Runner
-    private let lock = NSLock()
 
-    init(_ source: Source, runner: Runner) {
-        self.source = source
+    init(_ source: sending Source, runner: Runner) {
+        self.source = Mutex(source)
         self.runner = runner
     }
 
     func next() -> Source.Work? {
         if runner.isCancelled { return nil }
-        lock.lock()
-        defer { lock.unlock() }
-        return source.next()
+        return source.withLock { $0.next() }
     }
 }

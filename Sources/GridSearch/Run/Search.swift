@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import NeuralNet
+import Synchronization
 
 /// What a finished (or interrupted) `Search.run` leaves behind.
 public struct SearchOutcome: Sendable {
@@ -26,7 +27,7 @@ public struct SearchOutcome: Sendable {
 /// **Early stopping.** A trial with `patience` monitors the validation loss on the last 10 % of its training part
 /// (Keras's `validation_split=0.1`: the rows as given, before shuffling; for a held-out split or CV folds those rows
 /// are already in seeded random order), trains on the other 90 %, and is scored on the test part as every trial is.
-public final class Search: @unchecked Sendable {
+public final class Search: Sendable {
     public let settings: SearchSettings
     public let grid: ParameterGrid
     public let data: EvaluationData
@@ -37,7 +38,7 @@ public final class Search: @unchecked Sendable {
     /// PCA's error at every latent size of the grid, on the same folds (also in DIR/pca_baseline.json).
     public let baseline: PCABaseline
     private let runner: Runner
-    private let scopeIndices: () -> AnyIterator<Int>
+    private let scopeIndices: @Sendable () -> AnyIterator<Int>
 
     /// Up to this many points in scope are validated one by one before any training (and give the latent sizes PCA
     /// is computed at); beyond, points are validated as they are planned (an invalid one is recorded as failed).
@@ -136,29 +137,34 @@ public final class Search: @unchecked Sendable {
     /// Trains every pending trial, then (unless cancelled) writes the reports and the refitted best model.
     /// `onProgress` is called once at the start and after every write of the results log (one or more trials, as
     /// they reach the disk), one call at a time.
-    public func run(onProgress: @escaping (SearchProgress) -> Void = { _ in }) throws -> SearchOutcome {
+    public func run(onProgress: @escaping @Sendable (SearchProgress) -> Void = { _ in }) throws -> SearchOutcome {
         let started = DispatchTime.now().uptimeNanoseconds
-        var progress = SearchProgress(total: scopeCount, done: 0, resumed: resumedCount, diverged: 0, failed: 0,
-                                      elapsed: 0, bestScore: nil, bestTrialID: nil)
-        for record in try ResultsLog.read(path: log.path, history: false).records { Self.count(record, into: &progress) }
-        onProgress(progress)
+        var initial = SearchProgress(total: scopeCount, done: 0, resumed: resumedCount, diverged: 0, failed: 0,
+                                     elapsed: 0, bestScore: nil, bestTrialID: nil)
+        for record in try ResultsLog.read(path: log.path, history: false).records { Self.count(record, into: &initial) }
+        onProgress(initial)
+        // Updated on the results writer's queue as records reach the disk, read here once the writer has finished.
+        let progress = Mutex(initial)
 
         let folds = data.folds
         let log = self.log
         let runner = self.runner
         let writer = RecordWriter(log: log, onWritten: { records in
-            for record in records { Self.count(record, into: &progress) }
-            progress.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            onProgress(progress)
+            let now = progress.withLock { progress in
+                for record in records { Self.count(record, into: &progress) }
+                progress.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                return progress
+            }
+            onProgress(now)
         }, onFailure: { runner.cancel() })
         // The best trial's trained weights so far (single split only): with `--refit train` they are bitwise what
         // retraining would give, so best.safetensors is saved without training the best configuration again.
-        let bestLock = NSLock()
-        var bestTrained: (record: TrialRecord, model: Autoencoder)?
-        let keepIfBest: (TrialRecord, Autoencoder) -> Void = { record, model in
-            bestLock.lock()
-            defer { bestLock.unlock() }
-            if Self.ranksBefore(record, bestTrained?.record) { bestTrained = (record, model) }
+        // Kept as plain values (architecture and a copy of the parameters), which may cross from the worker threads.
+        let bestTrained = Mutex<(record: TrialRecord, architecture: Architecture, parameters: [Float])?>(nil)
+        let keepIfBest: @Sendable (TrialRecord, Autoencoder) -> Void = { record, model in
+            bestTrained.withLock { best in
+                if Self.ranksBefore(record, best?.record) { best = (record, model.architecture, model.parameters) }
+            }
         }
         let plan = TrialPlan(
             grid: grid, nextIndex: { [iterator = scopeIndices()] in iterator.next() },
@@ -178,10 +184,11 @@ public final class Search: @unchecked Sendable {
             }
         }
         try writer.finish()
-        progress.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        var final = progress.withLock { $0 }
+        final.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         if runner.isCancelled {
             try log.close()
-            return SearchOutcome(progress: progress, interrupted: true, leaderboard: "", files: [log.path])
+            return SearchOutcome(progress: final, interrupted: true, leaderboard: "", files: [log.path])
         }
         // A shard reports on its own log; `aegrid merge` / `aegrid results` report on the whole directory.
         let report = settings.shard == nil
@@ -192,14 +199,17 @@ public final class Search: @unchecked Sendable {
         if settings.shard == nil {
             files += try report.write(directory: settings.outputDirectory, top: settings.top)
             if settings.refit != .none, let best = report.best {
-                let trained = bestTrained.flatMap { $0.record.trialID == best.trialID ? $0.model : nil }
+                let trained = try bestTrained.withLock { $0 }.flatMap { kept in
+                    kept.record.trialID == best.trialID
+                        ? try Autoencoder(architecture: kept.architecture, parameters: kept.parameters) : nil
+                }
                 files.append(try BestModel.refit(best, settings: settings, grid: grid, data: data, trained: trained))
             }
         }
         // Every record is fsynced by now; closing (which releases the lock) reports what a file system says only
         // at close, as NFS's write-back can.
         try log.close()
-        return SearchOutcome(progress: progress, interrupted: false, leaderboard: report.leaderboard(top: settings.top),
+        return SearchOutcome(progress: final, interrupted: false, leaderboard: report.leaderboard(top: settings.top),
                              files: files)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import GridSearch
+import TestSupport
 
 /// The writer queue: every submitted record reaches the log once and at once, is fsynced within the sync interval
 /// (or by `finish`), and is reported only once it is fsynced.
@@ -14,26 +15,25 @@ final class RecordWriterTests: XCTestCase {
                                    manifest: ResultsManifest(grid: grid, dataFingerprint: "0", dataShape: [1, 1]))
     }
 
-    private func record(_ id: String, _ index: Int = 0) -> TrialRecord {
+    private static func record(_ id: String, _ index: Int = 0) -> TrialRecord {
         TrialRecord(trialID: id, index: index, parameters: [:], status: .ok, epochsRun: 1, fitSeconds: 0, seed: 0)
     }
 
     func testConcurrentSubmissionsAreWrittenOnceEach() throws {
         let log = try openLog()
-        let reported = NSLock()
-        var batches: [Int] = []
-        let writer = RecordWriter(log: log, onWritten: { records in reported.withLock { batches.append(records.count) } },
+        let batches = Locked<[Int]>([])
+        let writer = RecordWriter(log: log, onWritten: { records in batches.withLock { $0.append(records.count) } },
                                   onFailure: { XCTFail("write failed") })
         DispatchQueue.concurrentPerform(iterations: 4) { thread in
             for i in 0 ..< 50 {
                 let id = "t\(thread)-\(i)"
-                writer.submit(record(id, thread * 50 + i))
-                if i == 10 { writer.submit(record(id)) }  // a duplicate
+                writer.submit(Self.record(id, thread * 50 + i))
+                if i == 10 { writer.submit(Self.record(id)) }  // a duplicate
             }
         }
         try writer.finish()
-        XCTAssertEqual(batches.reduce(0, +), 200, "each record reported once, the duplicates dropped")
-        XCTAssertLessThanOrEqual(log.syncCount, batches.count, "one fsync per reported batch at most")
+        XCTAssertEqual(batches.value.reduce(0, +), 200, "each record reported once, the duplicates dropped")
+        XCTAssertLessThanOrEqual(log.syncCount, batches.value.count, "one fsync per reported batch at most")
         XCTAssertFalse(log.hasUnsyncedRecords)
         let contents = try ResultsLog.read(path: log.path)
         XCTAssertEqual(contents.records.count, 200)
@@ -45,10 +45,11 @@ final class RecordWriterTests: XCTestCase {
     /// for the interval, with one fsync for all of them.
     func testRecordsAreInTheFileAtOnceAndSyncedTogether() throws {
         let log = try openLog()
-        var reported: [String] = []
-        let writer = RecordWriter(log: log, syncInterval: 3600, onWritten: { reported += $0.map(\.trialID) },
+        let reported = Locked<[String]>([])
+        let writer = RecordWriter(log: log, syncInterval: 3600,
+                                  onWritten: { records in reported.withLock { $0 += records.map(\.trialID) } },
                                   onFailure: { XCTFail("write failed") })
-        writer.submit(record("first"))
+        writer.submit(Self.record("first"))
         // The first record finds no recent fsync: it is synced at once.
         let firstSynced = expectation(description: "the first record is fsynced at once")
         DispatchQueue.global().async {
@@ -56,7 +57,7 @@ final class RecordWriterTests: XCTestCase {
             firstSynced.fulfill()
         }
         wait(for: [firstSynced], timeout: 30)
-        for i in 0 ..< 5 { writer.submit(record("burst-\(i)", i + 1)) }
+        for i in 0 ..< 5 { writer.submit(Self.record("burst-\(i)", i + 1)) }
         let inFile = expectation(description: "the burst is in the file")
         DispatchQueue.global().async {
             while ((try? ResultsLog.read(path: log.path).records.count) ?? 0) < 6 { usleep(1000) }
@@ -67,7 +68,7 @@ final class RecordWriterTests: XCTestCase {
         XCTAssertTrue(log.hasUnsyncedRecords)
         try writer.finish()
         XCTAssertEqual(log.syncCount, 2, "finish fsyncs the burst with one fsync")
-        XCTAssertEqual(reported, ["first"] + (0 ..< 5).map { "burst-\($0)" })
+        XCTAssertEqual(reported.value, ["first"] + (0 ..< 5).map { "burst-\($0)" })
         XCTAssertFalse(log.hasUnsyncedRecords)
     }
 
@@ -75,16 +76,15 @@ final class RecordWriterTests: XCTestCase {
     func testAWaitingRecordIsSyncedWhenTheIntervalEnds() throws {
         let log = try openLog()
         let done = expectation(description: "both records reported")
-        let lock = NSLock()
-        var reported: [String] = []
+        let reported = Locked<[String]>([])
         let writer = RecordWriter(log: log, syncInterval: 0.05, onWritten: { records in
-            let all = lock.withLock { reported += records.map(\.trialID); return reported.count }
+            let all = reported.withLock { $0 += records.map(\.trialID); return $0.count }
             if all == 2 { done.fulfill() }
         }, onFailure: { XCTFail("write failed") })
-        writer.submit(record("a"))
-        writer.submit(record("b", 1))
+        writer.submit(Self.record("a"))
+        writer.submit(Self.record("b", 1))
         wait(for: [done], timeout: 30)
-        XCTAssertEqual(lock.withLock { reported }, ["a", "b"])
+        XCTAssertEqual(reported.value, ["a", "b"])
         XCTAssertFalse(log.hasUnsyncedRecords)
         try writer.finish()
     }
@@ -93,14 +93,15 @@ final class RecordWriterTests: XCTestCase {
     /// already written and synced stays.
     func testAFailedWriteIsReported() throws {
         let log = try openLog()
-        var failures = 0
-        let writer = RecordWriter(log: log, syncInterval: 0, onWritten: { _ in }, onFailure: { failures += 1 })
-        writer.submit(record("kept"))
+        let failures = Locked(0)
+        let writer = RecordWriter(log: log, syncInterval: 0, onWritten: { _ in },
+                                  onFailure: { failures.withLock { $0 += 1 } })
+        writer.submit(Self.record("kept"))
         try writer.finish()
         try log.close()
-        writer.submit(record("lost", 1))
+        writer.submit(Self.record("lost", 1))
         XCTAssertThrowsError(try writer.finish())
-        XCTAssertEqual(failures, 1)
+        XCTAssertEqual(failures.value, 1)
         XCTAssertEqual(try ResultsLog.read(path: log.path).records.map(\.trialID), ["kept"])
     }
 }

@@ -2,39 +2,48 @@ import Foundation
 import LinearAlgebra
 import XCTest
 @testable import GridSearch
+import Synchronization
+import TestSupport
 
 /// The runner's scheduling contract: every item once, in the source's order of starting, deliveries serialised,
 /// cancellation stops new starts.
 final class RunnerTests: XCTestCase {
+    /// Hands out `items` in order, recording each in `handedOut` (the source itself belongs to the runner once
+    /// handed over).
     final class Countdown: RunnerWorkSource {
         var items: [Int]
-        var handedOut: [Int] = []
-        init(_ items: [Int]) { self.items = items }
+        let handedOut: Locked<[Int]>
+        init(_ items: [Int], handedOut: Locked<[Int]> = Locked([])) {
+            self.items = items
+            self.handedOut = handedOut
+        }
         func next() -> Int? {
             guard !items.isEmpty else { return nil }
             let item = items.removeFirst()
-            handedOut.append(item)
+            handedOut.withLock { $0.append(item) }
             return item
         }
     }
 
     func testEveryItemRunsOnceForEveryJobCount() {
         for jobs in 1 ... 5 {
-            let source = Countdown(Array(0 ..< 37))
+            let handedOut = Locked<[Int]>([])
             let runner = Runner(jobs: jobs)
-            var seen: [Int] = []
-            var concurrentDeliveries = 0, maximumConcurrentDeliveries = 0
-            runner.run(source) { item, context in
+            let seen = Locked<[Int]>([])
+            // Counted without a lock of its own: only the runner's delivery lock keeps two deliveries apart.
+            let concurrentDeliveries = Atomic(0), maximumConcurrentDeliveries = Atomic(0)
+            runner.run(Countdown(Array(0 ..< 37), handedOut: handedOut)) { item, context in
                 context.deliver {
-                    concurrentDeliveries += 1
-                    maximumConcurrentDeliveries = max(maximumConcurrentDeliveries, concurrentDeliveries)
-                    seen.append(item)
-                    concurrentDeliveries -= 1
+                    let now = concurrentDeliveries.add(1, ordering: .relaxed).newValue
+                    maximumConcurrentDeliveries.max(now, ordering: .relaxed)
+                    usleep(50)
+                    seen.withLock { $0.append(item) }
+                    concurrentDeliveries.subtract(1, ordering: .relaxed)
                 }
             }
-            XCTAssertEqual(seen.sorted(), Array(0 ..< 37), "jobs \(jobs)")
-            XCTAssertEqual(source.handedOut, Array(0 ..< 37), "items start in the source's order")
-            XCTAssertEqual(maximumConcurrentDeliveries, 1, "deliveries are serialised")
+            XCTAssertEqual(seen.value.sorted(), Array(0 ..< 37), "jobs \(jobs)")
+            XCTAssertEqual(handedOut.value, Array(0 ..< 37), "items start in the source's order")
+            XCTAssertEqual(maximumConcurrentDeliveries.load(ordering: .relaxed), 1, "deliveries are serialised")
         }
     }
 
@@ -44,12 +53,12 @@ final class RunnerTests: XCTestCase {
         let bothStarted = DispatchGroup()
         bothStarted.enter()
         bothStarted.enter()
-        var waitedOut = 0
+        let waitedOut = Locked(0)
         runner.run(Countdown([0, 1])) { _, context in
             bothStarted.leave()
-            if bothStarted.wait(timeout: .now() + 10) == .timedOut { context.deliver { waitedOut += 1 } }
+            if bothStarted.wait(timeout: .now() + 10) == .timedOut { waitedOut.withLock { $0 += 1 } }
         }
-        XCTAssertEqual(waitedOut, 0)
+        XCTAssertEqual(waitedOut.value, 0)
     }
 
     func testTheCallingThreadIsWorkerZero() {
@@ -58,31 +67,31 @@ final class RunnerTests: XCTestCase {
         let bothStarted = DispatchGroup()
         bothStarted.enter()
         bothStarted.enter()
-        var onCaller: [Int: Bool] = [:]
+        let onCaller = Locked<[Int: Bool]>([:])
         Runner(jobs: 2).run(Countdown([0, 1])) { item, context in
             bothStarted.leave()
             _ = bothStarted.wait(timeout: .now() + 10)
             let here = pthread_equal(pthread_self(), caller) != 0
-            context.deliver { onCaller[context.worker] = here }
+            onCaller.withLock { $0[context.worker] = here }
         }
-        XCTAssertEqual(onCaller, [0: true, 1: false], "worker 0 runs on the thread that called run, worker 1 does not")
-        var jobs1: [Bool] = []
+        XCTAssertEqual(onCaller.value, [0: true, 1: false], "worker 0 runs on the thread that called run, worker 1 does not")
+        let jobs1 = Locked<[Bool]>([])
         Runner(jobs: 1).run(Countdown([0, 1, 2])) { _, context in
             let here = pthread_equal(pthread_self(), caller) != 0
-            context.deliver { jobs1.append(here) }
+            jobs1.withLock { $0.append(here) }
         }
-        XCTAssertEqual(jobs1, [true, true, true], "one worker: everything on the calling thread")
+        XCTAssertEqual(jobs1.value, [true, true, true], "one worker: everything on the calling thread")
     }
 
     func testCancelStopsStartingItems() {
         let runner = Runner(jobs: 1)
-        var ran: [Int] = []
+        let ran = Locked<[Int]>([])
         runner.run(Countdown(Array(0 ..< 100))) { item, context in
-            context.deliver { ran.append(item) }
+            ran.withLock { $0.append(item) }
             if item == 4 { runner.cancel() }
             XCTAssertEqual(context.shouldCancel(), item >= 4)
         }
-        XCTAssertEqual(ran, [0, 1, 2, 3, 4])
+        XCTAssertEqual(ran.value, [0, 1, 2, 3, 4])
         XCTAssertTrue(runner.isCancelled)
     }
 
@@ -97,11 +106,11 @@ final class RunnerTests: XCTestCase {
         BLASThreads.set(2)
         let expectedAfter = BLASThreads.count  // 1 in the fallback build, which has no OpenBLAS
         for jobs in [1, 2] {
-            var seen: [Int] = []
+            let seen = Locked<[Int]>([])
             Runner(jobs: jobs, cores: 2).run(Countdown([0])) { _, context in
-                context.deliver { seen.append(BLASThreads.count) }
+                seen.withLock { $0.append(BLASThreads.count) }
             }
-            XCTAssertEqual(seen, [1], "jobs \(jobs): OpenBLAS's own threads would change the bits of large products")
+            XCTAssertEqual(seen.value, [1], "jobs \(jobs): OpenBLAS's own threads would change the bits of large products")
             XCTAssertEqual(BLASThreads.count, expectedAfter, "restored after the run")
         }
     }
@@ -125,8 +134,7 @@ final class RunnerTests: XCTestCase {
     /// Two workers, two items: the worker left with the long item sees its allowance rise to both cores once the
     /// other worker has finished the short one and found nothing else.
     func testTheLastItemRunningIsLentTheFreeCore() {
-        let lock = NSLock()
-        var observed: [Int: Int] = [:]
+        let observed = Locked<[Int: Int]>([:])
         Runner(jobs: 2, cores: 2).run(Countdown([0, 1])) { item, context in
             var threads = context.threads.threads
             if item == 0 {
@@ -136,11 +144,9 @@ final class RunnerTests: XCTestCase {
                     threads = context.threads.threads
                 }
             }
-            lock.lock()
-            observed[item] = threads
-            lock.unlock()
+            observed.withLock { $0[item] = threads }
         }
-        XCTAssertEqual(observed[0], 2)
-        XCTAssertEqual(observed[1], 1, "while both workers had items, one thread each")
+        XCTAssertEqual(observed.value[0], 2)
+        XCTAssertEqual(observed.value[1], 1, "while both workers had items, one thread each")
     }
 }
