@@ -1,4 +1,4 @@
-/// The cache-blocking plan of the packed Swift GEMM (`GEMMBackend.swift`), kept as data as BLIS keeps its
+/// The cache-blocking plan of the packed Swift GEMM (the `.swift` backend, SwiftGEMM*.swift), kept as data as BLIS keeps its
 /// per-architecture context tables.
 ///
 /// The Goto/BLIS loop nest walks C in `nc`-wide column panels (the packed `kc×nc` slab of op(B) lives in L3 or L2),
