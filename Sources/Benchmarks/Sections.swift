@@ -5,5 +5,6 @@ extension BenchmarkSection {
         .gemm,
         .train,
         .search,
+        .codec,
     ]
 }

@@ -26,14 +26,14 @@ public struct JSONLineError: Error, Equatable, CustomStringConvertible, Localize
     public var errorDescription: String? { description }
 
     /// The same error seen from the object member `key` that contains the value.
-    package func inside(key: String) -> JSONLineError {
+    public func inside(key: String) -> JSONLineError {
         var copy = self
         copy.path = path.isEmpty || path.hasPrefix("[") ? key + path : key + "." + path
         return copy
     }
 
     /// The same error seen from the array element `index` that contains the value.
-    package func inside(index: Int) -> JSONLineError {
+    public func inside(index: Int) -> JSONLineError {
         var copy = self
         copy.path = path.isEmpty || path.hasPrefix("[") ? "[\(index)]" + path : "[\(index)]." + path
         return copy

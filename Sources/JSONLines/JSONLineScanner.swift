@@ -7,20 +7,26 @@ import Foundation
 /// zeros, `NaN` as a bare word, raw control characters in strings, lone UTF-16 surrogates in `\u` escapes, invalid
 /// UTF-8, and anything after the value. Whitespace between tokens is allowed. Errors are `JSONLineError` with the
 /// byte offset and the path of keys and indices down to the value.
-package struct JSONLineScanner {
-    private let bytes: [UInt8]
+///
+/// Access: JSONLines is no product of the package, so its `public` API is seen only by the package's own targets
+/// (GridSearch, the benchmarks, the tests) and GridSearch's public surface does not grow. It is `public` rather than
+/// `package` because the decoder's hot paths must inline into GridSearch: Swift 6.3 inlines `@inlinable public`
+/// declarations across modules but not `@inlinable package` ones (without library evolution), and without that
+/// decoding a 100-epoch record took 0.078 ms instead of 0.041 (`aegrid-bench codec`).
+public struct JSONLineScanner {
+    @usableFromInline let bytes: [UInt8]
     /// Offset of the next unread byte.
-    package private(set) var offset = 0
+    public var offset = 0
 
     /// Nesting limit for `skipValue`, so a hostile line cannot exhaust the stack.
-    package static let maximumDepth = 512
+    public static let maximumDepth = 512
 
-    package init(_ bytes: [UInt8]) {
+    @inlinable public init(_ bytes: [UInt8]) {
         self.bytes = bytes
     }
 
     /// Reads the whole text as one value with `body`, allowing whitespace around it and nothing else.
-    package static func read<T>(_ bytes: [UInt8], _ body: (inout JSONLineScanner) throws -> T) throws -> T {
+    @inlinable public static func read<T>(_ bytes: [UInt8], _ body: (inout JSONLineScanner) throws -> T) throws -> T {
         var scanner = JSONLineScanner(bytes)
         scanner.skipWhitespace()
         guard scanner.offset < bytes.count else { throw scanner.error("the line holds no JSON value") }
@@ -35,20 +41,25 @@ package struct JSONLineScanner {
     // MARK: - Structure
 
     /// An object key as read: its UTF-8 bytes (escapes resolved, valid UTF-8) and where it starts in the text.
-    package struct Key {
-        package var utf8: ArraySlice<UInt8>
-        package var offset: Int
+    public struct Key {
+        public var utf8: ArraySlice<UInt8>
+        public var offset: Int
 
-        package var string: String { String(decoding: utf8, as: UTF8.self) }
+        @usableFromInline init(utf8: ArraySlice<UInt8>, offset: Int) {
+            self.utf8 = utf8
+            self.offset = offset
+        }
+
+        @inlinable public var string: String { String(decoding: utf8, as: UTF8.self) }
 
         /// Whether the key is `name`, compared byte for byte.
-        package func equals(_ name: [UInt8]) -> Bool { utf8.count == name.count && utf8.elementsEqual(name) }
+        @inlinable public func equals(_ name: [UInt8]) -> Bool { utf8.count == name.count && utf8.elementsEqual(name) }
     }
 
     /// The kind of the next value, judged by its first byte (nil at the end of the text).
-    package enum Kind { case object, array, string, number, bool, null }
+    public enum Kind { case object, array, string, number, bool, null }
 
-    package mutating func peekKind() -> Kind? {
+    @inlinable public mutating func peekKind() -> Kind? {
         skipWhitespace()
         guard offset < bytes.count else { return nil }
         switch bytes[offset] {
@@ -64,7 +75,7 @@ package struct JSONLineScanner {
 
     /// Reads an object, calling `member` with each key; `member` must read exactly one value. Errors it throws get
     /// the key added to their path.
-    package mutating func readObject(_ member: (inout JSONLineScanner, Key) throws -> Void) throws {
+    @inlinable public mutating func readObject(_ member: (inout JSONLineScanner, Key) throws -> Void) throws {
         if try openIsEmpty(UInt8(ascii: "{"), UInt8(ascii: "}"), "an object") { return }
         while true {
             skipWhitespace()
@@ -98,7 +109,7 @@ package struct JSONLineScanner {
 
     /// Reads an array, calling `element` with each index; `element` must read exactly one value. Errors it throws
     /// get the index added to their path.
-    package mutating func readArray(_ element: (inout JSONLineScanner, Int) throws -> Void) throws {
+    @inlinable public mutating func readArray(_ element: (inout JSONLineScanner, Int) throws -> Void) throws {
         if try openIsEmpty(UInt8(ascii: "["), UInt8(ascii: "]"), "an array") { return }
         var index = 0
         while true {
@@ -119,18 +130,18 @@ package struct JSONLineScanner {
     }
 
     /// Reads `null` if it comes next and returns true; otherwise reads nothing and returns false.
-    package mutating func readNullIfPresent() throws -> Bool {
+    @inlinable public mutating func readNullIfPresent() throws -> Bool {
         guard peekKind() == .null else { return false }
         try readLiteral("null")
         return true
     }
 
     /// Reads `null` as nil, anything else with `read`.
-    package mutating func readNullable<T>(_ read: (inout JSONLineScanner) throws -> T) throws -> T? {
+    @inlinable public mutating func readNullable<T>(_ read: (inout JSONLineScanner) throws -> T) throws -> T? {
         try readNullIfPresent() ? nil : read(&self)
     }
 
-    package mutating func readBool() throws -> Bool {
+    @inlinable public mutating func readBool() throws -> Bool {
         skipWhitespace()
         guard offset < bytes.count else { throw error("expected true or false, found the end of the line") }
         switch bytes[offset] {
@@ -141,11 +152,11 @@ package struct JSONLineScanner {
     }
 
     /// Skips one value of any kind (an unknown key's value), checking that it is valid JSON.
-    package mutating func skipValue() throws {
+    @inlinable public mutating func skipValue() throws {
         try skipValue(depth: 0)
     }
 
-    private mutating func skipValue(depth: Int) throws {
+    @usableFromInline mutating func skipValue(depth: Int) throws {
         guard depth < JSONLineScanner.maximumDepth else {
             throw error("values nested deeper than \(JSONLineScanner.maximumDepth) levels")
         }
@@ -163,7 +174,7 @@ package struct JSONLineScanner {
     // MARK: - Strings
 
     /// Reads a string value.
-    package mutating func readString() throws -> String {
+    @inlinable public mutating func readString() throws -> String {
         skipWhitespace()
         guard offset < bytes.count && bytes[offset] == UInt8(ascii: "\"") else {
             throw error("expected a string, found \(nextDescription)")
@@ -174,7 +185,7 @@ package struct JSONLineScanner {
 
     /// Reads a string starting at the opening quote and returns its UTF-8 bytes with escapes resolved, checked to
     /// be valid UTF-8. Without escapes (the usual case) this is a slice of the text, not a copy.
-    private mutating func readStringBytes() throws -> ArraySlice<UInt8> {
+    @usableFromInline mutating func readStringBytes() throws -> ArraySlice<UInt8> {
         let start = offset + 1
         offset = start
         var isASCII = true
@@ -197,7 +208,7 @@ package struct JSONLineScanner {
     }
 
     /// The rest of `readStringBytes` once a backslash is found at `offset`.
-    private mutating func readEscapedString(start: Int, isASCII: Bool) throws -> ArraySlice<UInt8> {
+    @usableFromInline mutating func readEscapedString(start: Int, isASCII: Bool) throws -> ArraySlice<UInt8> {
         var content = Array(bytes[start..<offset])
         var isASCII = isASCII
         while offset < bytes.count {
@@ -239,7 +250,7 @@ package struct JSONLineScanner {
 
     /// Reads the XXXX of `\uXXXX` (offset just after the `u`), and a second `\uXXXX` when the first is a high
     /// surrogate: a lone surrogate is not a Unicode scalar and is an error.
-    private mutating func readUnicodeEscape(escapeOffset: Int) throws -> Unicode.Scalar {
+    @usableFromInline mutating func readUnicodeEscape(escapeOffset: Int) throws -> Unicode.Scalar {
         let first = try readHex4(escapeOffset: escapeOffset)
         switch first {
         case 0xD800...0xDBFF:
@@ -263,7 +274,7 @@ package struct JSONLineScanner {
         }
     }
 
-    private mutating func readHex4(escapeOffset: Int) throws -> UInt32 {
+    @usableFromInline mutating func readHex4(escapeOffset: Int) throws -> UInt32 {
         guard offset + 4 <= bytes.count else { throw error("incomplete \\u escape", at: escapeOffset) }
         var value: UInt32 = 0
         for _ in 0..<4 {
@@ -281,20 +292,20 @@ package struct JSONLineScanner {
         return value
     }
 
-    private func checkUTF8(_ content: ArraySlice<UInt8>, at start: Int) throws {
+    @usableFromInline func checkUTF8(_ content: ArraySlice<UInt8>, at start: Int) throws {
         guard String(validating: content, as: UTF8.self) != nil else {
             throw error("the string is not valid UTF-8", at: start - 1)
         }
     }
 
-    private func controlCharacterError(_ byte: UInt8) -> JSONLineError {
+    @usableFromInline func controlCharacterError(_ byte: UInt8) -> JSONLineError {
         error("control character U+\(JSONLineScanner.hex4(UInt32(byte))) must be escaped in a string")
     }
 
     // MARK: - Numbers
 
     /// Reads a number, checking the RFC 8259 grammar `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
-    package mutating func readNumber() throws -> JSONNumber {
+    @inlinable public mutating func readNumber() throws -> JSONNumber {
         skipWhitespace()
         let start = offset
         var number = JSONNumber(text: start..<start)
@@ -352,7 +363,7 @@ package struct JSONLineScanner {
 
     /// Reads a Double: a number (see `JSONNumber.doubleValue`), or one of the strings "NaN", "Infinity",
     /// "-Infinity" that `JSONLineWriter` writes for non-finite values.
-    package mutating func readDouble() throws -> Double {
+    @inlinable public mutating func readDouble() throws -> Double {
         if peekKind() == .string {
             let start = offset
             let text = try readString()
@@ -366,7 +377,7 @@ package struct JSONLineScanner {
     }
 
     /// The non-finite Double a string names ("NaN", "Infinity", "-Infinity"), else nil.
-    package static func nonFiniteValue(named text: String) -> Double? {
+    @inlinable public static func nonFiniteValue(named text: String) -> Double? {
         switch text {
         case "NaN": return .nan
         case "Infinity": return .infinity
@@ -376,7 +387,7 @@ package struct JSONLineScanner {
     }
 
     /// Reads a number as an integer of type `T` (see `JSONNumber.integerValue`).
-    package mutating func readInteger<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
+    @inlinable public mutating func readInteger<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
         let number = try readNumber()
         if let value = number.integerValue(T.self, text: bytes[number.text]) { return value }
         let what = T.isSigned ? "an integer" : "a non-negative integer"
@@ -385,21 +396,21 @@ package struct JSONLineScanner {
     }
 
     /// Like `readDouble` and `readInteger` for a number already read.
-    package func doubleValue(of number: JSONNumber) -> Double? { number.doubleValue(text: bytes[number.text]) }
-    package func integerValue<T: FixedWidthInteger>(of number: JSONNumber, as type: T.Type) -> T? {
+    @inlinable public func doubleValue(of number: JSONNumber) -> Double? { number.doubleValue(text: bytes[number.text]) }
+    @inlinable public func integerValue<T: FixedWidthInteger>(of number: JSONNumber, as type: T.Type) -> T? {
         number.integerValue(T.self, text: bytes[number.text])
     }
 
-    package func numberText(_ number: JSONNumber) -> String { String(decoding: bytes[number.text], as: UTF8.self) }
+    @inlinable public func numberText(_ number: JSONNumber) -> String { String(decoding: bytes[number.text], as: UTF8.self) }
 
-    private static func digit(_ byte: UInt8) -> UInt8? {
+    @usableFromInline static func digit(_ byte: UInt8) -> UInt8? {
         let value = byte &- UInt8(ascii: "0")
         return value < 10 ? value : nil
     }
 
     // MARK: - Tokens and errors
 
-    package mutating func skipWhitespace() {
+    @inlinable public mutating func skipWhitespace() {
         while offset < bytes.count {
             switch bytes[offset] {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): offset += 1
@@ -409,7 +420,7 @@ package struct JSONLineScanner {
     }
 
     /// Reads the opening bracket of `what`; when the closing one follows at once, reads it too and returns true.
-    private mutating func openIsEmpty(_ opening: UInt8, _ closing: UInt8, _ what: String) throws -> Bool {
+    @usableFromInline mutating func openIsEmpty(_ opening: UInt8, _ closing: UInt8, _ what: String) throws -> Bool {
         try expect(opening, what)
         skipWhitespace()
         guard offset < bytes.count && bytes[offset] == closing else { return false }
@@ -417,7 +428,7 @@ package struct JSONLineScanner {
         return true
     }
 
-    private mutating func expect(_ byte: UInt8, _ what: String) throws {
+    @usableFromInline mutating func expect(_ byte: UInt8, _ what: String) throws {
         skipWhitespace()
         guard offset < bytes.count && bytes[offset] == byte else {
             throw error("expected \(what), found \(nextDescription)")
@@ -425,7 +436,7 @@ package struct JSONLineScanner {
         offset += 1
     }
 
-    private mutating func readLiteral(_ word: StaticString) throws {
+    @usableFromInline mutating func readLiteral(_ word: StaticString) throws {
         let end = offset + word.utf8CodeUnitCount
         let matches = word.withUTF8Buffer { literal in end <= bytes.count && bytes[offset..<end].elementsEqual(literal) }
         guard matches else { throw error("expected \(word), found \(nextDescription)") }
@@ -433,13 +444,13 @@ package struct JSONLineScanner {
     }
 
     /// An error at `offset` (the next unread byte unless given).
-    package func error(_ problem: String, at offset: Int? = nil) -> JSONLineError {
+    @inlinable public func error(_ problem: String, at offset: Int? = nil) -> JSONLineError {
         JSONLineError(offset: offset ?? self.offset, problem: problem)
     }
 
     /// What comes next, for a message: `a string`, `an object`, `an array`, a run of letters, digits and signs whole
     /// (`NaN`, `7`, `1.5e`, `nul`), else the byte (`'x'`, `'\xC3'`), or `the end of the line`.
-    package var nextDescription: String {
+    @inlinable public var nextDescription: String {
         guard offset < bytes.count else { return "the end of the line" }
         switch bytes[offset] {
         case UInt8(ascii: "\""): return "a string"
@@ -455,11 +466,11 @@ package struct JSONLineScanner {
         return "'" + JSONLineScanner.describe(bytes[offset]) + "'"
     }
 
-    private static func isWordByte(_ byte: UInt8) -> Bool {
+    @usableFromInline static func isWordByte(_ byte: UInt8) -> Bool {
         isAlphanumeric(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
     }
 
-    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+    @usableFromInline static func isAlphanumeric(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
              UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -469,11 +480,11 @@ package struct JSONLineScanner {
         }
     }
 
-    private static func describe(_ byte: UInt8) -> String {
+    @usableFromInline static func describe(_ byte: UInt8) -> String {
         (0x20..<0x7F).contains(byte) ? String(UnicodeScalar(byte)) : "\\x" + String(byte, radix: 16, uppercase: true)
     }
 
-    private static func hex4(_ value: UInt32) -> String {
+    @usableFromInline static func hex4(_ value: UInt32) -> String {
         let digits = String(value, radix: 16, uppercase: true)
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }

@@ -8,21 +8,21 @@
 /// - strings escape `"` and `\`, `\b \f \n \r \t`, other control characters as `\u00xx` (lower-case hex); `/`,
 ///   DEL and all non-ASCII text pass through as UTF-8.
 /// Key order is the caller's job (`JSONEncoder` sorts by UTF-8 bytes).
-package struct JSONLineWriter {
-    package private(set) var bytes: [UInt8] = []
+public struct JSONLineWriter {
+    public private(set) var bytes: [UInt8] = []
     /// A member or element was written at this level, so the next one needs a comma first.
     private var needsComma = false
 
-    package init(reservingCapacity capacity: Int) {
+    public init(reservingCapacity capacity: Int) {
         bytes.reserveCapacity(capacity)
     }
 
     // MARK: - Structure
 
-    package mutating func beginObject() { open(UInt8(ascii: "{")) }
-    package mutating func endObject() { close(UInt8(ascii: "}")) }
-    package mutating func beginArray() { open(UInt8(ascii: "[")) }
-    package mutating func endArray() { close(UInt8(ascii: "]")) }
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
 
     /// Opens an object or array as the next value: its first member needs no comma before it.
     private mutating func open(_ bracket: UInt8) {
@@ -39,7 +39,7 @@ package struct JSONLineWriter {
 
     /// Writes a member's key; the value comes next. `quotedKey` is the key already in JSON form, with its quotes
     /// (see `JSONLineWriter.quoted`), so fixed keys are escaped once, not per record.
-    package mutating func key(_ quotedKey: [UInt8]) {
+    public mutating func key(_ quotedKey: [UInt8]) {
         separate()
         bytes.append(contentsOf: quotedKey)
         bytes.append(UInt8(ascii: ":"))
@@ -47,7 +47,7 @@ package struct JSONLineWriter {
     }
 
     /// Writes a member's key given as text.
-    package mutating func key(_ key: String) {
+    public mutating func key(_ key: String) {
         separate()
         appendQuoted(key)
         bytes.append(UInt8(ascii: ":"))
@@ -56,7 +56,7 @@ package struct JSONLineWriter {
 
     // MARK: - Values
 
-    package mutating func write(_ value: Bool) {
+    public mutating func write(_ value: Bool) {
         separate()
         if value {
             bytes.append(contentsOf: [UInt8(ascii: "t"), UInt8(ascii: "r"), UInt8(ascii: "u"), UInt8(ascii: "e")])
@@ -67,20 +67,20 @@ package struct JSONLineWriter {
         needsComma = true
     }
 
-    package mutating func write(_ value: Int) {
+    public mutating func write(_ value: Int) {
         separate()
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         appendDigits(UInt64(value.magnitude))
         needsComma = true
     }
 
-    package mutating func write(_ value: UInt64) {
+    public mutating func write(_ value: UInt64) {
         separate()
         appendDigits(value)
         needsComma = true
     }
 
-    package mutating func write(_ value: Double) {
+    public mutating func write(_ value: Double) {
         separate()
         if value.isNaN {
             appendQuoted("NaN")
@@ -98,21 +98,21 @@ package struct JSONLineWriter {
         needsComma = true
     }
 
-    package mutating func write(_ value: String) {
+    public mutating func write(_ value: String) {
         separate()
         appendQuoted(value)
         needsComma = true
     }
 
     /// `text` in JSON form with its quotes, for a fixed key.
-    package static func quoted(_ text: String) -> [UInt8] {
+    public static func quoted(_ text: String) -> [UInt8] {
         var writer = JSONLineWriter(reservingCapacity: text.utf8.count + 2)
         writer.appendQuoted(text)
         return writer.bytes
     }
 
     /// `text` in JSON form with its quotes, for a message.
-    package static func quotedText(_ text: String) -> String { String(decoding: quoted(text), as: UTF8.self) }
+    public static func quotedText(_ text: String) -> String { String(decoding: quoted(text), as: UTF8.self) }
 
     // MARK: - Bytes
 

@@ -7,30 +7,30 @@
 /// - `integerValue`: a plain integer (no fraction, no exponent) exactly; otherwise, like Foundation, a number with a
 ///   fraction or exponent is an integer when its Double is integral and fits, so `100.0` and `1e+16` read as integers
 ///   and `1.5` does not; from 2^53 on, where Doubles are at least 2 apart, the integer comes from the digits.
-package struct JSONNumber {
+public struct JSONNumber {
     /// The number's bytes in the scanned text.
-    package var text: Range<Int>
-    package var isNegative = false
+    public var text: Range<Int>
+    public var isNegative = false
     /// No fraction and no exponent in the text.
-    package var isInteger = true
+    public var isInteger = true
     /// The significant digits (leading zeros skipped) that fitted in 64 bits.
-    package var significand: UInt64 = 0
+    public var significand: UInt64 = 0
     /// How many digits `significand` holds.
-    private var digitCount = 0
+    @usableFromInline var digitCount = 0
     /// While `isExact`, the value is exactly ±significand × 10^exponent.
-    package var exponent = 0
+    public var exponent = 0
     /// False once a nonzero digit did not fit in `significand`.
-    package var isExact = true
+    public var isExact = true
     /// A digit did not fit; every later digit is dropped too.
-    private var isTruncated = false
+    @usableFromInline var isTruncated = false
 
-    package init(text: Range<Int>) {
+    @inlinable public init(text: Range<Int>) {
         self.text = text
     }
 
     /// Adds the next digit of the integer part or, with `inFraction`, of the fraction.
     @inline(__always)
-    package mutating func appendDigit(_ digit: UInt8, inFraction: Bool) {
+    @inlinable public mutating func appendDigit(_ digit: UInt8, inFraction: Bool) {
         // Any 19 digits fit in 64 bits; only the 20th and later need the careful path.
         if digitCount < 19 {
             significand = significand &* 10 &+ UInt64(digit)
@@ -41,7 +41,7 @@ package struct JSONNumber {
         }
     }
 
-    private mutating func appendLongDigit(_ digit: UInt8, inFraction: Bool) {
+    @usableFromInline mutating func appendLongDigit(_ digit: UInt8, inFraction: Bool) {
         if !isTruncated {
             let (product, overflowed) = significand.multipliedReportingOverflow(by: 10)
             let (sum, carried) = product.addingReportingOverflow(UInt64(digit))
@@ -58,7 +58,7 @@ package struct JSONNumber {
     }
 
     /// The correctly rounded Double (`text` is the number's bytes), or nil when out of range (see the type).
-    package func doubleValue(text: ArraySlice<UInt8>) -> Double? {
+    @inlinable public func doubleValue(text: ArraySlice<UInt8>) -> Double? {
         if significand == 0 { return isNegative ? -0.0 : 0.0 }
         // Clinger's fast path: significand and 10^|exponent| are both exact Doubles, so one IEEE multiplication or
         // division rounds the exact value correctly.
@@ -79,7 +79,7 @@ package struct JSONNumber {
 
     /// The value as a `T` of at most 64 bits (`text` is the number's bytes), or nil when it is not an integer or
     /// does not fit (see the type).
-    package func integerValue<T: FixedWidthInteger>(_ type: T.Type, text: ArraySlice<UInt8>) -> T? {
+    @inlinable public func integerValue<T: FixedWidthInteger>(_ type: T.Type, text: ArraySlice<UInt8>) -> T? {
         if isInteger {
             // Every digit of a plain integer that fits in 64 bits went into the significand.
             guard exponent == 0 else { return nil }
@@ -111,7 +111,7 @@ package struct JSONNumber {
     /// on a midpoint between two Doubles (any other r is at least a whole Float80 ulp from every midpoint, so x is on
     /// the same side of it as r): such an r, recognisable by its lowest 11 significand bits `10000000000`, returns
     /// nil for the slow path.
-    private static func extendedValue(_ significand: UInt64, _ exponent: Int) -> Double? {
+    @usableFromInline static func extendedValue(_ significand: UInt64, _ exponent: Int) -> Double? {
         let scaled = exponent < 0 ? Float80(significand) / extendedPowersOfTen[-exponent]
             : Float80(significand) * extendedPowersOfTen[exponent]
         if scaled.significandBitPattern & 0x7FF == 0x400 { return nil }
@@ -119,14 +119,14 @@ package struct JSONNumber {
     }
 
     /// 10^0 … 10^27, each exact in Float80 (5^27 < 2^64).
-    private static let extendedPowersOfTen: [Float80] = {
+    @usableFromInline static let extendedPowersOfTen: [Float80] = {
         var powers: [Float80] = [1]
         for _ in 1...27 { powers.append(powers[powers.count - 1] * 10) }
         return powers
     }()
     #endif
 
-    private static func signed<T: FixedWidthInteger>(_ magnitude: UInt64, negative: Bool) -> T? {
+    @usableFromInline static func signed<T: FixedWidthInteger>(_ magnitude: UInt64, negative: Bool) -> T? {
         guard negative && magnitude != 0 else { return T(exactly: magnitude) }
         guard T.isSigned, magnitude <= UInt64(T.min.magnitude) else { return nil }
         // Two's complement: -magnitude, which for magnitude == |T.min| is T.min itself.
@@ -134,7 +134,7 @@ package struct JSONNumber {
     }
 
     /// 10^0 … 10^22: every one is exactly representable as a Double.
-    private static let powersOfTen: [Double] = [
+    @usableFromInline static let powersOfTen: [Double] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ]
