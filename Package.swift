@@ -96,7 +96,7 @@ let package = Package(
                            "TestSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: codegen
         ),
-        .testTarget(name: "AEGridCLITests", dependencies: ["TestSupport"], swiftSettings: codegen),
+        .testTarget(name: "AEGridCLITests", dependencies: ["LinearAlgebra", "TestSupport"], swiftSettings: codegen),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -26,7 +26,7 @@ struct MergeCommand: ParsableCommand {
     var allowPartial = false
 
     @Option(name: .long, help: "Retrain the best configuration for best.safetensors: on the training part, on all the data, or not at all.")
-    var refit: RefitChoice = .none
+    var refit: SearchSettings.Refit = .none
 
     @Option(name: .long, help: ArgumentHelp("Rows in the leaderboard.", valueName: "k"))
     var top: Int = 10
@@ -42,7 +42,7 @@ struct MergeCommand: ParsableCommand {
         var files = outcome.files
         if refit != .none {
             guard let best = outcome.report.best else { throw CLIError("\(directory): no trial finished, nothing to refit") }
-            files.append(try Merge.refit(best, directory: directory, manifest: outcome.status.manifest, refit: refit.refit))
+            files.append(try Merge.refit(best, directory: directory, manifest: outcome.status.manifest, refit: refit))
         }
         let missing = outcome.status.missing.count
         if missing > 0 && !output.quiet {

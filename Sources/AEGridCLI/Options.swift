@@ -17,28 +17,8 @@ struct ModelDataOptions: ParsableArguments {
     var data: String
 }
 
-/// `--scale`: how features are scaled before training, fitted on the training part only.
-enum ScaleChoice: String, ExpressibleByArgument, CaseIterable {
-    case none, minmax, standard
+/// `--scale`: the library's closed choice, parsed from its raw values (`--help` lists them).
+extension Scaling: ExpressibleByArgument {}
 
-    var scaling: Scaling {
-        switch self {
-        case .none: return .none
-        case .minmax: return .minmax
-        case .standard: return .standard
-        }
-    }
-}
-
-/// `--refit`: what the best configuration is retrained on for `best.safetensors`.
-enum RefitChoice: String, ExpressibleByArgument, CaseIterable {
-    case train, all, none
-
-    var refit: SearchSettings.Refit {
-        switch self {
-        case .train: return .train
-        case .all: return .all
-        case .none: return .none
-        }
-    }
-}
+/// `--refit`: the library's closed choice, parsed from its raw values (`--help` lists them).
+extension SearchSettings.Refit: ExpressibleByArgument {}

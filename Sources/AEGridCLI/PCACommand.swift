@@ -1,6 +1,7 @@
 import ArgumentParser
 import GridSearch
 import LinearAlgebra
+import DataFiles
 
 /// `aegrid pca`: the linear baseline, PCA reconstruction error per number of components.
 struct PCACommand: ParsableCommand {
@@ -30,7 +31,7 @@ struct PCACommand: ParsableCommand {
     var seed: UInt64 = 0
 
     @Option(name: .long, help: "Feature scaling, fitted on the training part.")
-    var scale: ScaleChoice = .none
+    var scale: Scaling = .none
 
     @Option(name: .long,
             help: ArgumentHelp("Comma-separated component counts (default: 0, 1, 2, 4, … up to the number of columns).", valueName: "k,k,…"))
@@ -53,7 +54,7 @@ struct PCACommand: ParsableCommand {
         let counts = components.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
         let table = try PCABaseline.compute(
             trainPath: train, evaluation: test.map { .testFile($0) } ?? .holdout(fraction: testFraction),
-            seed: seed, scaling: scale.scaling, components: counts)
+            seed: seed, scaling: scale, components: counts)
         print(table.text)
     }
 }

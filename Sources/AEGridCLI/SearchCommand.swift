@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GridSearch
+import DataFiles
 
 /// `aegrid search`: train every configuration of a grid, record each result as it ends, report, save the best model.
 struct SearchCommand: ParsableCommand {
@@ -45,10 +46,10 @@ struct SearchCommand: ParsableCommand {
     var cv: Int?
 
     @Option(name: .long, help: "Feature scaling, fitted on the training part only and stored with the model.")
-    var scale: ScaleChoice = .none
+    var scale: Scaling = .none
 
     @Option(name: .long, help: "Retrain the best configuration on the training part or on all the data, for best.safetensors.")
-    var refit: RefitChoice = .train
+    var refit: SearchSettings.Refit = .train
 
     @Option(name: .long, help: ArgumentHelp("Rows in the leaderboard.", valueName: "k"))
     var top: Int = 10
@@ -91,7 +92,7 @@ struct SearchCommand: ParsableCommand {
         let shardChoice = try ShardSelection.resolve(shard: shard, shards: shards, recordedShards: recordedShards)
         let settings = SearchSettings(
             trainPath: train, evaluation: evaluation, grid: grid, outputDirectory: out, jobs: jobs, seed: seed,
-            scaling: scale.scaling, refit: refit.refit, top: top, shard: shardChoice?.shard
+            scaling: scale, refit: refit, top: top, shard: shardChoice?.shard
         )
         let search = try Search(settings: settings)
         // Watch for signals before the first line: a script (or a test) that reacts to that line with SIGTERM must

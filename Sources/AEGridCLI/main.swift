@@ -18,11 +18,9 @@ do {
     Foundation.exit(exit.rawValue)
 } catch let exit as CleanExit {
     AEGridCommand.exit(withError: exit)
+} catch let usage as ValidationError {
+    // A usage mistake a command finds only while running is a usage mistake all the same.
+    Terminal.fail(usageMessage(for: usage), status: 64)
 } catch {
-    // ArgumentParser's own errors (e.g. `--help` handled while running) keep their meaning and status.
-    if String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
-        if AEGridCommand.exitCode(for: error) == .success { AEGridCommand.exit(withError: error) }
-        Terminal.fail(usageMessage(for: error), status: 64)
-    }
     Terminal.fail(describe(error), status: 1)
 }

@@ -1,5 +1,5 @@
-/// The cache-blocking plan of the packed Swift GEMM (`SwiftGEMM`, the `.swift` case of `GEMMBackend`), kept as data as
-/// BLIS keeps its per-architecture context tables.
+/// The cache-blocking plan of the packed Swift GEMM (the `.swift` backend, SwiftGEMM*.swift), kept as data as BLIS keeps its
+/// per-architecture context tables.
 ///
 /// The Goto/BLIS loop nest walks C in `nc`-wide column panels (the packed `kc×nc` slab of op(B) lives in L3 or L2),
 /// splits k into `kc`-deep slices, packs `mc×kc` blocks of op(A) (kept in L2), and sweeps `mr×nr` tiles of C with the

@@ -2,7 +2,6 @@ import Foundation
 @testable import NeuralNet
 import XCTest
 import LinearAlgebra
-import DataFiles
 
 /// safetensors round trip and the validation of bad files, each with its pinned error.
 final class ModelFileTests: XCTestCase {

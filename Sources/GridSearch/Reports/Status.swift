@@ -66,7 +66,7 @@ public struct SearchStatus: Sendable {
         var torn: [Bool] = []
         for assignment in assignments {
             let contents = try ResultsLog.read(path: (directory as NSString).appendingPathComponent(assignment.file),
-                                               history: histories)
+                                               histories: histories)
             torn.append(contents.tornTail)
             for record in contents.records where byID[record.trialID] == nil { byID[record.trialID] = record }
         }

@@ -17,13 +17,13 @@ public enum ResultsDirectory {
             .map { (directory as NSString).appendingPathComponent($0) }
     }
 
-    /// Every record in the directory's logs, one per trial id (the first seen wins); with `history: false`, without
+    /// Every record in the directory's logs, one per trial id (the first seen wins); with `histories: false`, without
     /// their per-epoch histories (see `ResultsLog.read`).
-    public static func records(directory: String, history: Bool) throws -> [TrialRecord] {
+    public static func records(directory: String, histories: Bool) throws -> [TrialRecord] {
         var seen = Set<String>()
         var records: [TrialRecord] = []
         for path in logPaths(directory: directory) {
-            for record in try ResultsLog.read(path: path, history: history).records
+            for record in try ResultsLog.read(path: path, histories: histories).records
             where seen.insert(record.trialID).inserted {
                 records.append(record)
             }
@@ -39,7 +39,7 @@ public enum ResultsDirectory {
                                          detail: "it has no manifest.json; give the --out directory of an aegrid search")
         }
         // The report needs no histories: leaving them out keeps a million-trial directory's report in memory.
-        let records = try self.records(directory: directory, history: false)
+        let records = try self.records(directory: directory, histories: false)
         let baseline = self.baseline(directory: directory)
         var latentSizes: [String: Int] = [:]
         if let grid = try? manifest.parsedGrid() {

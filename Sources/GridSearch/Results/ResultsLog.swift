@@ -71,7 +71,7 @@ public final class ResultsLog: Sendable {
         let fd = try ResultsError.reporting { try DurableFile.open(path, O_RDWR | O_CREAT) }
         do {
             if !existed { try ResultsError.reporting { try DurableFile.syncDirectory(directory) } }
-            let contents = try ResultsLog.scan(path: path, keepHistory: false)
+            let contents = try ResultsLog.scan(path: path, histories: false)
             droppedTornLine = contents.tornTail
             ignoredDuplicates = contents.duplicates
             var size = off_t(contents.goodLength)
@@ -220,11 +220,11 @@ public final class ResultsLog: Sendable {
     }
 
     /// Reads a `.jsonl` log (a missing file reads as empty). Streams the file: memory is the records, not the text.
-    /// With `history: false` every line is checked as strictly, but the records come without their per-epoch
+    /// With `histories: false` every line is checked as strictly, but the records come without their per-epoch
     /// history, which is most of a record (a 100-epoch record is ~7 KB on disk): reports, counts and status need only
     /// the rest, so reading a million-trial log for them does not hold gigabytes of histories.
-    public static func read(path: String, history: Bool = true) throws -> Contents {
-        try scan(path: path, keepHistory: history)
+    public static func read(path: String, histories: Bool = true) throws -> Contents {
+        try scan(path: path, histories: histories)
     }
 
     /// The manifest of `directory`, or nil when it has none.
@@ -238,7 +238,7 @@ public final class ResultsLog: Sendable {
         }
     }
 
-    static func scan(path: String, keepHistory: Bool) throws -> Contents {
+    static func scan(path: String, histories: Bool) throws -> Contents {
         var contents = Contents(records: [], tornTail: false, duplicates: 0, goodLength: 0, missingFinalNewline: false)
         guard let handle = FileHandle(forReadingAtPath: path) else {
             if FileManager.default.fileExists(atPath: path) {
@@ -262,7 +262,7 @@ public final class ResultsLog: Sendable {
                 return
             }
             do {
-                let record = try TrialRecord.decode(line: line, keepHistory: keepHistory)
+                let record = try TrialRecord.decode(line: line, histories: histories)
                 if seen.insert(record.trialID).inserted {
                     contents.records.append(record)
                 } else {

@@ -21,11 +21,11 @@ extension TrialRecord {
     }
 
     /// Decodes one line written by `jsonLine()` (or by the Codable encoder of earlier versions). Throws
-    /// `JSONLineError`, which names the key path and the byte offset of the problem. With `keepHistory: false` the
+    /// `JSONLineError`, which names the key path and the byte offset of the problem. With `histories: false` the
     /// per-epoch history is checked as strictly but not kept (the record's `history` is empty): most of a record's
     /// size, and what reports, status and resume do not need.
-    public static func decode(line: Data, keepHistory: Bool = true) throws -> TrialRecord {
-        try JSONLineScanner.read([UInt8](line)) { try TrialRecord(reading: &$0, keepHistory: keepHistory) }
+    public static func decode(line: Data, histories: Bool = true) throws -> TrialRecord {
+        try JSONLineScanner.read([UInt8](line)) { try TrialRecord(reading: &$0, histories: histories) }
     }
 
     private static let keys = LineKeys<CodingKeys>()
@@ -78,7 +78,7 @@ extension TrialRecord {
         writer.endObject()
     }
 
-    private init(reading scanner: inout JSONLineScanner, keepHistory: Bool) throws {
+    private init(reading scanner: inout JSONLineScanner, histories: Bool) throws {
         let keys = TrialRecord.keys
         var trialID: String?, index: Int?, parameters: [String: ParameterValue]?, status: Status?, reason: String?
         var trainLoss: Double?, testScore: Double?, testScoreStd: Double?, foldScores: [Double]?
@@ -99,7 +99,7 @@ extension TrialRecord {
             case .foldScores: foldScores = try scanner.readNullable { try TrialRecord.readDoubles(&$0) }
             case .epochsRun: epochsRun = try scanner.readInteger(Int.self)
             case .bestEpoch: bestEpoch = try scanner.readNullable { try $0.readInteger(Int.self) }
-            case .history: history = try TrialRecord.readHistory(&scanner, keep: keepHistory)
+            case .history: history = try TrialRecord.readHistory(&scanner, keep: histories)
             case .fitSeconds: fitSeconds = try scanner.readDouble()
             case .foldFitSeconds: foldFitSeconds = try scanner.readNullable { try TrialRecord.readDoubles(&$0) }
             case .seed: seed = try scanner.readInteger(UInt64.self)

@@ -141,7 +141,7 @@ public final class Search: Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         var initial = SearchProgress(total: scopeCount, done: 0, resumed: resumedCount, diverged: 0, failed: 0,
                                      elapsed: 0, bestScore: nil, bestTrialID: nil)
-        for record in try ResultsLog.read(path: log.path, history: false).records { Self.count(record, into: &initial) }
+        for record in try ResultsLog.read(path: log.path, histories: false).records { Self.count(record, into: &initial) }
         onProgress(initial)
         // Updated on the results writer's queue as records reach the disk, read here once the writer has finished.
         let progress = Mutex(initial)
@@ -193,7 +193,7 @@ public final class Search: Sendable {
         // A shard reports on its own log; `aegrid merge` / `aegrid results` report on the whole directory.
         let report = settings.shard == nil
             ? try ResultsDirectory.report(directory: settings.outputDirectory)
-            : Report(records: try ResultsLog.read(path: log.path, history: false).records, baseline: baseline,
+            : Report(records: try ResultsLog.read(path: log.path, histories: false).records, baseline: baseline,
                      latentSizes: latentSizes)
         var files = [log.path]
         if settings.shard == nil {
@@ -216,7 +216,7 @@ public final class Search: Sendable {
     /// Each planned trial's latent size (the PCA column of a shard's own leaderboard).
     private var latentSizes: [String: Int] {
         var sizes: [String: Int] = [:]
-        for record in (try? ResultsLog.read(path: log.path, history: false).records) ?? [] {
+        for record in (try? ResultsLog.read(path: log.path, histories: false).records) ?? [] {
             if let trial = try? TrialConfiguration.make(grid: grid, index: record.index, inputSize: data.inputSize,
                                                         baseSeed: 0) {
                 sizes[record.trialID] = trial.architecture.latentSize

@@ -81,14 +81,14 @@ final class ResultsLogTests: XCTestCase {
         let log = try ResultsLog.open(directory: directory, manifest: manifest())
         try log.append(contentsOf: [sampleRecord("a"), sampleRecord("b", index: 1, status: .diverged)])
         let full = try ResultsLog.read(path: logPath).records
-        let light = try ResultsLog.read(path: logPath, history: false).records
+        let light = try ResultsLog.read(path: logPath, histories: false).records
         XCTAssertEqual(full.map(\.history.count), [1, 1])
         XCTAssertEqual(light.map(\.history.count), [0, 0])
         XCTAssertEqual(light.map(\.trialID), full.map(\.trialID))
         XCTAssertEqual(light.map(\.status), full.map(\.status))
         XCTAssertEqual(light.map(\.testScore), full.map(\.testScore))
-        XCTAssertEqual(try ResultsDirectory.records(directory: directory, history: false).map(\.history.count), [0, 0])
-        XCTAssertEqual(try ResultsDirectory.records(directory: directory, history: true).map(\.history.count), [1, 1])
+        XCTAssertEqual(try ResultsDirectory.records(directory: directory, histories: false).map(\.history.count), [0, 0])
+        XCTAssertEqual(try ResultsDirectory.records(directory: directory, histories: true).map(\.history.count), [1, 1])
     }
 
     func testLogsLargerThanOneReadChunkReadWhole() throws {

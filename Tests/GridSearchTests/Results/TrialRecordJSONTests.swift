@@ -314,7 +314,7 @@ final class TrialRecordJSONTests: XCTestCase {
                 XCTAssertEqual("\(error)", message, line)
             }
             // Leaving the history out does not make the reading any less strict, inside the history included.
-            XCTAssertThrowsError(try TrialRecord.decode(line: Data(line.utf8), keepHistory: false), line) { error in
+            XCTAssertThrowsError(try TrialRecord.decode(line: Data(line.utf8), histories: false), line) { error in
                 XCTAssertEqual("\(error)", message, line)
             }
         }
@@ -325,7 +325,7 @@ final class TrialRecordJSONTests: XCTestCase {
             var expected = record
             expected.history = []
             let line = try record.jsonLine()
-            assertIdentical(try TrialRecord.decode(line: line, keepHistory: false), expected, record.trialID)
+            assertIdentical(try TrialRecord.decode(line: line, histories: false), expected, record.trialID)
             assertIdentical(try TrialRecord.decode(line: line), record, record.trialID)
         }
     }
