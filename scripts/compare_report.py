@@ -19,7 +19,7 @@ import os
 import statistics
 import sys
 
-# AEGrid reports parameters under canonical names (Sources/GridSearch/GridKeys.swift); the seed's grids use aliases.
+# AEGrid reports parameters under canonical names (Sources/GridSearch/Grid/GridKeys.swift); the seed's grids use aliases.
 CANONICAL = {"l1_reg": "l1", "l2_reg": "l2"}
 # Column headings of the per-point tables.
 SHORT = {"encoder_layer1_size": "layer1", "encoder_layer2_size": "layer2", "latent_dim": "latent",

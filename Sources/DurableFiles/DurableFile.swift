@@ -9,10 +9,10 @@ import Darwin
 /// reported rather than dropped, and whole-file replacement that a reader (or a process killed at any instant) sees
 /// as the old file or the new one, never as an empty or half-written one.
 ///
-/// Atomic replacement (`replace(_:with:)`): write a uniquely named temporary file in the target's directory (made by
-/// `mkstemp`, so two processes — two pods that are both pid 1, say — never share one), `fsync` it, `rename` it over
-/// the target, `fsync` the directory. Exclusive creation (`create(_:with:)`): the same, but `link` instead of
-/// `rename`, which fails when the name exists, so of two concurrent creators exactly one wins.
+/// Atomic replacement (`replace(_:with:)`): write a uniquely named temporary file in the target's directory (created
+/// with `O_EXCL` under a random name, so two processes — two pods that are both pid 1, say — never share one), `fsync`
+/// it, `rename` it over the target, `fsync` the directory. Exclusive creation (`create(_:with:)`): the same, but
+/// `link` instead of `rename`, which fails when the name exists, so of two concurrent creators exactly one wins.
 public enum DurableFile {
     /// Opens `path` with `flags | O_CLOEXEC` (and `mode` for a created file); throws `DurableFileError` naming the
     /// path and the system's reason.
