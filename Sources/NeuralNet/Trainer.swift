@@ -191,7 +191,7 @@ public final class Trainer {
                         return
                     }
                     epoch += 1
-                    let started = monotonicSeconds()
+                    let clock = TrainingClock()
                     let (loss, divergence) = trainEpoch(x, epoch: epoch)
                     if let divergence {
                         outcome = divergence
@@ -199,7 +199,7 @@ public final class Trainer {
                     }
                     let validationLoss = validation.map { evaluate(validationBuffer.baseAddress!, rows: $0.rows) }
                     history.append(EpochRecord(epoch: epoch, loss: loss, validationLoss: validationLoss,
-                                               seconds: monotonicSeconds() - started))
+                                               seconds: clock.elapsedSeconds))
                     if stopper != nil, stopper!.update(epoch: epoch, monitored: validationLoss ?? loss,
                                                        weights: model.storage, saved: bestWeights, count: parameterCount) {
                         outcome = .stoppedEarly(epoch: epoch)
@@ -487,50 +487,4 @@ extension Trainer {
             return computeGradients(input: x, target: x, rows: range.count)
         }
     }
-}
-
-/// Keras 3 `EarlyStopping` state for one `fit` (see `EarlyStopping` for the rules).
-struct EarlyStoppingState {
-    let settings: EarlyStopping
-    let minDelta: Double
-    var best = Float.infinity
-    var wait = 0
-    /// 1-based epoch of the best monitored value (or of the first save).
-    var bestEpoch: Int?
-    var hasSavedWeights = false
-
-    init(settings: EarlyStopping) {
-        self.settings = settings
-        minDelta = decimalDouble(settings.minDelta)
-    }
-
-    /// Records epoch `epoch`'s monitored loss; saves the weights when they are the best so far. Returns true when
-    /// training must stop after this epoch.
-    mutating func update(epoch: Int, monitored: Float, weights: UnsafePointer<Float>,
-                         saved: UnsafeMutablePointer<Float>, count: Int) -> Bool {
-        if settings.restoreBestWeights && !hasSavedWeights {
-            saved.update(from: weights, count: count)
-            hasSavedWeights = true
-            bestEpoch = epoch
-        }
-        if bestEpoch == nil { bestEpoch = epoch }
-        wait += 1
-        // Keras: `ops.less(current - (−min_delta), best)` with Python floats, i.e. the sum in Double, then both
-        // sides as float32 tensors.
-        if Float(Double(monitored) + minDelta) < best {
-            best = monitored
-            bestEpoch = epoch
-            if settings.restoreBestWeights { saved.update(from: weights, count: count) }
-            wait = 0
-            return false
-        }
-        return wait >= settings.patience && epoch > 1
-    }
-}
-
-@inline(__always)
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
