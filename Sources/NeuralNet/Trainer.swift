@@ -10,8 +10,8 @@ import LinearAlgebra
 /// kernel penalty, optimiser step — the same float32 arithmetic as Keras 3's `fit(x, x)`.
 ///
 /// A trainer runs on one thread (its large products may borrow more: `threads`, without changing a bit) and allocates
-/// every buffer (activations, gradients, optimiser slots, batch and dropout buffers, the best-weights snapshot) once,
-/// in `init`: a training step allocates nothing. Many trainers can run side by side, one per core.
+/// every buffer once, in `init` (its `TrainerWorkspace` and the optimiser slots): a training step allocates nothing.
+/// Many trainers can run side by side, one per core.
 ///
 /// The trainer trains its own copy of the model it was given (`model` after `fit`). Calling `fit` again continues
 /// from the current weights and optimiser state, like calling Keras's `fit` again.
@@ -34,27 +34,9 @@ public final class Trainer {
     /// Largest number of rows a forward/backward pass handles (`min(batchSize, rows)` over both sets).
     private let rowCapacity: Int
 
-    // Workspace: one allocation, carved into the buffers below (all Float, `rowCapacity` rows where per-sample).
-    private let workspace: UnsafeMutablePointer<Float>
-    private let workspaceCount: Int
-    /// Per layer: pre-activations z and activations a = f(z) (a == z for `linear`), rows × outputs.
-    private let zs: [UnsafeMutablePointer<Float>]
-    private let activations: [UnsafeMutablePointer<Float>]
-    /// Per hidden layer with dropout: the dropped-out output (what the next layer reads) and the mask (0 or 1/(1−rate)).
-    private let dropped: [UnsafeMutablePointer<Float>]
-    private let masks: [UnsafeMutablePointer<Float>]
-    /// Two ping-pong buffers for dZ / dA, rows × widest layer.
-    private let deltaA: UnsafeMutablePointer<Float>
-    private let deltaB: UnsafeMutablePointer<Float>
-    /// Parameter gradients, same flat layout as the parameters.
-    private let gradients: UnsafeMutablePointer<Float>
-    /// Gathered (shuffled) targets and noisy inputs, rows × inputSize.
-    private let batchTarget: UnsafeMutablePointer<Float>
-    private let batchInput: UnsafeMutablePointer<Float>
-    /// Early stopping's saved weights.
-    private let bestWeights: UnsafeMutablePointer<Float>
-    /// The row order of the current epoch.
-    private let permutation: UnsafeMutablePointer<Int>
+    /// Every per-step buffer by name (activations, deltas, gradients, batches, best weights, row order), sized for
+    /// `rowCapacity` rows.
+    private let workspace: TrainerWorkspace
 
     private var optimizer: OptimizerState
     private var shuffleGenerator: SeededGenerator
@@ -97,49 +79,12 @@ public final class Trainer {
         parameterCount = model.parameterCount
         rowCapacity = min(configuration.batchSize, max(training.rows, validation?.rows ?? 0))
 
-        let rows = rowCapacity
-        let useDropout = configuration.dropout > 0
-        let gather = configuration.shuffle || configuration.noiseStandardDeviation > 0
-        let widest = model.architecture.layerSizes.max()!
-        var sizes: [Int] = []
-        for (l, layer) in layers.enumerated() {
-            sizes.append(rows * layer.outputs)                                   // z
-            sizes.append(layer.activation == .linear ? 0 : rows * layer.outputs)  // a
-            let hidden = l < layers.count - 1
-            sizes.append(useDropout && hidden ? rows * layer.outputs : 0)      // dropped
-            sizes.append(useDropout && hidden ? rows * layer.outputs : 0)      // mask
-        }
-        sizes += [rows * widest, rows * widest, parameterCount,
-                  gather ? rows * d : 0, configuration.noiseStandardDeviation > 0 ? rows * d : 0,
-                  configuration.earlyStopping?.restoreBestWeights == true ? parameterCount : 0]
-        // Each buffer starts on a 64-byte boundary (16 floats) so SIMD loads never split cache lines.
-        let padded = sizes.map { ($0 + 15) / 16 * 16 }
-        workspaceCount = max(16, padded.reduce(0, +))
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: workspaceCount * MemoryLayout<Float>.stride, alignment: 64)
-        workspace = raw.bindMemory(to: Float.self, capacity: workspaceCount)
-        workspace.initialize(repeating: 0, count: workspaceCount)
-        var cursor = 0
-        var pointers: [UnsafeMutablePointer<Float>] = []
-        for (size, pad) in zip(sizes, padded) {
-            pointers.append(workspace + cursor)
-            cursor += pad
-            _ = size
-        }
-        var z: [UnsafeMutablePointer<Float>] = [], a: [UnsafeMutablePointer<Float>] = []
-        var dr: [UnsafeMutablePointer<Float>] = [], mk: [UnsafeMutablePointer<Float>] = []
-        for (l, layer) in layers.enumerated() {
-            z.append(pointers[4 * l])
-            a.append(layer.activation == .linear ? pointers[4 * l] : pointers[4 * l + 1])
-            dr.append(pointers[4 * l + 2])
-            mk.append(pointers[4 * l + 3])
-        }
-        zs = z; activations = a; dropped = dr; masks = mk
-        let base = 4 * layers.count
-        deltaA = pointers[base]; deltaB = pointers[base + 1]; gradients = pointers[base + 2]
-        batchTarget = pointers[base + 3]; batchInput = pointers[base + 4]; bestWeights = pointers[base + 5]
-
-        permutation = .allocate(capacity: training.rows)
-        for i in 0 ..< training.rows { (permutation + i).initialize(to: i) }
+        let noise = configuration.noiseStandardDeviation > 0
+        workspace = TrainerWorkspace(layout: TrainerWorkspace.Layout(
+            layers: model.layers, rows: rowCapacity, inputSize: d, parameterCount: model.parameterCount,
+            trainingRows: training.rows, dropout: configuration.dropout > 0,
+            gather: configuration.shuffle || noise, noise: noise,
+            restoreBestWeights: configuration.earlyStopping?.restoreBestWeights == true))
         optimizer = OptimizerState(configuration: configuration.optimizer, count: parameterCount)
         let seed = configuration.seed
         shuffleGenerator = SeededGenerator(seed: SeededGenerator.deriveSeed(seed, Trainer.shuffleStream))
@@ -148,11 +93,7 @@ public final class Trainer {
         dropoutScale = Float(1 / (1 - decimalDouble(configuration.dropout)))
     }
 
-    deinit {
-        UnsafeMutableRawPointer(workspace).deallocate()
-        permutation.deallocate()
-        optimizer.deallocate()
-    }
+    deinit { optimizer.deallocate() }
 
     /// Batches per epoch: ⌈rows / batchSize⌉.
     public var batchesPerEpoch: Int { (training.rows + configuration.batchSize - 1) / configuration.batchSize }
@@ -177,6 +118,9 @@ public final class Trainer {
             precondition(e >= 1 && e <= epochs, "Trainer.fit: checkpoint \(e) outside 1...\(epochs) (the configured epochs)")
         }
         var pending = Array(Set(checkpoints)).sorted()[...]
+        // Only touched when early stopping restores the best weights, the one case with room for them.
+        let bestWeightsBuffer = workspace.bestWeights.first(
+            configuration.earlyStopping?.restoreBestWeights == true ? parameterCount : 0)
         var history: [EpochRecord] = []
         history.reserveCapacity(min(epochs, 4096))  // not `epochs`: a grid may ask for 10^8 epochs, stopped by a signal
         var stopper = configuration.earlyStopping.map { EarlyStoppingState(settings: $0) }
@@ -192,7 +136,7 @@ public final class Trainer {
                         return
                     }
                     epoch += 1
-                    let started = monotonicSeconds()
+                    let clock = TrainingClock()
                     let (loss, divergence) = trainEpoch(x, epoch: epoch)
                     if let divergence {
                         outcome = divergence
@@ -200,23 +144,24 @@ public final class Trainer {
                     }
                     let validationLoss = validation.map { evaluate(validationBuffer.baseAddress!, rows: $0.rows) }
                     history.append(EpochRecord(epoch: epoch, loss: loss, validationLoss: validationLoss,
-                                               seconds: monotonicSeconds() - started))
+                                               seconds: clock.elapsedSeconds))
                     if stopper != nil, stopper!.update(epoch: epoch, monitored: validationLoss ?? loss,
-                                                       weights: model.storage, saved: bestWeights, count: parameterCount) {
+                                                       weights: model.storage, saved: bestWeightsBuffer,
+                                                       count: parameterCount) {
                         outcome = .stoppedEarly(epoch: epoch)
                         return
                     }
                     if epoch < epochs, pending.first == epoch, let onCheckpoint {
                         pending.removeFirst()
                         let snapshot = Autoencoder(copying: model)
-                        if let s = stopper, s.hasSavedWeights { snapshot.setParameters(from: bestWeights) }
+                        if let s = stopper, s.hasSavedWeights { snapshot.setParameters(from: bestWeightsBuffer) }
                         onCheckpoint(epoch, TrainingResult(outcome: .completed, history: history,
                                                            bestEpoch: stopper?.bestEpoch, epochsRun: epoch), snapshot)
                     }
                 }
             }
         }
-        if let s = stopper, s.hasSavedWeights { model.setParameters(from: bestWeights) }
+        if let s = stopper, s.hasSavedWeights { model.setParameters(from: bestWeightsBuffer) }
         let result = TrainingResult(outcome: outcome, history: history, bestEpoch: stopper?.bestEpoch,
                                     epochsRun: history.count)
         if case .cancelled = outcome { return result }
@@ -237,6 +182,7 @@ public final class Trainer {
             batch += 1
             var target = x + start * d
             if configuration.shuffle {
+                let batchTarget = workspace.batchTarget.first(rows * d), permutation = workspace.permutation
                 for r in 0 ..< rows {
                     (batchTarget + r * d).update(from: x + permutation[start + r] * d, count: d)
                 }
@@ -244,6 +190,7 @@ public final class Trainer {
             }
             var input = target
             if configuration.noiseStandardDeviation > 0 {
+                let batchInput = workspace.batchInput.first(rows * d)
                 addNoise(to: target, into: batchInput, count: rows * d)
                 input = UnsafePointer(batchInput)
             }
@@ -269,7 +216,7 @@ public final class Trainer {
         return backpropagate(input: input, target: target, rows: rows, update: true)
     }
 
-    /// Forward, loss, backward and penalty gradient of one mini-batch at the current weights, into `gradients`,
+    /// Forward, loss, backward and penalty gradient of one mini-batch at the current weights, into the gradients,
     /// without a step. Returns the batch's total loss (data loss + kernel penalty).
     private func computeGradients(input: UnsafePointer<Float>, target: UnsafePointer<Float>, rows: Int) -> Float {
         backpropagate(input: input, target: target, rows: rows, update: false).0
@@ -284,20 +231,26 @@ public final class Trainer {
     private func backpropagate(input: UnsafePointer<Float>, target: UnsafePointer<Float>, rows: Int,
                                update: Bool) -> (Float, Bool) {
         let parameters = model.storage
+        let gradients = workspace.gradients.first(parameterCount)
         forward(input, rows: rows, training: true)
         let last = layers.count - 1
-        // dZ of the output layer, straight from the loss.
+        let outputs = workspace.layers[last]
+        // dZ of the output layer, straight from the loss: (rows, inputSize).
         let dataLoss = configuration.loss.evaluate(
-            z: zs[last], a: activations[last], target: target, targetStride: inputSize, rows: rows,
-            columns: inputSize, outputActivation: layers[last].activation, gradient: deltaA)
+            z: outputs.z.first(rows * inputSize), a: outputs.activation.first(rows * inputSize), target: target,
+            targetStride: inputSize, rows: rows, columns: inputSize, outputActivation: layers[last].activation,
+            gradient: workspace.deltaA.first(rows * inputSize))
         let penalty = currentPenalty()
         var finite = true
         let threadCount = threads.threads
         // Backward: dZ of layer l is in `dZ`; dA of layer l−1 goes to `other`, then becomes its dZ in place.
-        var dZ = deltaA, other = deltaB
+        var dZBuffer = workspace.deltaA, otherBuffer = workspace.deltaB
         for l in stride(from: last, through: 0, by: -1) {
             let layer = layers[l]
-            let layerInput = l == 0 ? input : UnsafePointer(output(of: l - 1))
+            let layerInput = l == 0 ? input : UnsafePointer(output(of: l - 1, rows: rows))
+            // dZ: (rows, outputs); other receives dA_prev: (rows, inputs).
+            let dZ = dZBuffer.first(rows * layer.outputs)
+            let other = otherBuffer.first(l > 0 ? rows * layer.inputs : 0)
             // dW = a_prevᵀ · dZ: (in, rows)·(rows, out), db = Σ_rows dZ; and dA_prev = dZ · Wᵀ: (rows, out)·(out, in),
             // with the kernel before its update.
             if l > 0 && threadCount > 1 && !backend.splitsExactly
@@ -307,7 +260,7 @@ public final class Trainer {
                 let (dZNow, dX) = (UnsafePointer(dZ), other)
                 GEMM.concurrently({
                     layer.parameterGradients(x: layerInput, ldx: layer.inputs, dZ: dZNow, rows: rows,
-                                             gradients: self.gradients, backend: self.backend, threads: 1)
+                                             gradients: gradients, backend: self.backend, threads: 1)
                 }, {
                     layer.inputGradient(dZ: dZNow, rows: rows, parameters: parameters, dX: dX, backend: self.backend,
                                         threads: 1)
@@ -328,22 +281,26 @@ public final class Trainer {
             }
             if l > 0 {
                 let count = rows * layer.inputs
+                let previous = workspace.layers[l - 1]
                 if configuration.dropout > 0 {
-                    let mask = masks[l - 1]
+                    let mask = previous.mask.first(count)
                     for i in 0 ..< count { other[i] *= mask[i] }
                 }
-                layers[l - 1].activation.backward(z: zs[l - 1], a: activations[l - 1], da: other, into: other,
-                                                  count: count)
-                swap(&dZ, &other)
+                layers[l - 1].activation.backward(z: previous.z.first(count), a: previous.activation.first(count),
+                                                  da: other, into: other, count: count)
+                swap(&dZBuffer, &otherBuffer)
             }
         }
         return (dataLoss + penalty, finite)
     }
 
-    /// The output of layer `l` as the next layer sees it (after dropout when training with dropout).
+    /// The output of layer `l` for `rows` samples as the next layer sees it (after dropout when training with
+    /// dropout): (rows, outputs).
     @inline(__always)
-    private func output(of l: Int) -> UnsafeMutablePointer<Float> {
-        configuration.dropout > 0 && l < layers.count - 1 ? dropped[l] : activations[l]
+    private func output(of l: Int, rows: Int) -> UnsafeMutablePointer<Float> {
+        let buffers = workspace.layers[l], count = rows * layers[l].outputs
+        return configuration.dropout > 0 && l < layers.count - 1 ? buffers.dropped.first(count)
+                                                                 : buffers.activation.first(count)
     }
 
     /// Forward pass of `rows` samples through every layer; with `training`, dropout masks are drawn and applied.
@@ -353,12 +310,14 @@ public final class Trainer {
         let useDropout = training && configuration.dropout > 0
         let threadCount = threads.threads
         for (l, layer) in layers.enumerated() {
-            layer.forward(x: x, ldx: layer.inputs, rows: rows, parameters: parameters, z: zs[l], a: activations[l],
+            let buffers = workspace.layers[l], count = rows * layer.outputs
+            // x: (rows, inputs) · W: (inputs, outputs) + b → z, a: (rows, outputs)
+            let a = buffers.activation.first(count)
+            layer.forward(x: x, ldx: layer.inputs, rows: rows, parameters: parameters, z: buffers.z.first(count), a: a,
                           backend: backend, threads: threadCount)
             if useDropout && l < layers.count - 1 {
-                let count = rows * layer.outputs
                 let rate = configuration.dropout, scale = dropoutScale
-                let mask = masks[l], a = activations[l], out = dropped[l]
+                let mask = buffers.mask.first(count), out = buffers.dropped.first(count)
                 for i in 0 ..< count {
                     // Keras keeps a value when its uniform draw is ≥ rate, and scales it by 1/(1 − rate).
                     let m: Float = dropoutGenerator.nextUnitFloat() >= rate ? scale : 0
@@ -367,7 +326,7 @@ public final class Trainer {
                 }
                 x = UnsafePointer(out)
             } else {
-                x = UnsafePointer(activations[l])
+                x = UnsafePointer(a)
             }
         }
     }
@@ -393,9 +352,10 @@ public final class Trainer {
             let rows = min(configuration.batchSize, n - start)
             let x = data + start * d
             forward(x, rows: rows, training: false)
+            let outputs = workspace.layers[last]
             let loss = configuration.loss.evaluate(
-                z: zs[last], a: activations[last], target: x, targetStride: d, rows: rows, columns: d,
-                outputActivation: layers[last].activation, gradient: nil) + penalty
+                z: outputs.z.first(rows * d), a: outputs.activation.first(rows * d), target: x, targetStride: d,
+                rows: rows, columns: d, outputActivation: layers[last].activation, gradient: nil) + penalty
             total += loss * Float(rows)
             count += Float(rows)
             start += rows
@@ -405,6 +365,7 @@ public final class Trainer {
 
     /// Fisher–Yates shuffle of the row order (continuing from the previous epoch's order).
     private func shuffleRows(count n: Int) {
+        let permutation = workspace.permutation
         var i = n - 1
         while i > 0 {
             let j = Int(shuffleGenerator.next().multipliedFullWidth(by: UInt64(i + 1)).high)
@@ -456,7 +417,7 @@ extension Trainer {
             let x = buffer.baseAddress! + range.lowerBound * inputSize
             _ = computeGradients(input: x, target: x, rows: range.count)
         }
-        return Array(UnsafeBufferPointer(start: gradients, count: parameterCount))
+        return Array(UnsafeBufferPointer(start: workspace.gradients.first(parameterCount), count: parameterCount))
     }
 
     /// Runs the training-mode input noise and forward pass on training rows `range` (in stored order) and returns the
@@ -465,12 +426,16 @@ extension Trainer {
         training.elements.withUnsafeBufferPointer { buffer in
             var x = buffer.baseAddress! + range.lowerBound * inputSize
             if configuration.noiseStandardDeviation > 0 {
-                addNoise(to: x, into: batchInput, count: range.count * inputSize)
+                let count = range.count * inputSize
+                let batchInput = workspace.batchInput.first(count)
+                addNoise(to: x, into: batchInput, count: count)
                 x = UnsafePointer(batchInput)
             }
             forward(x, rows: range.count, training: true)
             let masks = (0 ..< layers.count - 1).map { l in
-                configuration.dropout > 0 ? Array(UnsafeBufferPointer(start: self.masks[l], count: range.count * layers[l].outputs)) : []
+                let count = range.count * layers[l].outputs
+                return configuration.dropout > 0
+                    ? Array(UnsafeBufferPointer(start: workspace.layers[l].mask.first(count), count: count)) : []
             }
             return (Array(UnsafeBufferPointer(start: x, count: range.count * inputSize)), masks)
         }
@@ -488,50 +453,4 @@ extension Trainer {
             return computeGradients(input: x, target: x, rows: range.count)
         }
     }
-}
-
-/// Keras 3 `EarlyStopping` state for one `fit` (see `EarlyStopping` for the rules).
-struct EarlyStoppingState {
-    let settings: EarlyStopping
-    let minDelta: Double
-    var best = Float.infinity
-    var wait = 0
-    /// 1-based epoch of the best monitored value (or of the first save).
-    var bestEpoch: Int?
-    var hasSavedWeights = false
-
-    init(settings: EarlyStopping) {
-        self.settings = settings
-        minDelta = decimalDouble(settings.minDelta)
-    }
-
-    /// Records epoch `epoch`'s monitored loss; saves the weights when they are the best so far. Returns true when
-    /// training must stop after this epoch.
-    mutating func update(epoch: Int, monitored: Float, weights: UnsafePointer<Float>,
-                         saved: UnsafeMutablePointer<Float>, count: Int) -> Bool {
-        if settings.restoreBestWeights && !hasSavedWeights {
-            saved.update(from: weights, count: count)
-            hasSavedWeights = true
-            bestEpoch = epoch
-        }
-        if bestEpoch == nil { bestEpoch = epoch }
-        wait += 1
-        // Keras: `ops.less(current - (−min_delta), best)` with Python floats, i.e. the sum in Double, then both
-        // sides as float32 tensors.
-        if Float(Double(monitored) + minDelta) < best {
-            best = monitored
-            bestEpoch = epoch
-            if settings.restoreBestWeights { saved.update(from: weights, count: count) }
-            wait = 0
-            return false
-        }
-        return wait >= settings.patience && epoch > 1
-    }
-}
-
-@inline(__always)
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }

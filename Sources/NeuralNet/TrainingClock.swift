@@ -1,0 +1,24 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Times an epoch on the monotonic clock (immune to wall-clock changes), for `EpochRecord.seconds`.
+struct TrainingClock {
+    private let start: Double
+
+    /// Starts timing now.
+    init() { start = TrainingClock.now() }
+
+    /// Seconds since `init`.
+    var elapsedSeconds: Double { TrainingClock.now() - start }
+
+    /// `CLOCK_MONOTONIC` in seconds, from an arbitrary origin.
+    @inline(__always)
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}
