@@ -18,9 +18,12 @@ do {
     Foundation.exit(exit.rawValue)
 } catch let exit as CleanExit {
     AEGridCommand.exit(withError: exit)
-} catch let usage as ValidationError {
-    // A usage mistake a command finds only while running is a usage mistake all the same.
-    Terminal.fail(usageMessage(for: usage), status: 64)
 } catch {
-    Terminal.fail(describe(error), status: 1)
+    // ArgumentParser classifies what it knows: a help request that reaches `run` (a subcommand's `--help`) is a
+    // success, a ValidationError or parser error a usage mistake; everything else is a failure of ours.
+    switch AEGridCommand.exitCode(for: error) {
+    case .success: AEGridCommand.exit(withError: error)
+    case .validationFailure: Terminal.fail(usageMessage(for: error), status: 64)
+    default: Terminal.fail(describe(error), status: 1)
+    }
 }
