@@ -138,6 +138,7 @@ public final class Search: @unchecked Sendable {
     /// they reach the disk), one call at a time.
     public func run(onProgress: @escaping (SearchProgress) -> Void = { _ in }) throws -> SearchOutcome {
         let started = DispatchTime.now().uptimeNanoseconds
+        let startedAt = Date()
         var progress = SearchProgress(total: scopeCount, done: 0, resumed: resumedCount, diverged: 0, failed: 0,
                                       elapsed: 0, bestScore: nil, bestTrialID: nil)
         for record in try ResultsLog.read(path: log.path, history: false).records { Self.count(record, into: &progress) }
@@ -179,6 +180,7 @@ public final class Search: @unchecked Sendable {
         }
         try writer.finish()
         progress.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        try recordSession(startedAt: startedAt, progress: progress, interrupted: runner.isCancelled)
         if runner.isCancelled {
             try log.close()
             return SearchOutcome(progress: progress, interrupted: true, leaderboard: "", files: [log.path])
@@ -191,6 +193,7 @@ public final class Search: @unchecked Sendable {
         var files = [log.path]
         if settings.shard == nil {
             files += try report.write(directory: settings.outputDirectory, top: settings.top)
+            files.append(try HTMLReport.write(directory: settings.outputDirectory))
             if settings.refit != .none, let best = report.best {
                 let trained = bestTrained.flatMap { $0.record.trialID == best.trialID ? $0.model : nil }
                 files.append(try BestModel.refit(best, settings: settings, grid: grid, data: data, trained: trained))
