@@ -13,7 +13,7 @@ Fails (exit 1, each problem named) when:
     > 0 and at least one mark element: a path with coordinates, or a rect);
   - the screenshot is blank (almost every pixel the background colour, or fewer than 32 distinct colours).
 Writes OUT_DIR/NAME-top.png (1280 x 900, the first screen), OUT_DIR/NAME-full.png (the whole page at 1280 px
-wide), OUT_DIR/NAME-dom.html (the DOM after the script ran) and prints the size and the render times.
+wide), OUT_DIR/NAME-section-ID.png (the full page cut at each section), OUT_DIR/NAME-dom.html (the DOM after the script ran) and prints the size and the render times.
 Uses only the standard library and Debian's chromium-headless-shell (or chromium).
 """
 import argparse
@@ -103,6 +103,31 @@ def png_pixels(path):
     return width, height, channels, rows
 
 
+def write_png(path, width, channels, rows):
+    """Writes 8-bit RGB(A) rows as a PNG (filter 0 on every row)."""
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    header = struct.pack(">IIBBBBB", width, len(rows), 8, 2 if channels == 3 else 6, 0, 0, 0)
+    raw = b"".join(b"\x00" + row for row in rows)
+    with open(path, "wb") as handle:
+        handle.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+
+
+def section_pictures(full, sections, prefix):
+    """Cuts the full-page screenshot into one PNG per section (positions measured by the page's own script)."""
+    width, height, channels, rows = png_pixels(full)
+    written = []
+    for entry in sections.split():
+        name, top, size = entry.rsplit(":", 2)
+        top, size = int(top), int(size)
+        if size <= 0 or top >= height:
+            continue
+        path = f"{prefix}-{name}.png"
+        write_png(path, width, channels, rows[top:min(height, top + size)])
+        written.append(path)
+    return written
+
+
 def screenshot_problems(path):
     width, height, channels, rows = png_pixels(path)
     background = rows[0][:3]
@@ -130,6 +155,7 @@ def main():
     parser.add_argument("--sections", default=",".join(SECTIONS))
     parser.add_argument("--plotted", default=",".join(PLOTTED))
     parser.add_argument("--max-bytes", type=int, default=2_000_000)
+    parser.add_argument("--no-screenshots", action="store_true", help="only the DOM checks (for the broken copies)")
     arguments = parser.parse_args()
     os.makedirs(arguments.out, exist_ok=True)
     report = os.path.abspath(arguments.report)
@@ -147,7 +173,7 @@ def main():
     for pattern in (r"""(?:src|href)\s*=\s*["'](?!#|data:)""", r"https?://(?!www\.w3\.org/)", r"url\(\s*['\"]?(?!#|data:)"):
         match = re.search(pattern, text)
         if match:
-            problems.append(f"{report} refers to something outside itself near: {text[max(0, match.start() - 60):match.end() + 60]!r}")
+            problems.append(f"{report} refers to something outside itself: {text[match.start():match.end() + 60]!r}")
 
     binary = browser()
     url = "file://" + report
@@ -164,6 +190,7 @@ def main():
         problems.append(f"the page recorded a script error: {error.group(1)}")
     height = re.search(r'data-report-height="(\d+)"', root)
     height = min(int(height.group(1)), 16000) if height else 6000
+    sections = re.search(r'data-report-sections="([^"]*)"', root)
 
     section_bodies = {}
     for match in re.finditer(r'<section id="([^"]+)"[^>]*>(.*?)</section>', dom, re.S):
@@ -187,11 +214,14 @@ def main():
 
     top = os.path.join(arguments.out, arguments.name + "-top.png")
     full = os.path.join(arguments.out, arguments.name + "-full.png")
-    _, console_top, top_seconds = run_browser(binary, url, ["--window-size=1280,900", "--screenshot=" + top])
-    _, console_full, _ = run_browser(binary, url, [f"--window-size=1280,{height}", "--screenshot=" + full])
-    problems += [f"console (screenshot): {line}" for line in console_top + console_full]
-    share = colours = 0
-    for path in (top, full):
+    share = colours = top_seconds = 0
+    shots = []
+    if not arguments.no_screenshots:
+        _, console_top, top_seconds = run_browser(binary, url, ["--window-size=1280,900", "--screenshot=" + top])
+        _, console_full, _ = run_browser(binary, url, [f"--window-size=1280,{height}", "--screenshot=" + full])
+        problems += [f"console (screenshot): {line}" for line in console_top + console_full]
+        shots = [top, full]
+    for path in shots:
         if not os.path.exists(path):
             problems.append(f"no screenshot at {path}")
             continue
@@ -203,7 +233,11 @@ def main():
     print(f"report: {report}: {size / 1024:.1f} KB; {charts} charts with data; "
           f"render (load + script + DOM dump) {dom_seconds:.2f} s, screenshot {top_seconds:.2f} s; "
           f"first screen {share:.0%} non-background pixels, {colours} colours")
-    print(f"screenshots: {top}, {full}")
+    if shots:
+        print(f"screenshots: {top}, {full}")
+        if sections and os.path.exists(full):
+            pictures = section_pictures(full, sections.group(1), os.path.join(arguments.out, arguments.name + "-section"))
+            print(f"one per section: {', '.join(pictures)}")
     if problems:
         for problem in problems:
             print("check_report: FAIL: " + problem, file=sys.stderr)

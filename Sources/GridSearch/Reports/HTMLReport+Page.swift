@@ -59,7 +59,8 @@ extension HTMLReport {
         """
 
     /// Sorting the leaderboard by any column (click its header, again to reverse), toggling learning curves from
-    /// their legend; then a marker that the script ran to its end, and the page height for the full screenshot.
+    /// their legend; then a marker that the script ran to its end, and the page height and each section's place on
+    /// it (the browser check takes the full screenshot at that height and cuts it into one picture per section).
     static let script = """
         (function () {
           'use strict';
@@ -108,6 +109,11 @@ extension HTMLReport {
           });
           var root = document.documentElement;
           root.setAttribute('data-report-height', String(Math.ceil(root.scrollHeight)));
+          var boxes = Array.prototype.map.call(document.querySelectorAll('section'), function (section) {
+            var box = section.getBoundingClientRect();
+            return section.id + ':' + Math.round(box.top + window.scrollY) + ':' + Math.round(box.height);
+          });
+          root.setAttribute('data-report-sections', boxes.join(' '));
           root.setAttribute('data-report-ready', 'ok');
         })();
 

@@ -39,31 +39,25 @@ struct ChartScale: Sendable {
         return start + (v - lower) / (upper - lower) * (end - start)
     }
 
-    /// Tick positions and labels: powers of ten on a log axis that spans a decade or more (with 2 and 5 between
-    /// them when it spans few decades), else about five "nice" steps (1, 2 or 5 × 10ᵏ).
+    /// Tick positions and labels: on a log axis the values 1, 2 and 5 × 10ᵏ inside it (only powers of ten when it
+    /// spans many decades, more steps when it spans less than one), else about five "nice" steps (1, 2 or 5 × 10ᵏ).
     func ticks() -> [(value: Double, label: String)] {
-        if logarithmic {
-            let first = Int(ceil(lower - 1e-9)), last = Int(floor(upper + 1e-9))
-            if last - first >= 1 {
-                let step = max(1, (last - first + 1) / 6)
-                var ticks: [(Double, String)] = []
-                for exponent in stride(from: first, through: last, by: step) {
-                    ticks.append((pow(10, Double(exponent)), ChartText.number(pow(10, Double(exponent)))))
+        guard logarithmic else { return Self.niceTicks(low: lower, high: upper) }
+        func candidates(_ multipliers: [Double], every step: Int = 1) -> [(value: Double, label: String)] {
+            var ticks: [(Double, String)] = []
+            for exponent in stride(from: Int(floor(lower)), through: Int(ceil(upper)), by: 1) where exponent % step == 0 {
+                for m in multipliers {
+                    let v = m * pow(10, Double(exponent))
+                    if log10(v) >= lower - 1e-9 && log10(v) <= upper + 1e-9 { ticks.append((v, ChartText.number(v))) }
                 }
-                if last - first <= 2 {
-                    for exponent in (first - 1) ... last {
-                        for m in [2.0, 5.0] {
-                            let v = m * pow(10, Double(exponent))
-                            if log10(v) >= lower && log10(v) <= upper { ticks.append((v, ChartText.number(v))) }
-                        }
-                    }
-                }
-                return ticks.sorted { $0.0 < $1.0 }
             }
-            // Less than a decade: nice linear steps, placed on the log axis.
-            return Self.niceTicks(low: pow(10, lower), high: pow(10, upper)).filter { $0.value > 0 }
+            return ticks
         }
-        return Self.niceTicks(low: lower, high: upper)
+        let decades = upper - lower
+        if decades > 6 { return candidates([1], every: Int((decades / 6).rounded(.up))) }
+        if decades > 2.5 { return candidates([1]) }
+        let coarse = candidates([1, 2, 5])
+        return coarse.count >= 3 ? coarse : candidates([1, 1.5, 2, 3, 4, 5, 7])
     }
 
     static func niceTicks(low: Double, high: Double, count: Int = 5) -> [(value: Double, label: String)] {
