@@ -329,7 +329,12 @@ extension HTMLReport {
         let xs = (sizes + pca.map(\.components)).map(Double.init)
         let logarithmic = (xs.max() ?? 1) / max(xs.min() ?? 1, 1) >= 8
         let x = ChartScale(values: xs, range: (chart.plot.left, chart.plot.right), logarithmic: logarithmic, padding: 0.06)
-        let y = scoreScale(range: (chart.plot.bottom, chart.plot.top), extra: pca.map(\.testMSE))
+        // PCA's error is ≈ 0 from as many components as the data has dimensions: those points would squash a log
+        // axis, so they stay out of its range and are drawn on its lower edge.
+        let lowest = placed.compactMap(\.testScore).min() ?? 0
+        let exact = pca.filter { Self.pcaIsExact($0.testMSE, score: lowest) }.map(\.components)
+        let y = scoreScale(range: (chart.plot.bottom, chart.plot.top),
+                           extra: pca.filter { !exact.contains($0.components) }.map(\.testMSE))
         let ticks = Set(xs).sorted().map { ($0, String(Int($0))) }
         chart.axes(x: x, y: y, xLabel: "latent size (units in the bottleneck)" + (logarithmic ? ", log scale" : ""),
                    yLabel: scoreLabel(y), xTicks: ticks.count <= 16 ? ticks : nil)
@@ -343,7 +348,7 @@ extension HTMLReport {
         chart.points(points, colour: ChartPalette.series(0), label: "every finished trial")
         chart.line(sizes.map { (x(Double($0)), y(best[$0]!)) }, colour: ChartPalette.series(0), dash: "2 3",
                    width: 1.5, label: "best autoencoder per latent size")
-        chart.line(pca.map { (x(Double($0.components)), y($0.testMSE)) }, colour: ChartPalette.series(1), width: 2.5,
+        chart.line(pca.map { (x(Double($0.components)), min(y($0.testMSE), chart.plot.bottom)) }, colour: ChartPalette.series(1), width: 2.5,
                    label: "PCA with as many components (linear baseline)")
         let legend = "<ul class=\"legend\"><li><span class=\"swatch dot\" style=\"background: \(ChartPalette.series(0))\"></span>"
             + "one finished autoencoder trial</li><li><span class=\"swatch\" style=\"border-top: 2px dashed \(ChartPalette.series(0))\"></span>"
@@ -351,7 +356,9 @@ extension HTMLReport {
             + "PCA with as many components: the best any linear autoencoder can do</li></ul>"
         return Section(id: "latent", title: "Latent size against PCA",
                        caption: "Test MSE against the width of the bottleneck: dots below the PCA line are autoencoders "
-                           + "that beat every linear model of the same size; above it, the non-linearity has not paid off.",
+                           + "that beat every linear model of the same size; above it, the non-linearity has not paid off."
+                           + (exact.isEmpty ? "" : " PCA is exact (error ≈ 0) at latent size "
+                               + exact.map(String.init).joined(separator: ", ") + ", drawn on the lower edge."),
                        body: "<figure>" + chart.svg(title: "Test MSE against latent size, with PCA", kind: "latent")
                            + "</figure>" + legend)
     }

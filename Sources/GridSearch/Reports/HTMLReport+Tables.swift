@@ -45,7 +45,10 @@ extension HTMLReport {
         if let best = report.best, let score = best.testScore {
             var text = "<strong>Best:</strong> test MSE <strong>\(ChartText.number(score))</strong>"
             if let std = best.testScoreStd, best.foldScores != nil { text += " ± \(ChartText.number(std))" }
-            if let latent = report.latentSizes[best.trialID], let pca = pcaMSE(best) {
+            if let latent = report.latentSizes[best.trialID], let pca = pcaMSE(best), Self.pcaIsExact(pca, score: score) {
+                text += " — PCA with \(latent) components reconstructs this data exactly (MSE \(ChartText.number(pca))): "
+                    + "the latent size is as wide as the data"
+            } else if let latent = report.latentSizes[best.trialID], let pca = pcaMSE(best) {
                 let change = (score / pca - 1) * 100
                 text += String(format: " against PCA's %@ at the same latent size %d: %.1f %% %@", ChartText.number(pca),
                                latent, abs(change), change <= 0 ? "lower (better than any linear autoencoder)"
@@ -111,11 +114,11 @@ extension HTMLReport {
             if crossValidated { cells.append(number(record.testScoreStd)) }
             let pca = pcaMSE(record)
             cells.append(number(pca))
-            if let pca, pca > 0 {
+            if let pca, !Self.pcaIsExact(pca, score: score) {
                 let change = (score / pca - 1) * 100
                 cells.append("<td class=\"n\" data-v=\"\(change)\">\(String(format: "%+.1f %%", change))</td>")
             } else {
-                cells.append("<td class=\"n\" data-v=\"\">–</td>")
+                cells.append("<td class=\"n\" data-v=\"\">\(pca == nil ? "–" : "PCA exact")</td>")
             }
             cells += [number(Double(record.epochsRun), integer: true), number(record.fitSeconds)]
             for key in keys {
@@ -137,6 +140,10 @@ extension HTMLReport {
             + "autoencoder beats the linear baseline). Click a column header to sort."
         return Section(id: "leaderboard", title: "Leaderboard", caption: caption, body: body)
     }
+
+    /// Whether PCA's error is zero up to rounding (as many components as the data has dimensions), so a ratio to
+    /// it means nothing.
+    static func pcaIsExact(_ pca: Double, score: Double) -> Bool { pca <= 1e-12 || pca < score * 1e-9 }
 
     /// A table cell with a number, right-aligned, sortable by its exact value.
     func number(_ value: Double?, integer: Bool = false) -> String {

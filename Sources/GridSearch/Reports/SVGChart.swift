@@ -116,9 +116,12 @@ enum ChartText {
     }
 
     /// A pixel coordinate: one decimal, which keeps 10,000 points' paths short without visible rounding.
+    /// (Integer arithmetic, not `String(format:)`: a 10,000-trial page formats some 10⁵ coordinates.)
     static func px(_ value: Double) -> String {
-        let rounded = (value * 10).rounded() / 10
-        return rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.1f", rounded)
+        guard value.isFinite else { return "0" }
+        let tenths = Int((abs(value) * 10).rounded())
+        let sign = value < 0 && tenths != 0 ? "-" : ""
+        return tenths % 10 == 0 ? sign + String(tenths / 10) : sign + String(tenths / 10) + "." + String(tenths % 10)
     }
 }
 
