@@ -33,8 +33,12 @@ extension HTMLReport {
             self.key = key
             self.values = values
             let numbers = values.compactMap(\.numericValue)
-            numeric = numbers.count == values.count && values.count > 1
-            logarithmic = numeric && (numbers.min() ?? 0) > 0 && (numbers.max() ?? 0) / (numbers.min() ?? 1) >= 10
+            let positive = numbers.filter { $0 > 0 }
+            let decades = (positive.max() ?? 1) / (positive.min() ?? 1) >= 10
+            // Values spanning decades with a zero among them (an l2 of 0, 1e-5, …, 0.1) fit neither a linear axis
+            // (all but the largest crowd at zero) nor a log one: they are evenly spaced categories, in order.
+            numeric = numbers.count == values.count && values.count > 1 && !(decades && positive.count < numbers.count)
+            logarithmic = numeric && positive.count == numbers.count && decades
             if numeric {
                 scale = ChartScale(values: numbers, range: range, logarithmic: logarithmic, padding: 0.08)
             } else {

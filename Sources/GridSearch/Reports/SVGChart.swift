@@ -183,10 +183,15 @@ struct SVGChart {
             lines.append("<line class=\"grid\" x1=\"\(ChartText.px(plot.left))\" x2=\"\(ChartText.px(plot.right))\" y1=\"\(ChartText.px(py))\" y2=\"\(ChartText.px(py))\"/>")
             lines.append("<text class=\"tick\" x=\"\(ChartText.px(plot.left - 6))\" y=\"\(ChartText.px(py + 4))\" text-anchor=\"end\">\(ChartText.escape(tick.label))</text>")
         }
-        for tick in xTicks ?? x.ticks() {
+        // A label that would overlap the previous one is left out (its grid line stays).
+        var labelEnd = -Double.infinity
+        for tick in (xTicks ?? x.ticks()).sorted(by: { x($0.value) < x($1.value) }) {
             let px = x(tick.value)
             guard px >= plot.left - 0.5 && px <= plot.right + 0.5 else { continue }
             lines.append("<line class=\"grid\" x1=\"\(ChartText.px(px))\" x2=\"\(ChartText.px(px))\" y1=\"\(ChartText.px(plot.top))\" y2=\"\(ChartText.px(plot.bottom))\"/>")
+            let halfWidth = Double(tick.label.count) * 3.4 + 3
+            guard px - halfWidth >= labelEnd else { continue }
+            labelEnd = px + halfWidth
             lines.append("<text class=\"tick\" x=\"\(ChartText.px(px))\" y=\"\(ChartText.px(plot.bottom + 16))\" text-anchor=\"middle\">\(ChartText.escape(tick.label))</text>")
         }
         lines.append("<rect class=\"frame\" x=\"\(ChartText.px(plot.left))\" y=\"\(ChartText.px(plot.top))\" width=\"\(ChartText.px(plot.right - plot.left))\" height=\"\(ChartText.px(plot.bottom - plot.top))\"/>")
