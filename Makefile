@@ -12,7 +12,7 @@
 #   make test-report      a real digits search's report.html rendered in headless Chromium: no console error, every
 #                         section, no empty plot, a screenshot that is not blank (.build/report-check/; in test;
 #                         installs chromium-headless-shell if missing)
-#   make report-screenshot  test-report, then copies its first-screen screenshot to docs/report.png (the README's)
+#   make report-screenshot  test-report, then copies two of its screenshots to docs/ (the README's pictures)
 SHELL := /bin/bash
 SWIFT ?= swift
 FALLBACK := --disable-default-traits --scratch-path .build-fallback
@@ -74,6 +74,7 @@ test-report: bootstrap
 
 report-screenshot: test-report
 	cp .build/report-check/digits-top.png docs/report.png
+	cp .build/report-check/digits-section-slices.png docs/report-slices.png
 
 check-fallback-links:
 	@scripts/check-fallback-links.sh .build-fallback/release

@@ -104,7 +104,7 @@ extension HTMLReport {
         let rows = importance.entries.map { ($0.key, $0.share, ChartPalette.series(0)) }
             + [("interactions and rest", importance.remainder, "#9a9a9a")]
         let rowHeight = 30.0
-        var chart = SVGChart(width: 760, height: 46 + Double(rows.count) * rowHeight, left: 190, top: 8, right: 70, bottom: 38)
+        var chart = SVGChart(width: 760, height: 54 + Double(rows.count) * rowHeight, left: 190, top: 8, right: 70, bottom: 46)
         let x = ChartScale(values: [0, 1], range: (chart.plot.left, chart.plot.right), logarithmic: false, padding: 0)
         let y = ChartScale(values: [0, Double(rows.count)], range: (chart.plot.top, chart.plot.bottom), logarithmic: false, padding: 0)
         chart.axes(x: x, y: y, xLabel: "share of the variance of log₁₀(test MSE), %", yLabel: "",
@@ -138,7 +138,7 @@ extension HTMLReport {
 
     func slicesSection() -> Section {
         let order = importance.entries.map(\.key)
-        let keys = report.varyingKeys.sorted { (order.firstIndex(of: $0) ?? .max, $0) < (order.firstIndex(of: $1) ?? .max, $1) }
+        let keys = varyingKeys.sorted { (order.firstIndex(of: $0) ?? .max, $0) < (order.firstIndex(of: $1) ?? .max, $1) }
         guard !keys.isEmpty, !finished.isEmpty else {
             return Section(id: "slices", title: "Score against each parameter", caption: "One chart per parameter that varies.",
                            body: "<p class=\"empty\">No parameter varies, or no trial has finished yet.</p>")
@@ -178,7 +178,7 @@ extension HTMLReport {
     // MARK: Pairs
 
     func pairsSection() -> Section {
-        let keys = report.varyingKeys
+        let keys = varyingKeys
         guard keys.count >= 2, !finished.isEmpty else {
             return Section(id: "pairs", title: "Pairs of parameters", caption: "One heatmap per pair of parameters that vary.",
                            body: "<p class=\"empty\">Fewer than two parameters vary, or no trial has finished yet: no pairs to show.</p>")
@@ -295,7 +295,7 @@ extension HTMLReport {
         let y = ChartScale(values: losses, range: (chart.plot.bottom, chart.plot.top), logarithmic: true)
         chart.axes(x: x, y: y, xLabel: "epoch", yLabel: "loss per epoch (scaled units², log scale)")
         var buttons: [String] = []
-        let keys = report.varyingKeys
+        let keys = varyingKeys
         for (i, (record, curve)) in zip(trials, curves).enumerated() {
             let colour = ChartPalette.series(i)
             let name = "#\(i + 1) " + parameterText(record, keys: keys)

@@ -9,7 +9,7 @@ extension HTMLReport {
 
     /// A record's varying parameters as `key=value, …`.
     func parameterText(_ record: TrialRecord, keys: [String]? = nil) -> String {
-        (keys ?? report.varyingKeys).map { "\($0)=\(record.parameters[$0]?.description ?? "(absent)")" }
+        (keys ?? varyingKeys).map { "\($0)=\(record.parameters[$0]?.description ?? "(absent)")" }
             .joined(separator: ", ")
     }
 
@@ -32,7 +32,7 @@ extension HTMLReport {
         }
         evaluation += "; scaling \(e(settings["scale"] ?? "none")); seed \(e(settings["seed"] ?? "0"))"
         rows.append(("Evaluation", evaluation))
-        let varying = report.varyingKeys.map { "\(e($0)) (\(values[$0]?.count ?? 0))" }.joined(separator: ", ")
+        let varying = varyingKeys.map { "\(e($0)) (\(values[$0]?.count ?? 0))" }.joined(separator: ", ")
         rows.append(("Grid", "\(manifest.gridPoints) points" + (manifest.shards.map { ", run as \($0) shards" } ?? "")
             + (varying.isEmpty ? "" : "; varying: " + varying)))
         let counts = Dictionary(grouping: report.ranked, by: \.status).mapValues(\.count)
@@ -55,7 +55,7 @@ extension HTMLReport {
                                    : "higher (no better than a linear autoencoder)")
             }
             text += "<br/>Trial <code>\(e(best.trialID))</code> (grid index \(best.index)): "
-                + "<code>\(e(parameterText(best, keys: report.parameterKeys)))</code>"
+                + "<code>\(e(parameterText(best, keys: parameterKeys)))</code>"
             page += "<p class=\"best\">\(text)</p>"
         } else {
             page += "<p class=\"best\">No trial has finished yet.</p>"
@@ -94,7 +94,7 @@ extension HTMLReport {
 
     func leaderboardSection() -> Section {
         let e = ChartText.escape
-        let keys = report.varyingKeys
+        let keys = varyingKeys
         let crossValidated = report.ranked.contains { $0.foldScores != nil }
         let ranks = report.ranks
         let shown = Array(finished.prefix(Self.leaderboardRows))

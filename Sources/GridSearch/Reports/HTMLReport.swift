@@ -29,6 +29,9 @@ public struct HTMLReport: Sendable {
     let values: [String: [ParameterValue]]
     /// The finished trials (a test score, status ok), best first.
     let finished: [TrialRecord]
+    /// `report.varyingKeys` and `report.parameterKeys` (each computed from every record).
+    let varyingKeys: [String]
+    let parameterKeys: [String]
 
     /// Learning curves drawn: the best this many trials.
     static let curveTrials = 6
@@ -49,7 +52,9 @@ public struct HTMLReport: Sendable {
         self.shards = shards
         self.missing = missing
         self.generated = generated
-        importance = Importance(records: report.ranked, keys: report.varyingKeys)
+        varyingKeys = report.varyingKeys
+        parameterKeys = report.parameterKeys
+        importance = Importance(records: report.ranked, keys: varyingKeys)
         values = Self.valuesByKey(report.ranked)
         finished = report.ranked.filter { $0.status == .ok && $0.testScore != nil }
     }
