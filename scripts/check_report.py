@@ -191,6 +191,7 @@ def main():
     height = re.search(r'data-report-height="(\d+)"', root)
     height = min(int(height.group(1)), 16000) if height else 6000
     sections = re.search(r'data-report-sections="([^"]*)"', root)
+    page_ms = re.search(r'data-report-ms="(\d+)"', root)
 
     section_bodies = {}
     for match in re.finditer(r'<section id="([^"]+)"[^>]*>(.*?)</section>', dom, re.S):
@@ -231,7 +232,8 @@ def main():
             share, colours = s, c
 
     print(f"report: {report}: {size / 1024:.1f} KB; {charts} charts with data; "
-          f"render (load + script + DOM dump) {dom_seconds:.2f} s, screenshot {top_seconds:.2f} s; "
+          f"in the page: parsed, laid out and scripted {page_ms.group(1) if page_ms else '?'} ms after navigation; "
+          f"Chromium run with DOM dump {dom_seconds:.2f} s, with screenshot {top_seconds:.2f} s; "
           f"first screen {share:.0%} non-background pixels, {colours} colours")
     if shots:
         print(f"screenshots: {top}, {full}")

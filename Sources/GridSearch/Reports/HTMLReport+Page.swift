@@ -114,6 +114,8 @@ extension HTMLReport {
             return section.id + ':' + Math.round(box.top + window.scrollY) + ':' + Math.round(box.height);
           });
           root.setAttribute('data-report-sections', boxes.join(' '));
+          // Reading scrollHeight above forced style and layout: this is parse-to-laid-out time.
+          root.setAttribute('data-report-ms', String(Math.round(performance.now())));
           root.setAttribute('data-report-ready', 'ok');
         })();
 
