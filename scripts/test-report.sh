@@ -23,6 +23,17 @@ echo "search: 24 trials on digits in $(awk -v s="$start" -v e="$end" 'BEGIN { pr
 "$aegrid" report "$run"
 python3 scripts/check_report.py "$run/report.html" "$out" --name digits
 
+# A sharded search with one shard not run yet, merged partially: the page adds per-shard completion.
+sharded=$out/sharded-search
+for k in 0 1; do
+    "$aegrid" search --train examples/seed/X_train.npy --test examples/seed/X_test.npy --grid examples/seed/grid1.json \
+        --out "$sharded" --shard "$k/3" --quiet > /dev/null
+done
+"$aegrid" merge "$sharded" --allow-partial --quiet > /dev/null
+python3 scripts/check_report.py "$sharded/report.html" "$out" --name sharded \
+    --sections summary,leaderboard,importance,slices,pairs,curves,latent,shards \
+    --plotted importance,slices,pairs,curves,latent,shards | grep -v '^one per section'
+
 # The check must catch what it is for: each broken copy has to fail, for the reason named.
 broken() {  # broken NAME EXPECTED-MESSAGE SED-SCRIPT
     local name=$1 expected=$2 script=$3

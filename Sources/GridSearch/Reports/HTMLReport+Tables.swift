@@ -199,13 +199,12 @@ extension HTMLReport {
 
     func shardsSection(_ parts: [SearchStatus.Part]) -> Section {
         let total = parts.map(\.assigned).reduce(0, +), done = parts.map(\.done).reduce(0, +)
-        var chart = SVGChart(width: 1100, height: 0)
         let compact = parts.count > 48
         let rowHeight = compact ? 0.0 : 18.0
         let columns = compact ? 50 : 1
         let cell = compact ? 20.0 : 0
         let rows = compact ? (parts.count + columns - 1) / columns : parts.count
-        chart = SVGChart(width: 1100, height: 40 + (compact ? Double(rows) * cell : Double(rows) * rowHeight) + 30,
+        var chart = SVGChart(width: 1100, height: 14 + (compact ? Double(rows) * cell : Double(rows) * rowHeight) + 34,
                          left: compact ? 20 : 90, top: 10, right: 20, bottom: 30)
         let left = chart.plot.left, right = chart.plot.right
         var marks = ""
