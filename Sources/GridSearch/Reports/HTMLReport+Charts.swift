@@ -315,7 +315,8 @@ extension HTMLReport {
         return Section(id: "curves", title: "Learning curves",
                        caption: "Training loss per epoch (solid)" + (hasValidation ? " and validation loss (dashed)" : "")
                            + " of the \(trials.count) best trials, on one log scale: curves still falling at the end "
-                           + "want more epochs, a rising validation curve is overfitting. Click a trial to hide or show it.",
+                           + "want more epochs" + (hasValidation ? ", a rising validation curve is overfitting" : "")
+                           + ". Click a trial to hide or show it.",
                        body: "<figure>" + svg + "</figure><div class=\"legend\">" + buttons.joined() + "</div>")
     }
 
