@@ -6,7 +6,7 @@ enum GridUnits {
         case "encoder_units": return "units per layer"
         case "learning_rate": return "step size"
         case "batch_size": return "rows"
-        case "epochs", "patience": return "epochs"
+        case "patience": return "epochs"
         case "l1", "l2", "l1_reg", "l2_reg": return "penalty weight"
         case "dropout": return "fraction"
         case "noise_std": return "scaled units"
