@@ -9,6 +9,10 @@
 #   make test-slurm       docs/slurm's recipe on a throwaway one-node Slurm cluster: array, cancelled task, resubmission,
 #                         merges bitwise equal to one run (installs slurmctld/slurmd/slurm-client if missing; in test)
 #   make test-kubernetes  docs/kubernetes's pod command as N pid-1 processes, one SIGKILLed and restarted (in test)
+#   make test-report      a real digits search's report.html rendered in headless Chromium: no console error, every
+#                         section, no empty plot, a screenshot that is not blank (.build/report-check/; in test;
+#                         installs chromium-headless-shell if missing)
+#   make report-screenshot  test-report, then copies two of its screenshots to docs/ (the README's pictures)
 SHELL := /bin/bash
 SWIFT ?= swift
 FALLBACK := --disable-default-traits --scratch-path .build-fallback
@@ -19,7 +23,7 @@ TESTFLAGS := -c release -Xswiftc -enable-testing
 RELEASE := -c release --static-swift-stdlib
 
 .PHONY: all bootstrap build test test-blas test-fallback check-fallback-links test-python test-slurm test-kubernetes \
-	bench compare demo clean slurm-local
+	test-report report-screenshot bench compare demo clean slurm-local
 
 all: build
 
@@ -29,7 +33,7 @@ bootstrap:
 build: bootstrap
 	$(SWIFT) build $(RELEASE)
 
-test: bootstrap test-blas test-fallback check-fallback-links test-python test-slurm test-kubernetes
+test: bootstrap test-blas test-fallback check-fallback-links test-python test-slurm test-kubernetes test-report
 
 test-blas: bootstrap
 	@echo "== tests, BLAS build (.build) =="
@@ -60,6 +64,17 @@ test-kubernetes: bootstrap
 	@echo "== Kubernetes: docs/kubernetes's pods as pid-1 processes on one results folder =="
 	$(SWIFT) build $(TESTFLAGS) --product aegrid
 	AEGRID=$(CURDIR)/.build/release/aegrid scripts/test-kubernetes.sh
+
+# The test build's aegrid again; Chromium from Debian (chromium-headless-shell: no X, no GPU needed).
+test-report: bootstrap
+	@echo "== report.html in headless Chromium (scripts/test-report.sh) =="
+	@scripts/bootstrap.sh chromium-headless-shell
+	$(SWIFT) build $(TESTFLAGS) --product aegrid
+	AEGRID=$(CURDIR)/.build/release/aegrid scripts/test-report.sh
+
+report-screenshot: test-report
+	cp .build/report-check/digits-top.png docs/report.png
+	cp .build/report-check/digits-section-slices.png docs/report-slices.png
 
 check-fallback-links:
 	@scripts/check-fallback-links.sh .build-fallback/release

@@ -2,7 +2,8 @@
 # make demo: the main job on data the repository ships. Builds `aegrid` (release, BLAS), then runs
 #   1-3. the seed project's three Keras grids on its random data (examples/seed: 12 + 16 + 24 trials),
 #   4.   a grid on the digits data (examples/digits), with the PCA baseline beside every latent size,
-# printing each leaderboard and where the results went (demo-results/, recreated on every run).
+# printing each leaderboard and where the results went (demo-results/, recreated on every run), and where each
+# search's report.html is (open it in a browser: plots of importance, slices, pairs, curves, PCA).
 # It then checks the seed's bar: AEGrid's best test MSE on grid 1 must be no worse than Keras's (about 0.033).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,5 +49,10 @@ else
     echo "check FAILED: AEGrid's best on grid 1 ($best) is worse than Keras's 0.033" >&2
     exit 1
 fi
-echo "results: $out/ (each: results.jsonl, results.csv, leaderboard.txt, best.json, best.safetensors)"
+echo "results: $out/ (each: results.jsonl, results.csv, leaderboard.txt, best.json, best.safetensors, report.html)"
+echo "reports (open in a browser; self-contained, fine to scp):"
+for dir in seed-grid1 seed-grid2 seed-grid3 digits; do
+    size=$(du -k "$out/$dir/report.html" | cut -f1)
+    echo "  $out/$dir/report.html (${size} KB)"
+done
 echo "next: ${bin#"$PWD"/} results $out/digits    ${bin#"$PWD"/} score --model $out/digits/best.safetensors --data examples/digits/digits_X.csv"

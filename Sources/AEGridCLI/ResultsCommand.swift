@@ -9,7 +9,7 @@ struct ResultsCommand: ParsableCommand {
         discussion: """
             Reads every results log in DIR (results.jsonl and any shard logs) without taking the search's lock, so \
             it is safe while `aegrid search` is writing, and rewrites DIR/results.csv (or --csv FILE), \
-            DIR/leaderboard.txt and DIR/best.json.
+            DIR/leaderboard.txt, DIR/best.json and DIR/report.html.
 
             Example:
               aegrid results runs/grid1 --top 5
@@ -42,7 +42,8 @@ struct ResultsCommand: ParsableCommand {
             print(best)
             return
         }
-        let files = try report.write(directory: directory, top: top, csvPath: csv)
+        var files = try report.write(directory: directory, top: top, csvPath: csv)
+        files.append(try HTMLReport.write(directory: directory))
         print(report.leaderboard(top: top), terminator: "")
         print("results: \(files.joined(separator: ", "))")
     }

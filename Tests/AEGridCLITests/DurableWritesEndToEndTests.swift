@@ -54,13 +54,13 @@ final class DurableWritesEndToEndTests: XCTestCase {
             // The results log is created empty and grows by whole lines; every other file is written whole at once.
             XCTAssertTrue(!data.isEmpty || name == "results.jsonl", "\(what) is empty", file: file, line: line)
             switch name {
-            case "manifest.json", "best.json", "pca_baseline.json":
+            case "manifest.json", "best.json", "pca_baseline.json", "sessions.json":
                 XCTAssertNoThrow(try JSONSerialization.jsonObject(with: data), "\(what) is not whole JSON",
                                  file: file, line: line)
             case "results.jsonl":
                 XCTAssertNoThrow(try ResultsFiles.records(directory, tornTail: true, file: file, line: line), what,
                                  file: file, line: line)
-            case "results.csv", "leaderboard.txt":
+            case "results.csv", "leaderboard.txt", "report.html":
                 XCTAssertEqual(data.last, UInt8(ascii: "\n"), "\(what) is cut short", file: file, line: line)
             case "best.safetensors":
                 try assertWholeSafetensors(data, what, file: file, line: line)

@@ -22,7 +22,8 @@ final class SearchEndToEndTests: XCTestCase {
             XCTAssertTrue(score > 0 && score < 0.5, "test MSE \(score)")
             XCTAssertEqual((record["history"] as? [Any])?.count, (record["parameters"] as? [String: Any])?["epochs"] as? Int)
         }
-        for name in ["results.csv", "best.json", "best.safetensors", "leaderboard.txt", "manifest.json"] {
+        for name in ["results.csv", "best.json", "best.safetensors", "leaderboard.txt", "manifest.json", "report.html",
+                     "sessions.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), name)
         }
         let csv = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)

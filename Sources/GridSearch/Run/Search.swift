@@ -139,6 +139,7 @@ public final class Search: Sendable {
     /// they reach the disk), one call at a time.
     public func run(onProgress: @escaping @Sendable (SearchProgress) -> Void = { _ in }) throws -> SearchOutcome {
         let started = DispatchTime.now().uptimeNanoseconds
+        let startedAt = Date()
         var initial = SearchProgress(total: scopeCount, done: 0, resumed: resumedCount, diverged: 0, failed: 0,
                                      elapsed: 0, bestScore: nil, bestTrialID: nil)
         for record in try ResultsLog.read(path: log.path, histories: false).records { Self.count(record, into: &initial) }
@@ -186,6 +187,7 @@ public final class Search: Sendable {
         try writer.finish()
         var final = progress.withLock { $0 }
         final.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        try recordSession(startedAt: startedAt, progress: final, interrupted: runner.isCancelled)
         if runner.isCancelled {
             try log.close()
             return SearchOutcome(progress: final, interrupted: true, leaderboard: "", files: [log.path])
@@ -198,6 +200,7 @@ public final class Search: Sendable {
         var files = [log.path]
         if settings.shard == nil {
             files += try report.write(directory: settings.outputDirectory, top: settings.top)
+            files.append(try HTMLReport.write(directory: settings.outputDirectory))
             if settings.refit != .none, let best = report.best {
                 let trained = try bestTrained.withLock { $0 }.flatMap { kept in
                     kept.record.trialID == best.trialID

@@ -15,7 +15,7 @@ public enum Merge {
     /// Reads every log of `directory`; refuses an incomplete search (`ResultsError.incomplete`, listing the missing
     /// trials by shard) unless `allowPartial`; then writes what a single run writes: `results.jsonl` (sharded
     /// directories only: one line per trial, in grid order, atomically; a single run's log already is that file),
-    /// `results.csv`, `leaderboard.txt` and `best.json`.
+    /// `results.csv`, `leaderboard.txt`, `best.json` and `report.html`.
     @discardableResult
     public static func run(directory: String, allowPartial: Bool = false, top: Int = 10) throws -> Outcome {
         let status = try SearchStatus.load(directory: directory, histories: true)
@@ -41,6 +41,7 @@ public enum Merge {
         }
         let report = try ResultsDirectory.report(directory: directory)
         files += try report.write(directory: directory, top: top)
+        files.append(try HTMLReport.write(directory: directory))
         return Outcome(status: status, report: report, files: files)
     }
 }

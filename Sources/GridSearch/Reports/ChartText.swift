@@ -1,0 +1,50 @@
+import Foundation
+
+/// Text in SVG and HTML: escaping and the short number forms of tick labels and cells.
+enum ChartText {
+    /// `text` safe inside an element or a double-quoted attribute (HTML and XML alike).
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default:
+                // Control characters other than tab and newline are not allowed in XML at all.
+                if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" { out += " " } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out
+    }
+
+    /// A tick label or table number: at most four significant digits, no trailing zeros (0.001, 2.5e-05, 128).
+    static func number(_ value: Double) -> String {
+        guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "∞" : "−∞") }
+        if value == 0 { return "0" }
+        let magnitude = abs(value)
+        if magnitude >= 1e-4 && magnitude < 1e6 {
+            var text = String(format: "%.4g", value)
+            if text.contains("e") { text = String(format: "%.4f", value) }
+            if text.contains(".") {
+                while text.hasSuffix("0") { text.removeLast() }
+                if text.hasSuffix(".") { text.removeLast() }
+            }
+            return text
+        }
+        return String(format: "%.2g", value).replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e")
+            .replacingOccurrences(of: "e+", with: "e")
+    }
+
+    /// A pixel coordinate: one decimal, which keeps 10,000 points' paths short without visible rounding.
+    /// (Integer arithmetic, not `String(format:)`: a 10,000-trial page formats some 10⁵ coordinates.)
+    static func px(_ value: Double) -> String {
+        guard value.isFinite else { return "0" }
+        let tenths = Int((abs(value) * 10).rounded())
+        let sign = value < 0 && tenths != 0 ? "-" : ""
+        return tenths % 10 == 0 ? sign + String(tenths / 10) : sign + String(tenths / 10) + "." + String(tenths % 10)
+    }
+}

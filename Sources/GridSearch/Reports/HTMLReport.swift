@@ -1,0 +1,135 @@
+import Foundation
+
+/// `report.html`: one self-contained page that shows what a search found — summary, leaderboard, parameter
+/// importance, score against each parameter and each pair, learning curves, the autoencoder against PCA, and shard
+/// completion — as inline SVG with inline CSS and a few lines of inline JavaScript (table sorting, series toggles).
+///
+/// Self-contained: no fonts, scripts, styles or images are fetched (a Content-Security-Policy forbids it, so a
+/// browser reports any attempt as an error), so the file opens from `file://` after `scp`. Bounded: charts draw
+/// summaries (points de-duplicated at pixel resolution, curves of the best few trials only, at most 50 leaderboard
+/// rows), so 10,000 trials make a file well under 2 MB. Well-formed XML as well as HTML (XHTML-compatible
+/// serialisation), so an XML parser can check it.
+public struct HTMLReport: Sendable {
+    /// The directory's name as the title shows it.
+    public var name: String
+    public var manifest: ResultsManifest
+    /// The records, ranked, with PCA's error at each trial's latent size; without histories.
+    public let report: Report
+    /// Per-epoch histories of the best few trials (the learning curves), by trial id.
+    public var histories: [String: [TrialRecord.Epoch]]
+    public var sessions: [SearchSessions.Session]
+    /// Per-shard completion of a sharded search (nil for a single run).
+    public var shards: [SearchStatus.Part]?
+    /// Grid points without a record.
+    public var missing: Int
+    /// When the page was made (ISO 8601).
+    public var generated: String
+    /// Computed once from `report`: each varying key's importance, and each key's values in axis order.
+    let importance: Importance
+    let values: [String: [ParameterValue]]
+    /// The finished trials (a test score, status ok), best first.
+    let finished: [TrialRecord]
+    /// `report.varyingKeys` and `report.parameterKeys` (each computed from every record).
+    let varyingKeys: [String]
+    let parameterKeys: [String]
+
+    /// Learning curves drawn: the best this many trials.
+    static let curveTrials = 6
+    /// Leaderboard rows, and failed or diverged trials listed one by one.
+    static let leaderboardRows = 50
+    static let failureRows = 50
+    /// Pair heatmaps drawn when many keys vary (the most important pairs first).
+    static let pairCharts = 15
+
+    public init(name: String, manifest: ResultsManifest, report: Report, histories: [String: [TrialRecord.Epoch]],
+                sessions: [SearchSessions.Session], shards: [SearchStatus.Part]?, missing: Int,
+                generated: String = SearchSessions.timestamp()) {
+        self.name = name
+        self.manifest = manifest
+        self.report = report
+        self.histories = histories
+        self.sessions = sessions
+        self.shards = shards
+        self.missing = missing
+        self.generated = generated
+        varyingKeys = report.varyingKeys
+        parameterKeys = report.parameterKeys
+        importance = Importance(records: report.ranked, keys: varyingKeys)
+        values = Self.valuesByKey(report.ranked)
+        finished = report.ranked.filter { $0.status == .ok && $0.testScore != nil }
+    }
+
+    /// Reads a results directory (without locking: safe while a search writes it): its manifest, every log (one
+    /// record per trial), the PCA baseline, the sessions, and the histories of the best trials only, so memory
+    /// stays that of the records without their histories however large the search.
+    public static func load(directory: String) throws -> HTMLReport {
+        let status = try SearchStatus.load(directory: directory, histories: false)
+        let manifest = status.manifest
+        var latentSizes: [String: Int] = [:]
+        if let grid = try? manifest.parsedGrid() {
+            for record in status.records where record.index < grid.count {
+                if let trial = try? TrialConfiguration.make(grid: grid, index: record.index,
+                                                            inputSize: manifest.inputSize, baseSeed: 0) {
+                    latentSizes[record.trialID] = trial.architecture.latentSize
+                }
+            }
+        }
+        let report = Report(records: status.records, baseline: ResultsDirectory.baseline(directory: directory),
+                            latentSizes: latentSizes)
+        let wanted = Set(report.ranked.prefix { $0.status == .ok }.prefix(curveTrials).map(\.trialID))
+        let name = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
+        return HTMLReport(name: name, manifest: manifest, report: report,
+                          histories: try histories(of: wanted, directory: directory),
+                          sessions: SearchSessions.read(directory: directory),
+                          shards: manifest.shards == nil ? nil : status.parts, missing: status.missing.count)
+    }
+
+    /// Writes `html()` to `path` (default `directory/report.html`) atomically (`DurableFile.replace`); returns the
+    /// path.
+    @discardableResult
+    public func write(to path: String) throws -> String {
+        try ResultsLog.writeFileAtomically(Data(html().utf8), path: path)
+        return path
+    }
+
+    /// Loads `directory` and writes its report to `path` (default `directory/report.html`); returns the path.
+    @discardableResult
+    public static func write(directory: String, to path: String? = nil) throws -> String {
+        try load(directory: directory).write(to: path ?? (directory as NSString).appendingPathComponent(fileName))
+    }
+
+    public static let fileName = "report.html"
+
+    /// The histories of `ids`, read from the directory's logs: only lines naming one of them are decoded.
+    static func histories(of ids: Set<String>, directory: String) throws -> [String: [TrialRecord.Epoch]] {
+        var found: [String: [TrialRecord.Epoch]] = [:]
+        guard !ids.isEmpty else { return found }
+        let marker = Array("\"trial_id\":\"".utf8)
+        for path in ResultsDirectory.logPaths(directory: directory) where found.count < ids.count {
+            guard let handle = FileHandle(forReadingAtPath: path) else { continue }
+            defer { try? handle.close() }
+            var pending: [UInt8] = []
+            func take(_ line: ArraySlice<UInt8>) {
+                guard let range = line.firstRange(of: marker) else { return }
+                let idStart = range.upperBound
+                guard let idEnd = line[idStart...].firstIndex(of: UInt8(ascii: "\"")) else { return }
+                let id = String(decoding: line[idStart ..< idEnd], as: UTF8.self)
+                // A torn or corrupt line is the log reader's business; here it just draws no curve.
+                guard ids.contains(id), found[id] == nil,
+                      let record = try? TrialRecord.decode(line: Data(line), histories: true) else { return }
+                found[id] = record.history
+            }
+            while found.count < ids.count, let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                pending.append(contentsOf: chunk)
+                var start = 0
+                while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                    take(pending[start ..< newline])
+                    start = newline + 1
+                }
+                pending.removeFirst(start)
+            }
+            if !pending.isEmpty { take(pending[...]) }
+        }
+        return found
+    }
+}

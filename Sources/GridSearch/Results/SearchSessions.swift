@@ -1,0 +1,76 @@
+import Foundation
+
+/// When and where a results directory was computed: one entry per `aegrid search` process that ran to its end or was
+/// interrupted, in `DIR/sessions.json` (or `sessions.shard-K-of-N.json` for a shard, so shards never write one
+/// another's files). The report reads them for its wall time and cores; nothing else depends on them, and a
+/// directory without them (made by an older AEGrid) reports without a wall time.
+public struct SearchSessions: Codable, Sendable, Equatable {
+    public struct Session: Codable, Sendable, Equatable {
+        /// Start of the run (ISO 8601, UTC).
+        public var started: String
+        public var wallSeconds: Double
+        /// Trials trained side by side, and the cores the machine offered.
+        public var jobs: Int
+        public var cores: Int
+        public var host: String
+        /// Trials this session recorded.
+        public var trials: Int
+        public var interrupted: Bool
+        /// "K/N" for a shard's session.
+        public var shard: String?
+
+        public init(started: String, wallSeconds: Double, jobs: Int, cores: Int, host: String, trials: Int,
+                    interrupted: Bool, shard: String? = nil) {
+            self.started = started
+            self.wallSeconds = wallSeconds
+            self.jobs = jobs
+            self.cores = cores
+            self.host = host
+            self.trials = trials
+            self.interrupted = interrupted
+            self.shard = shard
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case started, jobs, cores, host, trials, interrupted, shard
+            case wallSeconds = "wall_seconds"
+        }
+    }
+
+    public var sessions: [Session]
+
+    public init(sessions: [Session] = []) { self.sessions = sessions }
+
+    static func fileName(shard: ShardID?) -> String {
+        shard.map { "sessions.shard-\($0.index)-of-\($0.count).json" } ?? "sessions.json"
+    }
+
+    /// Adds `session` to the directory's file for `shard` (atomically). Called by the process holding that log's
+    /// lock, so no two writers race on one file.
+    public static func append(_ session: Session, directory: String, shard: ShardID?) throws {
+        let path = (directory as NSString).appendingPathComponent(fileName(shard: shard))
+        var file = (try? Data(contentsOf: URL(fileURLWithPath: path)))
+            .flatMap { try? JSONCoding.decoder().decode(SearchSessions.self, from: $0) } ?? SearchSessions()
+        file.sessions.append(session)
+        try ResultsLog.writeFileAtomically(try JSONCoding.encoder(pretty: true).encode(file), path: path)
+    }
+
+    /// Every session of the directory, all shards included, by start time.
+    public static func read(directory: String) -> [Session] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter {
+            $0 == "sessions.json" || ($0.hasPrefix("sessions.shard-") && $0.hasSuffix(".json"))
+        }
+        return names.flatMap { name -> [Session] in
+            let url = URL(fileURLWithPath: (directory as NSString).appendingPathComponent(name))
+            return (try? Data(contentsOf: url)).flatMap { try? JSONCoding.decoder().decode(SearchSessions.self, from: $0) }?
+                .sessions ?? []
+        }.sorted { $0.started < $1.started }
+    }
+
+    /// Now, as `Session.started` writes it.
+    public static func timestamp(_ date: Date = Date()) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}

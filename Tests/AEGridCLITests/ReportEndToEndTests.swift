@@ -1,0 +1,45 @@
+import Foundation
+import XCTest
+
+/// `aegrid report`, and the report.html that `search`, `results` and `merge` leave, run as a user runs them.
+final class ReportEndToEndTests: XCTestCase {
+    let train = AEGridProcess.example("seed/X_train.npy")
+    let test = AEGridProcess.example("seed/X_test.npy")
+    let grid = #"{"latent_dim": [2, 4], "learning_rate": [0.01, 0.001], "epochs": [3], "patience": [2]}"#
+
+    func testSearchWritesTheReportAndReportRewritesItAnywhere() throws {
+        let out = try temporaryDirectory()
+        let search = try AEGridProcess.run(["search", "--train", train, "--test", test, "--grid", grid,
+                                            "--out", out.path, "--quiet", "--refit", "none"])
+        XCTAssertEqual(search.status, 0, search.stderr)
+        XCTAssertTrue(search.stdout.contains(out.appendingPathComponent("report.html").path), search.stdout)
+        let page = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        for section in ["summary", "leaderboard", "importance", "slices", "pairs", "curves", "latent"] {
+            XCTAssertTrue(page.contains("<section id=\"\(section)\""), "no #\(section)")
+        }
+        XCTAssertTrue(page.contains("4 recorded: 4 finished, 0 diverged, 0 failed"))
+        XCTAssertTrue(page.contains("validation loss (dashed)"), "patience trials have validation curves")
+
+        let elsewhere = out.appendingPathComponent("copy.html").path
+        let report = try AEGridProcess.run(["report", out.path, "--out", elsewhere])
+        XCTAssertEqual(report.status, 0, report.stderr)
+        XCTAssertTrue(report.stdout.hasPrefix("report: \(elsewhere) ("), report.stdout)
+        XCTAssertTrue(report.stdout.hasSuffix(" s)\n"), report.stdout)
+        // The same directory gives the same page, but for the time it was made.
+        let copy = try String(contentsOfFile: elsewhere, encoding: .utf8)
+        let withoutTime = { (text: String) in text.replacingOccurrences(of: #"made \S+ by"#, with: "", options: .regularExpression) }
+        XCTAssertEqual(withoutTime(copy), withoutTime(page))
+
+        let results = try AEGridProcess.run(["results", out.path])
+        XCTAssertTrue(results.stdout.contains(out.appendingPathComponent("report.html").path), results.stdout)
+    }
+
+    func testReportOfADirectoryNoSearchWroteIsAnError() throws {
+        let empty = try temporaryDirectory()
+        let result = try AEGridProcess.run(["report", empty.path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.hasPrefix("aegrid: error: \(empty.path): "), result.stderr)
+        XCTAssertTrue(result.stderr.contains("manifest.json"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: empty.appendingPathComponent("report.html").path))
+    }
+}
