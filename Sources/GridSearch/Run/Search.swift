@@ -37,6 +37,9 @@ public final class Search: Sendable {
     public let resumedCount: Int
     /// PCA's error at every latent size of the grid, on the same folds (also in DIR/pca_baseline.json).
     public let baseline: PCABaseline
+    /// What the trials' output activations cannot reach in the training data (`OutputRangeCheck`): one line per
+    /// offending activation, to print before training; also in DIR/warnings.json, the leaderboard and best.json.
+    public let warnings: [String]
     private let runner: Runner
     private let scopeIndices: @Sendable () -> AnyIterator<Int>
 
@@ -64,18 +67,22 @@ public final class Search: Sendable {
         var latents = Set<Int>()
         let iterator = scopeIndices()
         var validated = 0
+        var rangeCheck = OutputRangeCheck()
         while validated < Self.eagerValidationLimit, let index = iterator.next() {
             let trial = try TrialConfiguration.make(grid: grid, index: index, inputSize: data.inputSize,
                                                     baseSeed: settings.seed)
             latents.insert(trial.architecture.latentSize)
+            rangeCheck.add(trial)
             validated += 1
         }
+        warnings = try rangeCheck.warnings(folds: data.folds, scaling: settings.scaling)
         let manifest = ResultsManifest(
             grid: grid, dataFingerprint: data.fingerprint, dataShape: [data.trainRows, data.inputSize],
             dataDescription: Self.dataDescription(settings), trainPath: Self.absolute(settings.trainPath),
             testPath: settings.evaluation.testPath.map(Self.absolute), settings: Self.resultSettings(settings))
         log = try ResultsLog.open(directory: settings.outputDirectory, manifest: manifest, shard: settings.shard)
         resumedCount = log.completedIDs.count
+        if settings.shard == nil { try SearchWarnings.write(warnings, directory: settings.outputDirectory) }
         // Training runs OpenBLAS at one thread (see `Runner`). When the PCA (rows × columns² multiply-adds) does not
         // need its threads either, OpenBLAS runs at one thread from here on: its idle threads, started when it
         // loaded, stop spinning on the other cores.
@@ -194,7 +201,7 @@ public final class Search: Sendable {
         let report = settings.shard == nil
             ? try ResultsDirectory.report(directory: settings.outputDirectory)
             : Report(records: try ResultsLog.read(path: log.path, histories: false).records, baseline: baseline,
-                     latentSizes: latentSizes)
+                     latentSizes: latentSizes, warnings: warnings)
         var files = [log.path]
         if settings.shard == nil {
             files += try report.write(directory: settings.outputDirectory, top: settings.top)
