@@ -104,8 +104,15 @@ struct SearchCommand: ParsableCommand {
             for warning in search.warnings { Terminal.writeError("aegrid: warning: \(warning)\n") }
         }
 
-        let display = ProgressDisplay(quiet: output.quiet, redrawInPlace: Terminal.standardErrorIsTerminal)
+        let display = ProgressDisplay(quiet: output.quiet, redrawInPlace: Terminal.standardErrorIsTerminal,
+                                      work: search.work)
+        // Between recorded trials the line still moves: the timer redraws it from the trainers' epoch counts.
+        let ticker = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "aegrid.progress"))
+        ticker.schedule(deadline: .now() + ProgressDisplay.tickInterval, repeating: ProgressDisplay.tickInterval)
+        ticker.setEventHandler { display.tick() }
+        ticker.resume()
         let outcome = try search.run { display.update($0) }
+        ticker.cancel()
         interruption.stop()
         display.finish(outcome.progress)
 
