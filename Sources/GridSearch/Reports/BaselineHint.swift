@@ -26,8 +26,9 @@ extension Report {
         let cause = warnings.isEmpty
             ? "an output activation that cannot reach the data's range"
             : "an output activation that cannot reach the data's range (see the warning below)"
-        return "hint: at latent size\(worse.count == 1 ? "" : "s") \(sizes) the best trial is \(ratios) worse than "
-            + "PCA with as many components (a linear autoencoder's optimum); usual causes: \(cause), too few epochs, "
-            + "a learning rate too low or too high."
+        let subject = worse.count == 1
+            ? "latent size \(sizes) the best trial is" : "latent sizes \(sizes) the best trials are"
+        return "hint: at \(subject) \(ratios) worse than PCA with as many components (a linear autoencoder's "
+            + "optimum); usual causes: \(cause), too few epochs, a learning rate too low or too high."
     }
 }

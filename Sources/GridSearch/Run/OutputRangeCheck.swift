@@ -66,11 +66,11 @@ public struct OutputRangeCheck: Sendable {
         let range = activation.outputRange
         var remedies = ["add \"output_activation\": [\"linear\"] to the grid"]
         if scaling != .minmax && range.lower <= 0 && range.upper >= 1 { remedies.append("use --scale minmax") }
-        return "output_activation \(activation.rawValue) (\(trials == total ? "all \(total)" : "\(trials) of \(total)") "
-            + "trial\(total == 1 ? "" : "s")) can only produce values in \(range.text), but "
-            + "\(percent(share)) of the training values (scaled: \(scaling.rawValue)) lie outside it "
-            + "(they range from \(number(minimum)) to \(number(maximum))): those trials cannot reconstruct them and will "
-            + "score far worse than PCA. To fix: " + remedies.joined(separator: ", or ") + "."
+        let counted = trials == total ? "all \(total)" : "\(trials) of \(total)"
+        return "output_activation \(activation.rawValue) (\(counted) trial\(total == 1 ? "" : "s")) can only produce "
+            + "values in \(range.text), but \(percent(share)) of the training values (scaled: \(scaling.rawValue)) lie "
+            + "outside it (they range from \(number(minimum)) to \(number(maximum))): those trials cannot reconstruct "
+            + "them and usually score far worse than PCA. To fix: " + remedies.joined(separator: ", or ") + "."
     }
 
     static func percent(_ share: Double) -> String {
