@@ -21,7 +21,7 @@ final class ProgressDisplay: Sendable {
     private let plainInterval: TimeInterval = 5
     private let redrawInterval: TimeInterval = 0.25
     /// How often the CLI's timer calls `tick`.
-    static let tickInterval: TimeInterval = 0.5
+    static let tickInterval: TimeInterval = 0.25
 
     init(quiet: Bool, redrawInPlace: Bool, work: WorkProgress? = nil) {
         self.quiet = quiet
@@ -73,7 +73,7 @@ final class ProgressDisplay: Sendable {
         }
     }
 
-    /// With a plan's work: `3/8 trials  epochs 120/400  work 23%  running 13/50 7/50  0:42  ETA 2:20  best 0.031 (id)`;
+    /// With a plan's work: `3/8 trials  epochs 120/400  work 23%  running 13/50 7/50  42.3s  ETA 2:20  best 0.031 (id)`;
     /// without (a grid too large to plan ahead): `37/52 trials  41.2 trials/s  ETA 0:01  best 0.03121 (id)`.
     static func line(_ p: SearchProgress, work w: WorkProgress.Snapshot? = nil) -> String {
         var parts = ["\(p.done)/\(p.total) trials"]
@@ -86,8 +86,9 @@ final class ProgressDisplay: Sendable {
                 }.joined(separator: " "))
             }
             if p.done < p.total {
-                parts.append(duration(w.elapsed, wholeSeconds: true))
-                if let remaining = w.secondsRemaining { parts.append("ETA \(duration(remaining, wholeSeconds: true))") }
+                // The clock shows tenths, so a terminal line visibly moves between epochs that take minutes.
+                parts.append(clock(w.elapsed))
+                if let remaining = w.secondsRemaining { parts.append("ETA \(countdown(remaining))") }
             }
         } else {
             if p.trialsPerSecond > 0 { parts.append(String(format: "%.1f trials/s", p.trialsPerSecond)) }
@@ -100,11 +101,24 @@ final class ProgressDisplay: Sendable {
         return parts.joined(separator: "  ")
     }
 
-    /// `12.3s`, `4:05`, `1:02:03`; with `wholeSeconds`, `12s` under a minute (a ticking clock, not a measurement).
-    static func duration(_ seconds: Double, wholeSeconds: Bool = false) -> String {
-        if seconds < 60 {
-            return wholeSeconds ? String(format: "%.0fs", seconds.rounded(.down)) : String(format: "%.1fs", seconds)
-        }
+    /// Time elapsed as a running clock: `12.3s`, `4:05.2`, `1:02:03`.
+    static func clock(_ seconds: Double) -> String {
+        if seconds < 60 { return String(format: "%.1fs", seconds) }
+        let tenths = Int((seconds * 10).rounded(.down))
+        return tenths >= 36_000
+            ? duration(seconds)
+            : String(format: "%d:%02d.%d", tenths / 600, tenths / 10 % 60, tenths % 10)
+    }
+
+    /// Time left, in whole seconds (rounded up): `7s`, `4:05`, `1:02:03`.
+    static func countdown(_ seconds: Double) -> String {
+        let whole = seconds.rounded(.up)
+        return whole < 60 ? "\(Int(whole))s" : duration(whole)
+    }
+
+    /// `12.3s`, `4:05`, `1:02:03`.
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 60 { return String(format: "%.1fs", seconds) }
         let total = Int(seconds.rounded())
         return total >= 3600
             ? String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60)

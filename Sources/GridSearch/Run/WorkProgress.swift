@@ -7,9 +7,10 @@ import Synchronization
 ///
 /// The plan's total is fixed before training: every pending family trained once per fold to its largest epoch
 /// count, each epoch costing what `TrialConfiguration.estimatedCost` says (samples × parameters, the estimate the
-/// plan sorts by, longest first). Trainers add one epoch at a time (`FamilyProgress.epochEnded`, two atomic adds and
-/// two stores: nothing per step, nothing allocated); a family that ends early (early stopping, divergence) has its
-/// unrun epochs counted as done, so the done count reaches the total exactly when the plan is finished.
+/// plan sorts by, longest first). Trainers add one epoch at a time (`FamilyProgress.epochEnded`: a few atomic adds
+/// and stores and a clock read; nothing per step, nothing allocated); a family that ends early (early stopping,
+/// divergence) has its unrun epochs counted as done, so the done count reaches the total exactly when the plan is
+/// finished.
 ///
 /// The ETA is the remaining estimated cost divided by the measured speed (cost done per second of this run): the
 /// planner's relative estimates, corrected by the machine's actual pace. Because the plan starts the costliest
@@ -21,6 +22,8 @@ public final class WorkProgress: Sendable {
     private let epochsDone = Atomic<Int>(0)
     private let costDone = Atomic<Int>(0)
     private let started = Atomic<UInt64>(0)
+    /// When the last epoch was counted (uptime nanoseconds; 0 before the first).
+    private let lastEpochAt = Atomic<UInt64>(0)
     /// What each worker is training now (epochs == 0: idle).
     private let slots: [Slot]
 
@@ -37,23 +40,26 @@ public final class WorkProgress: Sendable {
         public var totalEpochs: Int
         public var costDone: Int
         public var totalCost: Int
-        /// Seconds since `Search.run` started training (0 before).
+        /// Seconds since `Search.run` started training (0 before), and at the end of the last counted epoch.
         public var elapsed: Double
+        public var elapsedAtLastEpoch: Double
         /// Each busy worker's trial: epochs done in the current fold, of how many, and the fold (1-based) of how many.
         public var running: [(epoch: Int, epochs: Int, fold: Int, folds: Int)]
 
         /// Fraction of the plan's estimated cost done (0 ... 1).
         public var fraction: Double { totalCost > 0 ? min(1, Double(costDone) / Double(totalCost)) : 0 }
 
-        /// Seconds until the plan is done at the speed measured so far; nil before the first epoch.
+        /// Seconds until the plan is done: the remaining estimated cost at the speed measured when the last epoch
+        /// ended, counted down since then (so it does not climb while long epochs run); nil before the first epoch.
         public var secondsRemaining: Double? {
-            guard costDone > 0, elapsed > 0 else { return nil }
-            return Double(max(0, totalCost - costDone)) * elapsed / Double(costDone)
+            guard costDone > 0, elapsedAtLastEpoch > 0 else { return nil }
+            let atLastEpoch = Double(max(0, totalCost - costDone)) * elapsedAtLastEpoch / Double(costDone)
+            return max(0, atLastEpoch - (elapsed - elapsedAtLastEpoch))
         }
 
         public static func == (a: Snapshot, b: Snapshot) -> Bool {
             a.epochsDone == b.epochsDone && a.totalEpochs == b.totalEpochs && a.costDone == b.costDone
-                && a.totalCost == b.totalCost && a.elapsed == b.elapsed
+                && a.totalCost == b.totalCost && a.elapsed == b.elapsed && a.elapsedAtLastEpoch == b.elapsedAtLastEpoch
                 && a.running.map { [$0.epoch, $0.epochs, $0.fold, $0.folds] }
                     == b.running.map { [$0.epoch, $0.epochs, $0.fold, $0.folds] }
         }
@@ -94,8 +100,9 @@ public final class WorkProgress: Sendable {
     func start() { started.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed) }
 
     public func snapshot() -> Snapshot {
-        let start = started.load(ordering: .relaxed)
+        let start = started.load(ordering: .relaxed), last = lastEpochAt.load(ordering: .relaxed)
         let elapsed = start == 0 ? 0 : Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let elapsedAtLastEpoch = start == 0 || last < start ? 0 : Double(last - start) / 1e9
         let running = slots.compactMap { slot -> (epoch: Int, epochs: Int, fold: Int, folds: Int)? in
             let epochs = slot.epochs.load(ordering: .relaxed)
             guard epochs > 0 else { return nil }
@@ -104,7 +111,7 @@ public final class WorkProgress: Sendable {
         }
         return Snapshot(epochsDone: min(epochsDone.load(ordering: .relaxed), totalEpochs), totalEpochs: totalEpochs,
                         costDone: min(costDone.load(ordering: .relaxed), totalCost), totalCost: totalCost,
-                        elapsed: elapsed, running: running)
+                        elapsed: elapsed, elapsedAtLastEpoch: elapsedAtLastEpoch, running: running)
     }
 
     /// The progress of one family on `worker`; call `ended()` when it returns.
@@ -139,6 +146,7 @@ public final class WorkProgress: Sendable {
             counted += 1
             work.epochsDone.wrappingAdd(1, ordering: .relaxed)
             work.costDone.wrappingAdd(costPerEpoch, ordering: .relaxed)
+            work.lastEpochAt.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
             slot.fold.store(fold + 1, ordering: .relaxed)
             slot.epoch.store(epoch, ordering: .relaxed)
         }
