@@ -2,6 +2,8 @@
 # make demo: the main job on data the repository ships. Builds `aegrid` (release, BLAS), then runs
 #   1-3. the seed project's three Keras grids on its random data (examples/seed: 12 + 16 + 24 trials),
 #   4.   a grid on the digits data (examples/digits), with the PCA baseline beside every latent size,
+#   5.   the digits again with --scale standard, a sigmoid and a linear output side by side: the output range check
+#        warns before training (the sigmoid cannot produce standardized values) and under the leaderboard,
 # printing each leaderboard and where the results went (demo-results/, recreated on every run), and where each
 # search's report.html is (open it in a browser: plots of importance, slices, pairs, curves, PCA).
 # It then checks the seed's bar: AEGrid's best test MSE on grid 1 must be no worse than Keras's (about 0.033).
@@ -38,6 +40,16 @@ seed_seconds=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }')
 run "digits: 1797 x 64, held-out 20 %, PCA beside every latent size" digits \
     --train examples/digits/digits_X.csv --grid examples/digits/grid.yaml --top 8
 
+# The sigmoid output (the default) cannot produce standardized data: expect a warning before training and under
+# the leaderboard, and the linear output's trial well ahead of the sigmoid's.
+run "digits, --scale standard: the output range check (sigmoid vs linear output)" digits-standard \
+    --train examples/digits/digits_X.csv --scale standard --refit none \
+    --grid '{"encoder_units": [[32, 16]], "output_activation": ["sigmoid", "linear"], "learning_rate": [0.003], "epochs": [30]}'
+if ! grep -q '^warning: output_activation sigmoid' "$out/digits-standard/leaderboard.txt"; then
+    echo "check FAILED: no output range warning for a sigmoid output on standardized data" >&2
+    exit 1
+fi
+
 best=$("$bin" results "$out/seed-grid1" --top 1 --best-score)
 echo
 echo "== summary =="
@@ -51,7 +63,7 @@ else
 fi
 echo "results: $out/ (each: results.jsonl, results.csv, leaderboard.txt, best.json, best.safetensors, report.html)"
 echo "reports (open in a browser; self-contained, fine to scp):"
-for dir in seed-grid1 seed-grid2 seed-grid3 digits; do
+for dir in seed-grid1 seed-grid2 seed-grid3 digits digits-standard; do
     size=$(du -k "$out/$dir/report.html" | cut -f1)
     echo "  $out/$dir/report.html (${size} KB)"
 done

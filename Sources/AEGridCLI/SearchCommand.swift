@@ -11,13 +11,17 @@ struct SearchCommand: ParsableCommand {
         discussion: """
             Each finished trial is appended to DIR/results.jsonl at once (fsynced within 25 ms); rerunning the same command \
             resumes where it stopped. Ctrl-C stops starting trials and exits with a summary (a second Ctrl-C exits \
-            at once). At the end DIR holds results.csv, best.json, leaderboard.txt and best.safetensors.
+            at once). At the end DIR holds results.csv, best.json, leaderboard.txt and best.safetensors. Progress \
+            (stderr) counts epochs of the whole plan, with an ETA from the planner's cost estimates.
 
             Example:
               aegrid search --train examples/seed/X_train.npy --test examples/seed/X_test.npy \\
                   --grid examples/seed/grid1.json --out runs/grid1 --jobs 2
-              aegrid search --train data.csv --cv 5 --scale standard \\
-                  --grid '{"latent_dim": [2, 4], "learning_rate": [0.01, 0.001], "epochs": [50]}' --out runs/cv
+              aegrid search --train data.csv --cv 5 --scale standard --out runs/cv \\
+                  --grid '{"latent_dim": [2, 4], "encoder_units": [[16]], "output_activation": ["linear"], "epochs": [50, 200]}'
+
+            Standardized data needs a linear output ("output_activation": ["linear"]): the default sigmoid \
+            produces only (0, 1), and the search warns when a trial's output cannot reach the data.
             """
     )
 
@@ -101,10 +105,18 @@ struct SearchCommand: ParsableCommand {
         if !output.quiet {
             if let shardChoice { Terminal.writeError("aegrid: running \(shardChoice.description)\n") }
             Terminal.writeError("aegrid: \(search.plan)\n")
+            for warning in search.warnings { Terminal.writeError("aegrid: warning: \(warning)\n") }
         }
 
-        let display = ProgressDisplay(quiet: output.quiet, redrawInPlace: Terminal.standardErrorIsTerminal)
+        let display = ProgressDisplay(quiet: output.quiet, redrawInPlace: Terminal.standardErrorIsTerminal,
+                                      work: search.work)
+        // Between recorded trials the line still moves: the timer redraws it from the trainers' epoch counts.
+        let ticker = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "aegrid.progress"))
+        ticker.schedule(deadline: .now() + ProgressDisplay.tickInterval, repeating: ProgressDisplay.tickInterval)
+        ticker.setEventHandler { display.tick() }
+        ticker.resume()
         let outcome = try search.run { display.update($0) }
+        ticker.cancel()
         interruption.stop()
         display.finish(outcome.progress)
 

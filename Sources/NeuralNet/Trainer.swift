@@ -111,8 +111,11 @@ public final class Trainer {
     /// A NaN or infinite batch loss or weight ends training with `.diverged(epoch, batch, reason)` (both 1-based).
     /// At any end (completed, stopped, diverged, cancelled), early stopping's saved best weights are restored when
     /// `restoreBestWeights` is set, as Keras 3 does in `on_train_end`.
+    ///
+    /// `onEpoch(epoch)` is called after every epoch that ran to its end (1-based), on this thread: a progress hook
+    /// (the search adds to an atomic counter). It is the only call per epoch; nothing is called per step.
     public func fit(checkpoints: [Int] = [], onCheckpoint: ((Int, TrainingResult, Autoencoder) -> Void)? = nil,
-                    shouldCancel: (() -> Bool)? = nil) -> TrainingResult {
+                    shouldCancel: (() -> Bool)? = nil, onEpoch: ((Int) -> Void)? = nil) -> TrainingResult {
         let epochs = configuration.epochs
         for e in checkpoints {
             precondition(e >= 1 && e <= epochs, "Trainer.fit: checkpoint \(e) outside 1...\(epochs) (the configured epochs)")
@@ -145,6 +148,7 @@ public final class Trainer {
                     let validationLoss = validation.map { evaluate(validationBuffer.baseAddress!, rows: $0.rows) }
                     history.append(EpochRecord(epoch: epoch, loss: loss, validationLoss: validationLoss,
                                                seconds: clock.elapsedSeconds))
+                    onEpoch?(epoch)
                     if stopper != nil, stopper!.update(epoch: epoch, monitored: validationLoss ?? loss,
                                                        weights: model.storage, saved: bestWeightsBuffer,
                                                        count: parameterCount) {

@@ -14,12 +14,17 @@ public struct Report: Sendable {
     /// PCA's test MSE at each latent size on the same split (from `PCABaseline`), and each trial's latent size.
     public let baseline: PCABaseline?
     public let latentSizes: [String: Int]
+    /// What the search warned about before training (`OutputRangeCheck`): repeated under the leaderboard and in
+    /// `best.json`.
+    public var warnings: [String]
 
     /// - Parameters:
     ///   - records: the results (any order, one per trial id).
     ///   - baseline: PCA errors per latent size, shown beside each trial.
     ///   - latentSizes: each trial id's bottleneck width (for the PCA column).
-    public init(records: [TrialRecord], baseline: PCABaseline? = nil, latentSizes: [String: Int] = [:]) {
+    ///   - warnings: what the search warned about before training (repeated under the leaderboard, in best.json).
+    public init(records: [TrialRecord], baseline: PCABaseline? = nil, latentSizes: [String: Int] = [:],
+                warnings: [String] = []) {
         ranked = records.sorted { a, b in
             switch (a.status == .ok ? a.testScore : nil, b.status == .ok ? b.testScore : nil) {
             case let (x?, y?): return x != y ? x < y : a.index < b.index
@@ -30,6 +35,7 @@ public struct Report: Sendable {
         }
         self.baseline = baseline
         self.latentSizes = latentSizes
+        self.warnings = warnings
     }
 
     /// The best finished trial, if any.
@@ -107,6 +113,8 @@ public struct Report: Sendable {
         if baseline != nil {
             lines.append("PCA MSE: PCA with as many components as the trial's latent size, on the same split (the best a linear autoencoder can do).")
         }
+        if let hint = baselineHint { lines.append(hint) }
+        lines += warnings.map { "warning: " + $0 }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -171,15 +179,18 @@ public struct Report: Sendable {
             var trial: TrialRecord
             var trialsRanked: Int
             var pcaTestScore: Double?
+            var warnings: [String]?
             enum CodingKeys: String, CodingKey {
                 case trial
                 case trialsRanked = "trials_ranked"
                 case pcaTestScore = "pca_test_mse"
+                case warnings
             }
         }
         return try JSONCoding.encoder(pretty: true).encode(Best(
             trial: best, trialsRanked: ranked.filter { $0.status == .ok }.count,
-            pcaTestScore: latentSizes[best.trialID].flatMap { baseline?.testMSE(components: $0) }))
+            pcaTestScore: latentSizes[best.trialID].flatMap { baseline?.testMSE(components: $0) },
+            warnings: warnings.isEmpty ? nil : warnings))
     }
 
     /// Writes `leaderboard.txt`, `results.csv` (or `csvPath`) and `best.json` (when a trial finished) into

@@ -28,9 +28,11 @@ struct FamilyTraining {
     /// free up; the results are the same bits). `deliver` is called once per finished member (from this thread);
     /// `shouldCancel` is polled once per epoch. With a single fold, `trainedModel` (when given) is called just
     /// before `deliver` with the member's record and its trained weights (the callee copies what it keeps): the search
-    /// keeps the best trial's so `best.safetensors` need not be trained again.
+    /// keeps the best trial's so `best.safetensors` need not be trained again. `onEpoch(fold, epoch)` (0-based fold,
+    /// 1-based epoch) is called after every epoch the trainer finishes, for progress.
     func run(threads: ThreadAllowance = ThreadAllowance(), shouldCancel: @escaping () -> Bool,
-             trainedModel: ((TrialRecord, Autoencoder) -> Void)? = nil, deliver: @escaping (TrialRecord) -> Void) {
+             trainedModel: ((TrialRecord, Autoencoder) -> Void)? = nil, onEpoch: ((Int, Int) -> Void)? = nil,
+             deliver: @escaping (TrialRecord) -> Void) {
         let members = family.members
         let epochCounts = members.map { $0.training.epochs }
         var outcomes = Array(repeating: [FoldOutcome](), count: members.count)
@@ -75,7 +77,7 @@ struct FamilyTraining {
                         deliver(finished)
                     }
                 }
-            }, shouldCancel: shouldCancel)
+            }, shouldCancel: shouldCancel, onEpoch: onEpoch.map { onEpoch in { onEpoch(f, $0) } })
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 
             switch final.outcome {

@@ -37,6 +37,12 @@ public final class Search: Sendable {
     public let resumedCount: Int
     /// PCA's error at every latent size of the grid, on the same folds (also in DIR/pca_baseline.json).
     public let baseline: PCABaseline
+    /// What the trials' output activations cannot reach in the training data (`OutputRangeCheck`): one line per
+    /// offending activation, to print before training; also in DIR/warnings.json, the leaderboard and best.json.
+    public let warnings: [String]
+    /// The plan's work in epochs and estimated cost, counted as trainers finish epochs: a display reads it at any
+    /// moment (`WorkProgress.snapshot()`).
+    public let work: WorkProgress
     private let runner: Runner
     private let scopeIndices: @Sendable () -> AnyIterator<Int>
 
@@ -64,18 +70,28 @@ public final class Search: Sendable {
         var latents = Set<Int>()
         let iterator = scopeIndices()
         var validated = 0
+        var rangeCheck = OutputRangeCheck()
         while validated < Self.eagerValidationLimit, let index = iterator.next() {
             let trial = try TrialConfiguration.make(grid: grid, index: index, inputSize: data.inputSize,
                                                     baseSeed: settings.seed)
             latents.insert(trial.architecture.latentSize)
+            rangeCheck.add(trial)
             validated += 1
         }
+        warnings = try rangeCheck.warnings(folds: data.folds, scaling: settings.scaling)
         let manifest = ResultsManifest(
             grid: grid, dataFingerprint: data.fingerprint, dataShape: [data.trainRows, data.inputSize],
             dataDescription: Self.dataDescription(settings), trainPath: Self.absolute(settings.trainPath),
             testPath: settings.evaluation.testPath.map(Self.absolute), settings: Self.resultSettings(settings))
         log = try ResultsLog.open(directory: settings.outputDirectory, manifest: manifest, shard: settings.shard)
         resumedCount = log.completedIDs.count
+        work = scopeCount <= Self.eagerValidationLimit
+            ? WorkProgress(plan: TrialPlan(grid: grid, nextIndex: { [iterator = scopeIndices()] in iterator.next() },
+                                           isDone: { [log] in log.contains($0) }, inputSize: data.inputSize,
+                                           sampleCount: data.folds[0].training.rows, baseSeed: settings.seed),
+                           folds: data.folds.count, workers: jobs)
+            : .unknown
+        if settings.shard == nil { try SearchWarnings.write(warnings, directory: settings.outputDirectory) }
         // Training runs OpenBLAS at one thread (see `Runner`). When the PCA (rows × columns² multiply-adds) does not
         // need its threads either, OpenBLAS runs at one thread from here on: its idle threads, started when it
         // loaded, stop spinning on the other cores.
@@ -171,12 +187,18 @@ public final class Search: Sendable {
             grid: grid, nextIndex: { [iterator = scopeIndices()] in iterator.next() },
             isDone: { log.contains($0) }, inputSize: data.inputSize, sampleCount: folds[0].training.rows,
             baseSeed: settings.seed)
-        runner.run(plan) { work, context in
-            switch work {
+        let work = self.work
+        work.start()
+        runner.run(plan) { item, context in
+            switch item {
             case let .family(family):
+                let familyProgress = work.begin(family, worker: context.worker, folds: folds.count)
                 FamilyTraining(family: family, folds: folds).run(threads: context.threads,
                                                                  shouldCancel: { runner.isCancelled },
-                                                                 trainedModel: keepIfBest, deliver: writer.submit)
+                                                                 trainedModel: keepIfBest,
+                                                                 onEpoch: familyProgress.epochEnded,
+                                                                 deliver: writer.submit)
+                familyProgress.ended()
             case let .invalid(index, point, reason):
                 writer.submit(TrialRecord(
                     trialID: Self.invalidTrialID(point), index: index,
@@ -196,7 +218,7 @@ public final class Search: Sendable {
         let report = settings.shard == nil
             ? try ResultsDirectory.report(directory: settings.outputDirectory)
             : Report(records: try ResultsLog.read(path: log.path, histories: false).records, baseline: baseline,
-                     latentSizes: latentSizes)
+                     latentSizes: latentSizes, warnings: warnings)
         var files = [log.path]
         if settings.shard == nil {
             files += try report.write(directory: settings.outputDirectory, top: settings.top)
