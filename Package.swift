@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "DataFiles", targets: ["DataFiles"]),
         .library(name: "GridSearch", targets: ["GridSearch"]),
+        .library(name: "SearchReport", targets: ["SearchReport"]),
     ],
     traits: [
         .trait(name: "BLAS", description: "Use OpenBLAS for GEMM and LAPACKE for eigen-decomposition."),
@@ -66,12 +67,14 @@ let package = Package(
                            .product(name: "Yams", package: "Yams")],
             swiftSettings: codegen
         ),
+        // The HTML report of a results directory (report.html: inline-SVG charts, importance), on top of GridSearch.
+        .target(name: "SearchReport", dependencies: ["GridSearch", "DurableFiles"], swiftSettings: codegen),
 
         // MARK: Executables
         .executableTarget(
             name: "AEGridCLI",
             dependencies: [
-                "GridSearch", "NeuralNet", "LinearAlgebra", "DataFiles",
+                "GridSearch", "SearchReport", "NeuralNet", "LinearAlgebra", "DataFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: codegen
@@ -90,6 +93,8 @@ let package = Package(
         .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "LinearAlgebra", "TestSupport"], swiftSettings: codegen),
         .testTarget(name: "JSONLinesTests", dependencies: ["JSONLines", "LinearAlgebra"], swiftSettings: codegen),
         .testTarget(name: "DurableFilesTests", dependencies: ["DurableFiles", "TestSupport"], swiftSettings: codegen),
+        .testTarget(name: "SearchReportTests", dependencies: ["SearchReport", "GridSearch", "TestSupport"],
+                    swiftSettings: codegen),
         .testTarget(
             name: "GridSearchTests",
             dependencies: ["GridSearch", "NeuralNet", "LinearAlgebra", "DataFiles", "JSONLines", "DurableFiles",

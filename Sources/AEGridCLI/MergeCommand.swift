@@ -1,5 +1,6 @@
 import ArgumentParser
 import GridSearch
+import SearchReport
 
 /// `aegrid merge`: the results of a sharded search as one single run would have written them.
 struct MergeCommand: ParsableCommand {
@@ -39,7 +40,7 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         let outcome = try Merge.run(directory: directory, allowPartial: allowPartial, top: top)
-        var files = outcome.files
+        var files = outcome.files + [try HTMLReport.write(directory: directory)]
         if refit != .none {
             guard let best = outcome.report.best else { throw CLIError("\(directory): no trial finished, nothing to refit") }
             files.append(try Merge.refit(best, directory: directory, manifest: outcome.status.manifest, refit: refit))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GridSearch
+import SearchReport
 
 /// `aegrid report`: the results directory as one self-contained HTML page.
 struct ReportCommand: ParsableCommand {

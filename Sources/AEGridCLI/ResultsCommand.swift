@@ -1,5 +1,6 @@
 import ArgumentParser
 import GridSearch
+import SearchReport
 
 /// `aegrid results`: the leaderboard and CSV of a results directory, finished or still running.
 struct ResultsCommand: ParsableCommand {

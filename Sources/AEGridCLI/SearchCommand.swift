@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GridSearch
 import DataFiles
+import SearchReport
 
 /// `aegrid search`: train every configuration of a grid, record each result as it ends, report, save the best model.
 struct SearchCommand: ParsableCommand {
@@ -130,7 +131,10 @@ struct SearchCommand: ParsableCommand {
                 """)
             throw ExitCode(128 + signal)
         }
+        var files = outcome.files
+        // A shard's directory is reported whole by `aegrid merge`; a single run gets its page now.
+        if settings.shard == nil { files.append(try HTMLReport.write(directory: settings.outputDirectory)) }
         print(outcome.leaderboard, terminator: outcome.leaderboard.hasSuffix("\n") ? "" : "\n")
-        print("results: \(outcome.files.joined(separator: ", "))")
+        print("results: \(files.joined(separator: ", "))")
     }
 }

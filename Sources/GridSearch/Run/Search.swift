@@ -222,7 +222,6 @@ public final class Search: Sendable {
         var files = [log.path]
         if settings.shard == nil {
             files += try report.write(directory: settings.outputDirectory, top: settings.top)
-            files.append(try HTMLReport.write(directory: settings.outputDirectory))
             if settings.refit != .none, let best = report.best {
                 let trained = try bestTrained.withLock { $0 }.flatMap { kept in
                     kept.record.trialID == best.trialID
@@ -259,7 +258,7 @@ public final class Search: Sendable {
 
     /// Whether `record` ranks before `other` on the leaderboard (`Report`'s order among finished trials: lower
     /// test score, ties by grid index); a finished record ranks before nil.
-    static func ranksBefore(_ record: TrialRecord, _ other: TrialRecord?) -> Bool {
+    package static func ranksBefore(_ record: TrialRecord, _ other: TrialRecord?) -> Bool {
         guard record.status == .ok, let score = record.testScore else { return false }
         guard let other, let otherScore = other.testScore else { return true }
         return score != otherScore ? score < otherScore : record.index < other.index

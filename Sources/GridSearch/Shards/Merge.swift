@@ -41,7 +41,6 @@ public enum Merge {
         }
         let report = try ResultsDirectory.report(directory: directory)
         files += try report.write(directory: directory, top: top)
-        files.append(try HTMLReport.write(directory: directory))
         return Outcome(status: status, report: report, files: files)
     }
 }

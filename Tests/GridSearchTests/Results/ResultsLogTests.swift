@@ -1,14 +1,7 @@
 import XCTest
 @testable import GridSearch
 import DurableFiles
-
-/// A fresh temporary directory per test, removed afterwards.
-func makeTemporaryDirectory(_ name: String = #function) -> String {
-    let cleaned = name.filter { $0.isLetter || $0.isNumber }
-    let path = NSTemporaryDirectory() + "aegrid-\(cleaned)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
+import TestSupport
 
 func sampleRecord(_ id: String, index: Int = 0, score: Double = 0.5, status: TrialRecord.Status = .ok) -> TrialRecord {
     TrialRecord(trialID: id, index: index, parameters: ["latent_dim": .int(index + 1), "learning_rate": .double(0.01)],

@@ -2,6 +2,7 @@ import Foundation
 import LinearAlgebra
 import XCTest
 @testable import GridSearch
+import TestSupport
 
 /// The hand-written `results.jsonl` codec against its oracle, the Codable path through Foundation
 /// (`TrialRecord.encoder` / `TrialRecord.decoder`) that wrote every existing log.

@@ -1,3 +1,5 @@
+import GridSearch
+
 /// The unit of a grid key's value, for axis labels.
 enum GridUnits {
     static func unit(of key: String) -> String {

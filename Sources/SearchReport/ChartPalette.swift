@@ -1,4 +1,5 @@
 import Foundation
+import GridSearch
 
 /// Colour-blind-safe colours: Okabe & Ito's qualitative palette for series, viridis for sequential values.
 enum ChartPalette {

@@ -1,4 +1,7 @@
 import Foundation
+import GridSearch
+import NeuralNet
+import LinearAlgebra
 
 // The plotted sections: importance, score per parameter, per pair, learning curves, latent size against PCA.
 extension HTMLReport {

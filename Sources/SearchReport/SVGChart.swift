@@ -1,4 +1,5 @@
 import Foundation
+import GridSearch
 
 /// One chart: a fixed-size SVG with a plot area, axes with ticks and labels, and whatever marks the caller adds.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import GridSearch
 
 /// Text in SVG and HTML: escaping and the short number forms of tick labels and cells.
 enum ChartText {

@@ -1,4 +1,5 @@
 import Foundation
+import GridSearch
 
 // The page around the sections: head (CSP, CSS, the error trap), navigation, and the one script at the end.
 extension HTMLReport {

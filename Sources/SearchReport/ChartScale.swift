@@ -1,4 +1,5 @@
 import Foundation
+import GridSearch
 
 /// A position scale of a chart axis: data values in `domain` to pixels in `range`, linearly or on log₁₀.
 ///

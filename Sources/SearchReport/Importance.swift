@@ -1,4 +1,5 @@
 import Foundation
+import GridSearch
 
 /// How much of the spread of scores each hyperparameter explains: a functional-ANOVA-style decomposition of
 /// log₁₀(test MSE) over the finished trials, computed from marginal means (no surrogate model: a grid search has

@@ -3,7 +3,9 @@ import Foundation
 import FoundationXML
 #endif
 import XCTest
+@testable import SearchReport
 @testable import GridSearch
+import TestSupport
 
 final class HTMLReportTests: XCTestCase {
     var directory = ""

@@ -1,4 +1,6 @@
 import Foundation
+import GridSearch
+import LinearAlgebra
 
 // The sections made of text and tables: summary, leaderboard with the failed and diverged trials, shards.
 extension HTMLReport {
