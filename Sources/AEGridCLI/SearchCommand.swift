@@ -59,9 +59,15 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The number of shards when the index comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (or set AEGRID_SHARDS; default: the array size, or the count in DIR/manifest.json).", valueName: "n"))
     var shards: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Memory the trainers may use together, e.g. 8G or 512M (default: 3/4 of the cgroup limit, or of physical memory). A trial that does not fit in its share is recorded as failed.", valueName: "size"))
+    var maxMemory: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        if let maxMemory, MemoryBudget.parseSize(maxMemory) == nil {
+            throw ValidationError("--max-memory must be a size such as 8G, 512M or 2000000000 (got '\(maxMemory)')")
+        }
         if test != nil && (testFraction != nil || cv != nil) {
             throw ValidationError("--test gives the test data; do not combine it with --test-fraction or --cv")
         }
@@ -89,10 +95,12 @@ struct SearchCommand: ParsableCommand {
         // A resubmitted Slurm task (`sbatch --array=3`) sees only its own ids: the count comes from the manifest.
         let recordedShards = try ResultsLog.readManifest(directory: out)?.shards
         let shardChoice = try ShardSelection.resolve(shard: shard, shards: shards, recordedShards: recordedShards)
-        let settings = SearchSettings(
+        var settings = SearchSettings(
             trainPath: train, evaluation: evaluation, grid: grid, outputDirectory: out, jobs: jobs, seed: seed,
             scaling: scale.scaling, refit: refit.refit, top: top, shard: shardChoice?.shard
         )
+        settings.memoryBudget = maxMemory.flatMap(MemoryBudget.parseSize)
+            .map { MemoryBudget(bytes: $0, origin: "--max-memory \(maxMemory!)") } ?? MemoryBudget.detect()
         let search = try Search(settings: settings)
         // Watch for signals before the first line: a script (or a test) that reacts to that line with SIGTERM must
         // get the graceful stop, not the default action.

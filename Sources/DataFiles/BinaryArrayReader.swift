@@ -31,7 +31,13 @@ package enum BinaryArrayReader {
         if overflow {
             throw DataError.malformed(path: source.path, format: format, reason: "the shape holds \(count) values, too many to load")
         }
-        if let remaining = source.remainingHint, remaining < expectedBytes {
+        guard let remaining = source.remainingHint else {
+            // A pipe or FIFO: its size is unknown until it ends. Collect what arrives, up to what the header
+            // promises (the buffer grows with the bytes, not with the promise), then convert from memory.
+            var buffered = ByteSource(bytes: try source.readBytes(expectedBytes), path: source.path)
+            return try read(&buffered, count: count, type: type, columns: columns, format: format)
+        }
+        if remaining < expectedBytes {
             // Refuse before allocating: a damaged header must not trigger a huge allocation.
             throw DataError.truncated(path: source.path, format: format, expectedBytes: expectedBytes, actualBytes: remaining)
         }

@@ -58,8 +58,11 @@ package enum CSVReader {
                 atStart = false
                 if n >= 3, slice[0] == 0xEF, slice[1] == 0xBB, slice[2] == 0xBF { slice = slice.dropFirst(3) }
             }
+            // Only the new chunk can hold a new line end: searching all of `pending` again would make one long
+            // line (50 MB without a newline) cost time quadratic in its length.
+            let searchFrom = pending.count
             pending.append(contentsOf: slice)
-            guard let lastNewline = pending.lastIndex(of: UInt8(ascii: "\n")) else { continue }
+            guard let lastNewline = pending[searchFrom...].lastIndex(of: UInt8(ascii: "\n")) else { continue }
             try pending.withUnsafeBufferPointer { try parser.consumeLines(UnsafeBufferPointer(rebasing: $0[...lastNewline])) }
             pending.removeFirst(lastNewline + 1)
         }

@@ -54,23 +54,22 @@ public struct Dataset: Sendable {
     /// - anything else: delimited text (see `CSVReader`: delimiter and header detected).
     ///
     /// Every value must be finite. Errors are `DataError`s naming the file, and the line and column where there
-    /// is one. Memory: text is streamed and binary data read in chunks, so only the resulting `Float` matrix is
-    /// held (plus, for `.gz`, the decompressed bytes while they are converted).
+    /// is one. The file is opened once, so a pipe or FIFO (`<(zcat x.csv.gz)`, `/dev/stdin`) works.
+    ///
+    /// Memory: text is streamed and binary data read in chunks, so only the resulting `Float` matrix is held
+    /// (plus, for `.gz`, the compressed file and the decompressed bytes while they are converted). Every size a
+    /// header declares is checked against the bytes really there before anything is allocated; a gzipped `.npy`
+    /// or IDX file is inflated only as far as its header says it reaches, and refused if it holds more.
     public static func load(path: String) throws -> Dataset {
-        var head: [UInt8]
-        do {
-            var probe = try ByteSource.open(path)
-            defer { probe.close() }
-            head = try probe.readBytes(8)
-        }
         var source = try ByteSource.open(path)
         defer { source.close() }
+        var head = try source.peek(8)
         var compressed = false
         if Gzip.isGzip(head) {
-            let bytes = try Gzip.decompress(try source.readAll(), path: path)
-            head = Array(bytes.prefix(8))
+            let inflated = try decompressBounded(try source.readAll(), path: path)
+            head = Array(inflated.prefix(8))
             source.close()
-            source = ByteSource(bytes: bytes, path: path)
+            source = ByteSource(bytes: inflated, path: path)
             compressed = true
         }
         var name = path.lowercased()
@@ -80,13 +79,14 @@ public struct Dataset: Sendable {
         let format: DataFormat
         let table: (elements: [Float], rows: Int, columns: Int)
         var columnNames: [String]? = nil
-        if head.starts(with: NPYReader.magic) || fileName.hasSuffix(".npy") {
+        switch BinaryKind(head: head, fileName: fileName) {
+        case .npy?:
             table = try NPYReader.read(&source)
             format = .npy
-        } else if IDXReader.looksLikeIDX(head) || IDXReader.hasIDXName(fileName) {
+        case .idx?:
             table = try IDXReader.read(&source)
             format = .idx
-        } else {
+        case nil:
             let csv = try CSVReader.read(&source)
             table = (csv.elements, csv.rows, csv.columns)
             columnNames = csv.columnNames
@@ -94,6 +94,49 @@ public struct Dataset: Sendable {
         }
         return Dataset(matrix: Matrix(rows: table.rows, columns: table.columns, elements: table.elements),
                        path: path, columnNames: columnNames, format: format, compressed: compressed)
+    }
+
+    /// The binary formats, recognised by their first bytes or by the file's name.
+    private enum BinaryKind {
+        case npy, idx
+
+        init?(head: [UInt8], fileName: String) {
+            if head.starts(with: NPYReader.magic) || fileName.hasSuffix(".npy") {
+                self = .npy
+            } else if IDXReader.looksLikeIDX(head) || IDXReader.hasIDXName(fileName) {
+                self = .idx
+            } else {
+                return nil
+            }
+        }
+    }
+
+    /// The most a gzipped file is inflated to find its header: the largest `.npy` header, and some.
+    static let headerPeekBytes = NPYReader.maximumHeaderLength + (1 << 16)
+
+    /// Inflates a gzip file. A `.npy` or IDX body is inflated only up to the size its header declares: a stream
+    /// that holds more (a decompression bomb behind a small header, or trailing data) is refused after at most
+    /// that many bytes, with the declared size in the message.
+    static func decompressBounded(_ compressed: [UInt8], path: String) throws -> [UInt8] {
+        let peek = try Gzip.decompress(compressed, path: path, limit: headerPeekBytes)
+        var name = path.lowercased()
+        if name.hasSuffix(".gz") { name.removeLast(3) }
+        let fileName = name.split(separator: "/").last.map(String.init) ?? name
+        guard let kind = BinaryKind(head: Array(peek.bytes.prefix(8)), fileName: fileName) else {
+            return peek.complete ? peek.bytes : try Gzip.decompress(compressed, path: path)
+        }
+        var header = ByteSource(bytes: peek.bytes, path: path)
+        let layout = try kind == .npy ? NPYReader.readLayout(&header) : IDXReader.readLayout(&header)
+        let inflated = peek.complete && peek.bytes.count <= layout.totalBytes
+            ? peek : try Gzip.decompress(compressed, path: path, limit: layout.totalBytes)
+        guard inflated.complete, inflated.bytes.count <= layout.totalBytes else {
+            let format = kind == .npy ? "NumPy .npy" : "IDX"
+            throw DataError.malformed(path: path, format: "gzip",
+                reason: "it inflates to more than the \(layout.totalBytes) bytes its \(format) header declares "
+                    + "(\(layout.rows)×\(layout.columns) \(layout.type) values and a \(layout.headerBytes)-byte header); "
+                    + "decompression stopped there: the header is wrong or the stream has trailing data")
+        }
+        return inflated.bytes
     }
 
     /// Throws `DataError.widthMismatch` unless `test` has as many columns as `train`.

@@ -82,7 +82,7 @@ public final class Search: @unchecked Sendable {
             BLASThreads.set(1)
         }
         runner = Runner(jobs: jobs)
-        baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents))
+        baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents), budget: settings.memoryBudget)
         try ResultsDirectory.writeBaseline(baseline, directory: settings.outputDirectory, shard: settings.shard)
     }
 
@@ -127,7 +127,7 @@ public final class Search: @unchecked Sendable {
         case let .crossValidation(folds): parts.append("\(folds)-fold cross-validation")
         }
         parts.append("results in \(settings.outputDirectory)")
-        return parts.joined(separator: ", ")
+        return parts.joined(separator: ", ") + (baseline.skipped.map { "\nno PCA baseline: \($0)" } ?? "")
     }
 
     /// Stops starting trials; trials in flight stop at their next epoch and are not recorded. Thread-safe.
@@ -160,6 +160,7 @@ public final class Search: @unchecked Sendable {
             defer { bestLock.unlock() }
             if Self.ranksBefore(record, bestTrained?.record) { bestTrained = (record, model) }
         }
+        let memoryShare = settings.memoryBudget.map { Self.memoryShare($0, data: data, jobs: runner.jobs) }
         let plan = TrialPlan(
             grid: grid, nextIndex: { [iterator = scopeIndices()] in iterator.next() },
             isDone: { log.contains($0) }, inputSize: data.inputSize, sampleCount: folds[0].training.rows,
@@ -167,7 +168,7 @@ public final class Search: @unchecked Sendable {
         runner.run(plan) { work, context in
             switch work {
             case let .family(family):
-                FamilyTraining(family: family, folds: folds).run(threads: context.threads,
+                FamilyTraining(family: family, folds: folds, memoryShare: memoryShare).run(threads: context.threads,
                                                                  shouldCancel: { runner.isCancelled },
                                                                  trainedModel: keepIfBest, deliver: writer.submit)
             case let .invalid(index, point, reason):
@@ -217,6 +218,14 @@ public final class Search: @unchecked Sendable {
 
     /// The id of a grid point that is not a valid configuration (it has no canonical form): the hash of its
     /// parameters as given, stable across runs so a resumed run does not record it twice.
+    /// What one trainer may allocate: the budget less the data (held once, shared by all), split among the jobs.
+    static func memoryShare(_ budget: MemoryBudget, data: EvaluationData, jobs: Int) -> (bytes: Int, explanation: String) {
+        let dataBytes = data.folds.reduce(0) { $0 + ($1.training.rows + $1.test.rows) * data.inputSize * 4 }
+        let share = max(0, budget.bytes - dataBytes) / max(1, jobs)
+        return (share, "\(MemoryBudget.format(share)) = (budget \(budget) − data \(MemoryBudget.format(dataBytes)))"
+                    + " / \(jobs) job\(jobs == 1 ? "" : "s")")
+    }
+
     static func invalidTrialID(_ point: GridPoint) -> String {
         let hash = stableHash64(TrialConfiguration.canonicalJSON(point.parameters))
         return String(hash, radix: 16).leftPadded(to: 16)
