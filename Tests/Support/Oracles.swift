@@ -30,8 +30,11 @@ public func exampleDataPath(_ name: String, _ file: String, source: StaticString
 
 /// The repository's root directory, found from this source file's location.
 public func repositoryDirectory(file: StaticString = #filePath) -> String {
-    var url = "\(file)"
-    for _ in 0 ..< 3 { url = (url as NSString).deletingLastPathComponent }
+    // The nearest directory above the calling file that holds Package.swift: test files sit at different depths.
+    var url = ("\(file)" as NSString).deletingLastPathComponent
+    while url.count > 1, !FileManager.default.fileExists(atPath: url + "/Package.swift") {
+        url = (url as NSString).deletingLastPathComponent
+    }
     return url
 }
 
