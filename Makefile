@@ -9,6 +9,8 @@
 #   make test-slurm       docs/slurm's recipe on a throwaway one-node Slurm cluster: array, cancelled task, resubmission,
 #                         merges bitwise equal to one run (installs slurmctld/slurmd/slurm-client if missing; in test)
 #   make test-kubernetes  docs/kubernetes's pod command as N pid-1 processes, one SIGKILLed and restarted (in test)
+#   make fuzz        every parser's libFuzzer target for FUZZ_SECONDS each (default 60); crashes in .build-fuzz/crashes
+#   make test-fuzz   the same for 5 seconds per target, as a smoke test (in test)
 SHELL := /bin/bash
 SWIFT ?= swift
 FALLBACK := --disable-default-traits --scratch-path .build-fallback
@@ -19,7 +21,7 @@ TESTFLAGS := -c release -Xswiftc -enable-testing
 RELEASE := -c release --static-swift-stdlib
 
 .PHONY: all bootstrap build test test-blas test-fallback check-fallback-links test-python test-slurm test-kubernetes \
-	bench compare demo clean slurm-local
+	bench compare demo clean slurm-local fuzz test-fuzz
 
 all: build
 
@@ -29,7 +31,7 @@ bootstrap:
 build: bootstrap
 	$(SWIFT) build $(RELEASE)
 
-test: bootstrap test-blas test-fallback check-fallback-links test-python test-slurm test-kubernetes
+test: bootstrap test-blas test-fallback check-fallback-links test-python test-slurm test-kubernetes test-fuzz
 
 test-blas: bootstrap
 	@echo "== tests, BLAS build (.build) =="
@@ -61,6 +63,16 @@ test-kubernetes: bootstrap
 	$(SWIFT) build $(TESTFLAGS) --product aegrid
 	AEGRID=$(CURDIR)/.build/release/aegrid scripts/test-kubernetes.sh
 
+# libFuzzer + AddressSanitizer builds of every parser (scripts/fuzz.sh: CSV/TSV, npy, IDX, gzip, JSON lines, grids in
+# JSON and YAML, safetensors, the results manifest), each run from its seed corpus in Fuzz/corpus/.
+FUZZ_SECONDS ?= 60
+fuzz: bootstrap
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+test-fuzz: bootstrap
+	@echo "== fuzz smoke test: every parser's target for 5 s (make fuzz runs them longer) =="
+	FUZZ_SECONDS=5 scripts/fuzz.sh
+
 check-fallback-links:
 	@scripts/check-fallback-links.sh .build-fallback/release
 
@@ -74,7 +86,7 @@ demo: bootstrap
 	@scripts/demo.sh
 
 clean:
-	rm -rf .build .build-fallback .build-bench-*
+	rm -rf .build .build-fallback .build-bench-* .build-fuzz
 
 # The seed's grid 1 as an 8-task Slurm array on this machine (OUT=dir to choose where; rerunning resumes).
 slurm-local: bootstrap

@@ -111,6 +111,24 @@ public enum ModelFile {
         }
     }
 
+    /// Reads a model file held in memory (`path` names it in errors), with every check of `load(from:)`.
+    public static func load(bytes: [UInt8], path: String) throws -> (model: Autoencoder, metadata: [String: String]) {
+        guard bytes.count >= 8 else {
+            throw ModelFileError.truncated(path: path, detail: "the file has \(bytes.count) bytes, fewer than the 8-byte header length")
+        }
+        let headerLength = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard headerLength <= UInt64(maximumHeaderSize) else {
+            throw ModelFileError.headerTooLarge(path: path, length: headerLength, limit: maximumHeaderSize)
+        }
+        guard headerLength <= UInt64(bytes.count - 8) else {
+            throw ModelFileError.truncated(path: path, detail: "the header length says \(headerLength) bytes but only \(bytes.count - 8) follow")
+        }
+        let dataStart = 8 + Int(headerLength)
+        return try decode(header: Data(bytes[8 ..< dataStart]), dataSize: UInt64(bytes.count - dataStart), path: path) { count in
+            Data(bytes[dataStart ..< min(bytes.count, dataStart + count)])
+        }
+    }
+
     /// Decodes a validated header, then reads the data section through `readData`.
     static func decode(header headerData: Data, dataSize: UInt64, path: String,
                        readData: (Int) throws -> Data) throws -> (model: Autoencoder, metadata: [String: String]) {

@@ -220,11 +220,11 @@ public final class ResultsLog: @unchecked Sendable {
     public static func readManifest(directory: String) throws -> ResultsManifest? {
         let path = manifestPath(directory: directory)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        do {
-            return try JSONCoding.decoder().decode(ResultsManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw ResultsError.io(path: path, reason: "not a valid AEGrid manifest (\(error.localizedDescription))")
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ResultsError.io(path: path, reason: "cannot read: \(error.localizedDescription)")
         }
+        return try ResultsManifest.decode(data, path: path)
     }
 
     static func scan(path: String, keepHistory: Bool) throws -> Contents {
