@@ -101,10 +101,12 @@ struct SearchCommand: ParsableCommand {
         )
         settings.memoryBudget = maxMemory.flatMap(MemoryBudget.parseSize)
             .map { MemoryBudget(bytes: $0, origin: "--max-memory \(maxMemory!)") } ?? MemoryBudget.detect()
+        // Watch for signals before loading the data (which may take a while, or wait on a pipe) and before the first
+        // line: a signal then still stops the search gracefully and prints the summary.
+        let pending = PendingSearch()
+        let interruption = Interruption { _ in pending.cancel() }
         let search = try Search(settings: settings)
-        // Watch for signals before the first line: a script (or a test) that reacts to that line with SIGTERM must
-        // get the graceful stop, not the default action.
-        let interruption = Interruption { _ in search.cancel() }
+        pending.set(search)
         if !output.quiet {
             if let shardChoice { Terminal.writeError("aegrid: running \(shardChoice.description)\n") }
             Terminal.writeError("aegrid: \(search.plan)\n")
@@ -127,5 +129,29 @@ struct SearchCommand: ParsableCommand {
         }
         print(outcome.leaderboard, terminator: outcome.leaderboard.hasSuffix("\n") ? "" : "\n")
         print("results: \(outcome.files.joined(separator: ", "))")
+    }
+}
+
+/// The search a signal cancels: the signal may come while `Search.init` is still loading the data, before there is a
+/// search to cancel; `set` then cancels it as soon as it exists.
+final class PendingSearch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var search: Search?
+    private var cancelled = false
+
+    func set(_ search: Search) {
+        lock.lock()
+        self.search = search
+        let cancel = cancelled
+        lock.unlock()
+        if cancel { search.cancel() }
+    }
+
+    func cancel() {
+        lock.lock()
+        cancelled = true
+        let search = self.search
+        lock.unlock()
+        search?.cancel()
     }
 }

@@ -230,6 +230,46 @@ final class HostileInputEndToEndTests: XCTestCase {
         XCTAssertTrue(try String(contentsOf: log, encoding: .utf8).hasSuffix("{\"trial_id\": 12\n"), "nothing cut off")
     }
 
+    // MARK: Pipes and signals
+
+    func testTrainingDataFromAFIFOIsReadOnceAndASignalWhileItLoadsPrintsTheSummary() throws {
+        let directory = try temporaryDirectory()
+        let fifo = directory.appendingPathComponent("train.npy").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let out = directory.appendingPathComponent("out")
+        let process = AEGridProcess(["search", "--train", fifo, "--test", test, "--grid", #"{"latent_dim": [2], "epochs": [1]}"#,
+                                     "--out", out.path, "--jobs", "1", "--refit", "none"])
+        try process.start()
+        // Opening for writing returns once aegrid has opened the FIFO to load it: its signal handling is set up.
+        let writer = open(fifo, O_WRONLY)
+        XCTAssertGreaterThanOrEqual(writer, 0)
+        process.signal(SIGINT)
+        usleep(200_000)  // not a timing assertion: lets the signal be handled while aegrid still waits for data
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: train))
+        bytes.withUnsafeBytes { _ = write(writer, $0.baseAddress, $0.count) }
+        close(writer)
+        let result = process.wait()
+        XCTAssertFalse(result.signalled, "killed by the signal instead of stopping: \(result.stderr)")
+        XCTAssertEqual(result.status, 130, result.stderr)
+        XCTAssertTrue(result.stderr.contains("aegrid: interrupted by SIGINT: "), result.stderr)
+    }
+
+    func testTrainingDataFromAFIFOLoads() throws {
+        let directory = try temporaryDirectory()
+        let fifo = directory.appendingPathComponent("train.npy").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let process = AEGridProcess(["search", "--train", fifo, "--test", test, "--grid", #"{"latent_dim": [2], "epochs": [1]}"#,
+                                     "--out", directory.appendingPathComponent("out").path, "--jobs", "1", "--refit", "none"])
+        try process.start()
+        let writer = open(fifo, O_WRONLY)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: train))
+        bytes.withUnsafeBytes { _ = write(writer, $0.baseAddress, $0.count) }
+        close(writer)
+        let result = process.wait()
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("1 trials: 1 finished"), result.stdout)
+    }
+
     // MARK: Helpers
 
     func npy(header: String) -> [UInt8] {

@@ -49,7 +49,9 @@ public final class Interruption: @unchecked Sendable {
                 if first {
                     onFirstSignal(number)
                 } else {
-                    exit(128 + number)
+                    // `_exit`, not `exit`: exit would run atexit handlers and static destructors while the workers
+                    // still train and the writer still writes, which can crash or hang the process on its way out.
+                    _exit(128 + number)
                 }
             }
             source.resume()
