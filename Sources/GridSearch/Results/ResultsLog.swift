@@ -309,7 +309,10 @@ public final class ResultsLog: @unchecked Sendable {
         } catch {
             throw ResultsError.io(path: directory, reason: "cannot create the directory: \(error.localizedDescription)")
         }
-        try ResultsError.reporting { try DurableFile.syncDirectory((directory as NSString).deletingLastPathComponent) }
+        // Not NSString.deletingLastPathComponent: Foundation traps on a path without a slash (`--out results`).
+        var trimmed = directory
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
+        try ResultsError.reporting { try DurableFile.syncDirectory(DurableFile.directory(of: trimmed)) }
     }
 
     /// Writes `manifest` as DIR/manifest.json unless one exists; an existing one must match.

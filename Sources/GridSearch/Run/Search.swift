@@ -46,6 +46,8 @@ public final class Search: @unchecked Sendable {
     public init(settings: SearchSettings) throws {
         self.settings = settings
         grid = try ParameterGrid.load(argument: settings.grid)
+        // The whole grid, with the line of each key, before the data is loaded: a typo is reported at once.
+        try TrialValidator.validate(grid)
         data = try EvaluationData.prepare(trainPath: settings.trainPath, evaluation: settings.evaluation,
                                           seed: settings.seed, scaling: settings.scaling)
         let grid = self.grid
