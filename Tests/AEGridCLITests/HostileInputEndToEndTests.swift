@@ -132,7 +132,7 @@ final class HostileInputEndToEndTests: XCTestCase {
 
     func testLayerOf10To18UnitsIsRefusedAtValidation() throws {
         XCTAssertEqual(try refusal(search(train: train, test: test, grid: #"{"latent_dim": [1000000000000000000], "epochs": [1]}"#)),
-                       "aegrid: error: inline grid: 'latent_dim' value 1000000000000000000 is out of range: a layer "
+                       "aegrid: error: inline grid line 1: 'latent_dim' value 1000000000000000000 is out of range: a layer "
                        + "can have at most 2147483647 units (the largest dimension a matrix product takes), and one that "
                        + "wide needs terabytes")
     }
