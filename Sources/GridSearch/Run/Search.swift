@@ -80,7 +80,10 @@ public final class Search: @unchecked Sendable {
         // Training runs OpenBLAS at one thread (see `Runner`). When the PCA (rows × columns² multiply-adds) does not
         // need its threads either, OpenBLAS runs at one thread from here on: its idle threads, started when it
         // loaded, stop spinning on the other cores.
-        if data.trainRows * data.inputSize * data.inputSize < Self.multithreadedBLASWork {
+        // Overflow-checked: a wide table (10 rows of 10^9 columns) must not trap here.
+        let (columnsSquared, overflow) = data.inputSize.multipliedReportingOverflow(by: data.inputSize)
+        let (work, overflow2) = columnsSquared.multipliedReportingOverflow(by: data.trainRows)
+        if !overflow, !overflow2, work < Self.multithreadedBLASWork {
             BLASThreads.set(1)
         }
         runner = Runner(jobs: jobs)
