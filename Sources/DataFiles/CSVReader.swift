@@ -45,8 +45,8 @@ package enum CSVReader {
 
     package static let chunkSize = 1 << 20
 
-    package static func read(_ source: inout ByteSource) throws -> Table {
-        var parser = Parser(path: source.path, sizeHint: source.sizeHint)
+    package static func read(_ source: inout ByteSource, limit: LoadLimit? = nil) throws -> Table {
+        var parser = Parser(path: source.path, sizeHint: source.sizeHint, limit: limit)
         var pending: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: chunkSize)
         var atStart = true
@@ -86,9 +86,12 @@ package enum CSVReader {
         var fieldRanges: [Range<Int>] = []
         var quoted: [Bool] = []
 
-        init(path: String, sizeHint: Int?) {
+        let limit: LoadLimit?
+
+        init(path: String, sizeHint: Int?, limit: LoadLimit?) {
             self.path = path
             self.sizeHint = sizeHint
+            self.limit = limit
         }
 
         /// `bytes` holds whole lines, each ending in `\n`.
@@ -124,6 +127,7 @@ package enum CSVReader {
             } else {
                 try split(text, delimiter!)
             }
+            try limit?.check(values: elements.count + columns, path: path)
             if rows == 0, let size = sizeHint {
                 // Reserve once, from the first data line's length, so the element array is not regrown (and
                 // copied) again and again on a large file.

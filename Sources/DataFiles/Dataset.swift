@@ -21,6 +21,27 @@ public enum DataFormat: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+/// The most memory a load may take, and where that figure comes from (for the message).
+public struct LoadLimit: Sendable, Equatable {
+    public var bytes: Int
+    /// E.g. "--max-memory 4G" or "3/4 of the cgroup memory limit of 8.0 GB".
+    public var description: String
+
+    public init(bytes: Int, description: String) {
+        self.bytes = bytes
+        self.description = description
+    }
+
+    /// Throws `DataError.overBudget` unless `values` 32-bit floats fit.
+    func check(values: Int, path: String) throws {
+        let (bytes, overflow) = values.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
+        if overflow || bytes > self.bytes {
+            throw DataError.overBudget(path: path, what: "its \(values) values as 32-bit floats", limit: self.bytes,
+                                       limitDescription: description)
+        }
+    }
+}
+
 /// A numeric table: one sample per row, one feature per column, as `Float`.
 public struct Dataset: Sendable {
     /// The values, `rows × columns`, row-major.
@@ -60,13 +81,16 @@ public struct Dataset: Sendable {
     /// (plus, for `.gz`, the compressed file and the decompressed bytes while they are converted). Every size a
     /// header declares is checked against the bytes really there before anything is allocated; a gzipped `.npy`
     /// or IDX file is inflated only as far as its header says it reaches, and refused if it holds more.
-    public static func load(path: String) throws -> Dataset {
+    ///
+    /// With `limit`, a table whose values would take more (as `Float`), or a gzipped CSV whose text would, is
+    /// refused with `DataError.overBudget` before it is allocated (a CSV as soon as its rows pass the limit).
+    public static func load(path: String, limit: LoadLimit? = nil) throws -> Dataset {
         var source = try ByteSource.open(path)
         defer { source.close() }
         var head = try source.peek(8)
         var compressed = false
         if Gzip.isGzip(head) {
-            let inflated = try decompressBounded(try source.readAll(), path: path)
+            let inflated = try decompressBounded(try source.readAll(), path: path, limit: limit)
             head = Array(inflated.prefix(8))
             source.close()
             source = ByteSource(bytes: inflated, path: path)
@@ -81,13 +105,13 @@ public struct Dataset: Sendable {
         var columnNames: [String]? = nil
         switch BinaryKind(head: head, fileName: fileName) {
         case .npy?:
-            table = try NPYReader.read(&source)
+            table = try NPYReader.read(&source, limit: limit)
             format = .npy
         case .idx?:
-            table = try IDXReader.read(&source)
+            table = try IDXReader.read(&source, limit: limit)
             format = .idx
         case nil:
-            let csv = try CSVReader.read(&source)
+            let csv = try CSVReader.read(&source, limit: limit)
             table = (csv.elements, csv.rows, csv.columns)
             columnNames = csv.columnNames
             format = .csv(delimiter: csv.delimiter, header: csv.columnNames != nil)
@@ -117,16 +141,22 @@ public struct Dataset: Sendable {
     /// Inflates a gzip file. A `.npy` or IDX body is inflated only up to the size its header declares: a stream
     /// that holds more (a decompression bomb behind a small header, or trailing data) is refused after at most
     /// that many bytes, with the declared size in the message.
-    static func decompressBounded(_ compressed: [UInt8], path: String) throws -> [UInt8] {
+    static func decompressBounded(_ compressed: [UInt8], path: String, limit: LoadLimit? = nil) throws -> [UInt8] {
         let peek = try Gzip.decompress(compressed, path: path, limit: headerPeekBytes)
         var name = path.lowercased()
         if name.hasSuffix(".gz") { name.removeLast(3) }
         let fileName = name.split(separator: "/").last.map(String.init) ?? name
         guard let kind = BinaryKind(head: Array(peek.bytes.prefix(8)), fileName: fileName) else {
-            return peek.complete ? peek.bytes : try Gzip.decompress(compressed, path: path)
+            // Text declares no size: it is inflated up to the memory budget (its values take about as much).
+            if peek.complete { return peek.bytes }
+            let text = try Gzip.decompress(compressed, path: path, limit: limit?.bytes ?? Int.max)
+            if text.complete { return text.bytes }
+            throw DataError.overBudget(path: path, what: "its decompressed text", limit: limit?.bytes ?? Int.max,
+                                       limitDescription: limit?.description ?? "")
         }
         var header = ByteSource(bytes: peek.bytes, path: path)
         let layout = try kind == .npy ? NPYReader.readLayout(&header) : IDXReader.readLayout(&header)
+        try limit?.check(values: layout.rows * layout.columns, path: path)
         let inflated = peek.complete && peek.bytes.count <= layout.totalBytes
             ? peek : try Gzip.decompress(compressed, path: path, limit: layout.totalBytes)
         guard inflated.complete, inflated.bytes.count <= layout.totalBytes else {

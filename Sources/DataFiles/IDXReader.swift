@@ -39,10 +39,11 @@ package enum IDXReader {
         return false
     }
 
-    package static func read(_ source: inout ByteSource) throws -> (elements: [Float], rows: Int, columns: Int) {
+    package static func read(_ source: inout ByteSource,
+                             limit: LoadLimit? = nil) throws -> (elements: [Float], rows: Int, columns: Int) {
         let layout = try readLayout(&source)
         let elements = try BinaryArrayReader.read(&source, count: layout.rows * layout.columns, type: layout.type,
-                                                  columns: layout.columns, format: "IDX")
+                                                  columns: layout.columns, format: "IDX", limit: limit)
         return (elements, layout.rows, layout.columns)
     }
 

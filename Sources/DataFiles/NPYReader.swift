@@ -29,10 +29,11 @@ package enum NPYReader {
         var totalBytes: Int
     }
 
-    package static func read(_ source: inout ByteSource) throws -> (elements: [Float], rows: Int, columns: Int) {
+    package static func read(_ source: inout ByteSource,
+                             limit: LoadLimit? = nil) throws -> (elements: [Float], rows: Int, columns: Int) {
         let layout = try readLayout(&source)
         let elements = try BinaryArrayReader.read(&source, count: layout.rows * layout.columns, type: layout.type,
-                                                  columns: layout.columns, format: "NumPy .npy")
+                                                  columns: layout.columns, format: "NumPy .npy", limit: limit)
         return (elements, layout.rows, layout.columns)
     }
 

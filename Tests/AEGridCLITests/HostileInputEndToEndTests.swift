@@ -128,6 +128,18 @@ final class HostileInputEndToEndTests: XCTestCase {
         if let peak { XCTAssertLessThan(peak, 500 << 20, "memory proportional to the data") }
     }
 
+    func testDataLargerThanTheMemoryBudgetIsRefusedBeforeItIsAllocated() throws {
+        XCTAssertEqual(try refusal(search(train: train, test: test, extra: ["--max-memory", "10K"])),
+                       "aegrid: error: \(train): its 10000 values as 32-bit floats would take more than 10.0 KB, the "
+                       + "memory budget (--max-memory 10K); give a larger --max-memory, or use a smaller file")
+        // A gzipped CSV declares no size: it is inflated up to the budget, not to its 1 GiB.
+        let path = try temporaryDirectory().appendingPathComponent("bomb.csv.gz")
+        try Data(GzipBomb.file(prefix: Array("1,2\n".utf8), zeros: 1 << 30)).write(to: path)
+        XCTAssertEqual(try refusal(search(train: path.path, extra: ["--max-memory", "64M"])),
+                       "aegrid: error: \(path.path): its decompressed text would take more than 64.0 MB, the memory "
+                       + "budget (--max-memory 64M); give a larger --max-memory, or use a smaller file")
+    }
+
     // MARK: Grids
 
     func testLayerOf10To18UnitsIsRefusedAtValidation() throws {

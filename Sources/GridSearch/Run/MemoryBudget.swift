@@ -1,4 +1,5 @@
 import Foundation
+import DataFiles
 
 /// How much memory a search's trials may use together, and where that figure comes from.
 ///
@@ -50,16 +51,7 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `1.5 GB`, `512.0 MB`, `800 bytes` (powers of 1024, as `parseSize` reads them).
-    public static func format(_ bytes: Int) -> String {
-        let units = ["KB", "MB", "GB", "TB", "PB", "EB"]
-        var value = Double(bytes)
-        var unit = -1
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit < 0 ? "\(bytes) bytes" : String(format: "%.1f %@", value, units[unit])
-    }
+    public static func format(_ bytes: Int) -> String { ByteCount.format(bytes) }
 
     /// The memory limit of this process's cgroup (the smallest along its path), or nil when there is none.
     static func cgroupLimit(root: String, procSelfCgroup: String) -> Int? {

@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import NeuralNet
+import DataFiles
 
 /// What a finished (or interrupted) `Search.run` leaves behind.
 public struct SearchOutcome: Sendable {
@@ -49,7 +50,8 @@ public final class Search: @unchecked Sendable {
         // The whole grid, with the line of each key, before the data is loaded: a typo is reported at once.
         try TrialValidator.validate(grid)
         data = try EvaluationData.prepare(trainPath: settings.trainPath, evaluation: settings.evaluation,
-                                          seed: settings.seed, scaling: settings.scaling)
+                                          seed: settings.seed, scaling: settings.scaling,
+                                          limit: settings.memoryBudget.map { LoadLimit(bytes: $0.bytes, description: $0.origin) })
         let grid = self.grid
         if let shard = settings.shard {
             let members = try ShardPlan(grid: grid, inputSize: data.inputSize, trainingSamples: data.trainRows,
