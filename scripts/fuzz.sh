@@ -59,7 +59,8 @@ for target in "${targets[@]}"; do
     corpus="$scratch/corpus/$target" crashes="$scratch/crashes/$target"
     mkdir -p "$corpus" "$crashes"
     echo "== fuzz-$target: ${seconds}s from Fuzz/corpus/$target; crashes go to $crashes/ =="
-    if ! "$scratch/bin/fuzz-$target" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+    # An input is at most 64 KB; one allocation over 256 MB means a parser trusted a size it was told (a crash).
+    if ! "$scratch/bin/fuzz-$target" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -malloc_limit_mb=256 -timeout=10 \
             -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" "Fuzz/corpus/$target" 2>"$scratch/$target.log"; then
         status=1
         echo "fuzz-$target FOUND A CRASH: see $scratch/$target.log and $crashes/" >&2

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import DataFiles
 import LinearAlgebra
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -47,6 +48,19 @@ final class BoundedInputTests: DataTestCase {
         XCTAssertThrowsError(try Dataset.load(path: short)) {
             XCTAssertEqual("\($0)", "\(short): not a valid NumPy .npy file: the header claims 4096 bytes but only 8 follow: "
                            + "the file is truncated or damaged")
+        }
+    }
+
+    /// Found by fuzz-npy in 7 runs on the reader before issue 13 (kept as Fuzz/corpus/npy/found-v2-header-1GB.npy):
+    /// this 85-byte file made it allocate 1.1 GB for a header.
+    func testFuzzerFindingVersion2HeaderOf1GBIsRefused() throws {
+        let bytes = NPYReader.magic + [2, 0, 0x74, 0x00, 0x42, 0x42] + [UInt8](repeating: 0x42, count: 29)
+            + NPYReader.magic + [UInt8](repeating: 0x74, count: 38)
+        XCTAssertEqual(bytes, Array(try Data(contentsOf: URL(fileURLWithPath: repositoryDirectory() + "/Fuzz/corpus/npy/found-v2-header-1GB.npy"))))
+        var source = ByteSource(bytes: bytes, path: "found.npy")
+        XCTAssertThrowsError(try NPYReader.read(&source)) {
+            XCTAssertEqual("\($0)", "found.npy: not a valid NumPy .npy file: the version 2.0 header claims 1111621748 bytes, "
+                           + "over the 1048576-byte limit (NumPy writes at most a few KB): the file is damaged")
         }
     }
 
