@@ -13,6 +13,8 @@
 #                         section, no empty plot, a screenshot that is not blank (.build/report-check/; in test;
 #                         installs chromium-headless-shell if missing)
 #   make report-screenshot  test-report, then copies two of its screenshots to docs/ (the README's pictures)
+#   make fuzz        every parser's libFuzzer target for FUZZ_SECONDS each (default 60); crashes in .build-fuzz/crashes
+#   make test-fuzz   the same for 5 seconds per target, as a smoke test (in test)
 SHELL := /bin/bash
 SWIFT ?= swift
 FALLBACK := --disable-default-traits --scratch-path .build-fallback
@@ -23,7 +25,7 @@ TESTFLAGS := -c release -Xswiftc -enable-testing
 RELEASE := -c release --static-swift-stdlib
 
 .PHONY: all bootstrap build test test-blas test-fallback check-fallback-links test-python test-slurm test-kubernetes \
-	test-report report-screenshot bench compare demo clean slurm-local
+	test-report report-screenshot bench compare demo clean slurm-local fuzz test-fuzz
 
 all: build
 
@@ -33,7 +35,8 @@ bootstrap:
 build: bootstrap
 	$(SWIFT) build $(RELEASE)
 
-test: bootstrap test-blas test-fallback check-fallback-links test-python test-slurm test-kubernetes test-report
+test: bootstrap test-blas test-fallback check-fallback-links test-python test-slurm test-kubernetes test-report \
+	test-fuzz
 
 test-blas: bootstrap
 	@echo "== tests, BLAS build (.build) =="
@@ -76,6 +79,16 @@ report-screenshot: test-report
 	cp .build/report-check/digits-top.png docs/report.png
 	cp .build/report-check/digits-section-slices.png docs/report-slices.png
 
+# libFuzzer + AddressSanitizer builds of every parser (scripts/fuzz.sh: CSV/TSV, npy, IDX, gzip, JSON lines, grids in
+# JSON and YAML, safetensors, the results manifest), each run from its seed corpus in Fuzz/corpus/.
+FUZZ_SECONDS ?= 60
+fuzz: bootstrap
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+test-fuzz: bootstrap
+	@echo "== fuzz smoke test: every parser's target for 5 s (make fuzz runs them longer) =="
+	FUZZ_SECONDS=5 scripts/fuzz.sh
+
 check-fallback-links:
 	@scripts/check-fallback-links.sh .build-fallback/release
 
@@ -89,7 +102,7 @@ demo: bootstrap
 	@scripts/demo.sh
 
 clean:
-	rm -rf .build .build-fallback .build-bench-*
+	rm -rf .build .build-fallback .build-bench-* .build-fuzz
 
 # The seed's grid 1 as an 8-task Slurm array on this machine (OUT=dir to choose where; rerunning resumes).
 slurm-local: bootstrap

@@ -58,7 +58,7 @@ let package = Package(
             dependencies: [.target(name: "COpenBLAS", condition: .when(traits: ["BLAS"]))],
             swiftSettings: codegen
         ),
-        .target(name: "NeuralNet", dependencies: ["LinearAlgebra", "DurableFiles"], swiftSettings: codegen),
+        .target(name: "NeuralNet", dependencies: ["LinearAlgebra", "DurableFiles", "JSONLines"], swiftSettings: codegen),
         .target(name: "DataFiles", dependencies: ["LinearAlgebra", "DurableFiles"], swiftSettings: codegen),
         .target(name: "JSONLines", swiftSettings: codegen),
         .target(

@@ -54,7 +54,8 @@ struct PCACommand: ParsableCommand {
         let counts = components.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
         let table = try PCABaseline.compute(
             trainPath: train, evaluation: test.map { .testFile($0) } ?? .holdout(fraction: testFraction),
-            seed: seed, scaling: scale, components: counts)
+            seed: seed, scaling: scale, components: counts, budget: MemoryBudget.detect())
+        if let reason = table.skipped { throw CLIError("\(train): \(reason)") }
         print(table.text)
     }
 }

@@ -65,9 +65,15 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The number of shards when the index comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (or set AEGRID_SHARDS; default: the array size, or the count in DIR/manifest.json).", valueName: "n"))
     var shards: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Memory the trainers may use together, e.g. 8G or 512M (default: 3/4 of the cgroup limit, or of physical memory). A trial that does not fit in its share is recorded as failed.", valueName: "size"))
+    var maxMemory: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        if let maxMemory, MemoryBudget.parseSize(maxMemory) == nil {
+            throw ValidationError("--max-memory must be a size such as 8G, 512M or 2000000000 (got '\(maxMemory)')")
+        }
         if test != nil && (testFraction != nil || cv != nil) {
             throw ValidationError("--test gives the test data; do not combine it with --test-fraction or --cv")
         }
@@ -95,14 +101,18 @@ struct SearchCommand: ParsableCommand {
         // A resubmitted Slurm task (`sbatch --array=3`) sees only its own ids: the count comes from the manifest.
         let recordedShards = try ResultsLog.readManifest(directory: out)?.shards
         let shardChoice = try ShardSelection.resolve(shard: shard, shards: shards, recordedShards: recordedShards)
-        let settings = SearchSettings(
+        var settings = SearchSettings(
             trainPath: train, evaluation: evaluation, grid: grid, outputDirectory: out, jobs: jobs, seed: seed,
             scaling: scale, refit: refit, top: top, shard: shardChoice?.shard
         )
+        settings.memoryBudget = maxMemory.flatMap(MemoryBudget.parseSize)
+            .map { MemoryBudget(bytes: $0, origin: "--max-memory \(maxMemory!)") } ?? MemoryBudget.detect()
+        // Watch for signals before loading the data (which may take a while, or wait on a pipe) and before the first
+        // line: a signal then still stops the search gracefully and prints the summary.
+        let pending = PendingSearch()
+        let interruption = Interruption { _ in pending.cancel() }
         let search = try Search(settings: settings)
-        // Watch for signals before the first line: a script (or a test) that reacts to that line with SIGTERM must
-        // get the graceful stop, not the default action.
-        let interruption = Interruption { _ in search.cancel() }
+        pending.set(search)
         if !output.quiet {
             if let shardChoice { Terminal.writeError("aegrid: running \(shardChoice.description)\n") }
             Terminal.writeError("aegrid: \(search.plan)\n")
@@ -136,5 +146,29 @@ struct SearchCommand: ParsableCommand {
         if settings.shard == nil { files.append(try HTMLReport.write(directory: settings.outputDirectory)) }
         print(outcome.leaderboard, terminator: outcome.leaderboard.hasSuffix("\n") ? "" : "\n")
         print("results: \(files.joined(separator: ", "))")
+    }
+}
+
+/// The search a signal cancels: the signal may come while `Search.init` is still loading the data, before there is a
+/// search to cancel; `set` then cancels it as soon as it exists.
+final class PendingSearch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var search: Search?
+    private var cancelled = false
+
+    func set(_ search: Search) {
+        lock.lock()
+        self.search = search
+        let cancel = cancelled
+        lock.unlock()
+        if cancel { search.cancel() }
+    }
+
+    func cancel() {
+        lock.lock()
+        cancelled = true
+        let search = self.search
+        lock.unlock()
+        search?.cancel()
     }
 }

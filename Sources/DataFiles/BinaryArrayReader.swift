@@ -25,16 +25,26 @@ package enum BinaryArrayReader {
     /// Reads `count` elements of `type` from `source`, converting to Float (integers exactly up to 2²⁴, beyond
     /// that rounded; float64 rounded once). Throws `DataError.truncated` if the source ends early and
     /// `DataError.nonFiniteValue` (1-based row and column for a row length of `columns`) for NaN or infinity.
+    /// With `limit`, `count` floats that would not fit are refused after the truncation check (a damaged header
+    /// is named as such) and before anything is allocated.
     package static func read(_ source: inout ByteSource, count: Int, type: BinaryElementType, columns: Int,
-                     format: String) throws -> [Float] {
+                     format: String, limit: LoadLimit? = nil) throws -> [Float] {
         let (expectedBytes, overflow) = count.multipliedReportingOverflow(by: type.size)
         if overflow {
             throw DataError.malformed(path: source.path, format: format, reason: "the shape holds \(count) values, too many to load")
         }
-        if let remaining = source.remainingHint, remaining < expectedBytes {
+        guard let remaining = source.remainingHint else {
+            try limit?.check(values: count, path: source.path)
+            // A pipe or FIFO: its size is unknown until it ends. Collect what arrives, up to what the header
+            // promises (the buffer grows with the bytes, not with the promise), then convert from memory.
+            var buffered = ByteSource(bytes: try source.readBytes(expectedBytes), path: source.path)
+            return try read(&buffered, count: count, type: type, columns: columns, format: format)
+        }
+        if remaining < expectedBytes {
             // Refuse before allocating: a damaged header must not trigger a huge allocation.
             throw DataError.truncated(path: source.path, format: format, expectedBytes: expectedBytes, actualBytes: remaining)
         }
+        try limit?.check(values: count, path: source.path)
         var bytesRead = 0
         let hostIsLittleEndian = 1.littleEndian == 1
         let elements = try [Float](unsafeUninitializedCapacity: count) { out, initialized in

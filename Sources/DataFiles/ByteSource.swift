@@ -7,6 +7,9 @@ import DurableFiles
 
 /// Bytes read in order, either from a file (in chunks, so a large file is never held twice) or from memory
 /// (a decompressed `.gz`). The loaders read through this so every format works on both.
+///
+/// A file may be a pipe or FIFO, read once: `peek` keeps what it looked at for the next reads, and no read
+/// allocates more than the bytes that really arrived (plus one 1 MiB chunk), whatever size a header declares.
 package struct ByteSource {
     private enum Storage {
         case file(descriptor: Int32)
@@ -14,6 +17,8 @@ package struct ByteSource {
     }
 
     private var storage: Storage
+    /// Bytes `peek` read from a file and not yet handed out.
+    private var lookahead: [UInt8] = []
     /// The path as the user gave it, for messages.
     package let path: String
 
@@ -59,7 +64,7 @@ package struct ByteSource {
         case .file(let fd):
             guard let size = sizeHint else { return nil }
             let offset = lseek(fd, 0, SEEK_CUR)
-            return offset >= 0 ? size - Int(offset) : nil
+            return offset >= 0 ? size - Int(offset) + lookahead.count : nil
         case .memory(let bytes, let position): return bytes.count - position
         }
     }
@@ -69,9 +74,26 @@ package struct ByteSource {
         if case .file(let fd) = storage { _ = Glibc.close(fd) }
     }
 
+    /// The first `count` bytes still to be read (fewer only at the end), without consuming them: the next reads
+    /// return them again. Works on pipes, which cannot be reopened or rewound.
+    package mutating func peek(_ count: Int) throws -> [UInt8] {
+        let saved = lookahead
+        lookahead = []
+        var more = [UInt8](repeating: 0, count: max(0, count - saved.count))
+        let n = try more.withUnsafeMutableBytes { try readFully(into: $0) }
+        lookahead = saved + more[0 ..< n]
+        return Array(lookahead.prefix(count))
+    }
+
     /// Reads up to `buffer.count` bytes; returns the number read, 0 only at the end.
     package mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard buffer.count > 0 else { return 0 }
+        if !lookahead.isEmpty {
+            let n = min(buffer.count, lookahead.count)
+            lookahead.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: n) }
+            lookahead.removeFirst(n)
+            return n
+        }
         switch storage {
         case .file(let fd):
             while true {
@@ -103,17 +125,29 @@ package struct ByteSource {
         return filled
     }
 
-    /// Reads `count` bytes (fewer only at the end of the source).
+    /// Reads `count` bytes (fewer only at the end of the source). The result grows by at most 1 MiB ahead of the
+    /// bytes read, so a `count` taken from a damaged header costs only what the source really holds.
     package mutating func readBytes(_ count: Int) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        let n = try bytes.withUnsafeMutableBytes { try readFully(into: $0) }
-        bytes.removeLast(count - n)
+        var bytes: [UInt8] = []
+        let chunk = 1 << 20
+        while bytes.count < count {
+            let wanted = min(chunk, count - bytes.count)
+            let start = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: wanted))
+            let n = try bytes.withUnsafeMutableBytes {
+                try readFully(into: UnsafeMutableRawBufferPointer(rebasing: $0[start...]))
+            }
+            if n < wanted {
+                bytes.removeLast(wanted - n)
+                break
+            }
+        }
         return bytes
     }
 
     /// Reads everything that is left.
     package mutating func readAll() throws -> [UInt8] {
-        if case .memory(let bytes, let position) = storage {
+        if case .memory(let bytes, let position) = storage, lookahead.isEmpty {
             storage = .memory([], position: 0)
             return position == 0 ? bytes : Array(bytes[position...])
         }

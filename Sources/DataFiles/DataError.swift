@@ -26,6 +26,8 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     case unsupported(path: String, format: String, reason: String)
     /// A binary file shorter than its header promises.
     case truncated(path: String, format: String, expectedBytes: Int, actualBytes: Int)
+    /// Data that needs more memory than the budget allows (`what` says which part: its values, its inflated bytes).
+    case overBudget(path: String, what: String, limit: Int, limitDescription: String)
     /// Training and test data with different numbers of columns.
     case widthMismatch(trainPath: String, trainColumns: Int, testPath: String, testColumns: Int)
     /// An impossible split request (bad test fraction, too few rows, bad fold count).
@@ -60,6 +62,9 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
             return "\(path): unsupported \(format) file: \(reason)"
         case .truncated(let path, let format, let expected, let actual):
             return "\(path): truncated \(format) file: the header promises \(expected) bytes of data, found \(actual)"
+        case .overBudget(let path, let what, let limit, let limitDescription):
+            return "\(path): \(what) would take more than \(ByteCount.format(limit)), the memory budget "
+                + "(\(limitDescription)); give a larger --max-memory, or use a smaller file"
         case .widthMismatch(let trainPath, let trainColumns, let testPath, let testColumns):
             return "\(testPath) has \(testColumns) columns but the training data \(trainPath) has \(trainColumns); both must have the same columns"
         case .invalidSplit(let message), .invalidScaler(let message):

@@ -19,12 +19,28 @@ package enum Gzip {
 
     /// The decompressed content of the gzip file `data` (read from `path`, named in errors).
     package static func decompress(_ data: [UInt8], path: String) throws -> [UInt8] {
+        try decompress(data, path: path, limit: Int.max).bytes
+    }
+
+    /// What `decompress(_:path:limit:)` produced.
+    package struct Inflated {
+        /// The decompressed bytes: all of them when `complete`, else a prefix of at most `limit` bytes.
+        package var bytes: [UInt8]
+        /// True when every member was decoded and checked (CRC-32 and length) within the limit.
+        package var complete: Bool
+    }
+
+    /// Decompresses `data`, stopping once the output would pass `limit` bytes: a small file that inflates to
+    /// gigabytes costs at most `limit` bytes of memory. A stream that fits is checked completely (every
+    /// member's CRC-32 and length); one that does not returns its first bytes with `complete == false`, which
+    /// says that the stream holds more than `limit` bytes.
+    package static func decompress(_ data: [UInt8], path: String, limit: Int) throws -> Inflated {
         func malformed(_ reason: String) -> DataError { .malformed(path: path, format: "gzip", reason: reason) }
-        return try data.withUnsafeBufferPointer { input -> [UInt8] in
+        return try data.withUnsafeBufferPointer { input -> Inflated in
             // The last member's stored length sizes the buffer; DEFLATE cannot expand more than 1032:1, which
             // bounds what a corrupt trailer can make us allocate.
             let storedSize = data.count >= 4 ? Int(readLE32(input, data.count - 4)) : 0
-            var output = OutputBuffer(capacity: min(storedSize, data.count * 1032))
+            var output = OutputBuffer(capacity: min(storedSize, data.count * 1032), limit: limit)
             defer { output.deallocate() }
             var position = 0
             repeat {
@@ -54,7 +70,9 @@ package enum Gzip {
 
                 let memberStart = output.count
                 var inflater = Inflater(input: input, position: p, path: path)
-                try inflater.inflate(into: &output)
+                do { try inflater.inflate(into: &output) } catch is OutputBuffer.LimitReached {
+                    return Inflated(bytes: Array(output.bytes[0 ..< output.count]), complete: false)
+                }
                 p = inflater.bytePosition
                 guard p + 8 <= input.count else { throw malformed("the file ends inside the trailer: it is truncated") }
                 let crc = readLE32(input, p), size = readLE32(input, p + 4)
@@ -69,7 +87,7 @@ package enum Gzip {
                 // Zero padding after the last member is tolerated, as gzip does.
                 if input[position...].allSatisfy({ $0 == 0 }) { break }
             } while position < input.count
-            return Array(output.bytes[0 ..< output.count])
+            return Inflated(bytes: Array(output.bytes[0 ..< output.count]), complete: true)
         }
     }
 
@@ -83,22 +101,34 @@ package enum Gzip {
     }
 }
 
-/// A growable byte buffer for the decoder's output (manual memory so the hot loop writes through a pointer).
+/// A growable byte buffer for the decoder's output (manual memory so the hot loop writes through a pointer), that
+/// never grows past `limit` bytes.
 package struct OutputBuffer {
+    /// Thrown by `reserve` when the output would pass the limit.
+    package struct LimitReached: Error {}
+
     private(set) var base: UnsafeMutablePointer<UInt8>
     private(set) var capacity: Int
+    package let limit: Int
     package var count = 0
 
-    package init(capacity: Int) {
-        self.capacity = max(1 << 16, min(capacity, 1 << 31))
+    package init(capacity: Int, limit: Int = Int.max) {
+        self.limit = max(0, limit)
+        self.capacity = max(1, min(max(1 << 16, min(capacity, 1 << 31)), self.limit))
         base = .allocate(capacity: self.capacity)
     }
 
     package var bytes: UnsafeMutableBufferPointer<UInt8> { UnsafeMutableBufferPointer(start: base, count: capacity) }
 
-    package mutating func reserve(_ extra: Int) {
+    /// Makes room for `extra` more bytes; throws `LimitReached` if that passes the limit.
+    @inline(__always) package mutating func reserve(_ extra: Int) throws {
         guard count + extra > capacity else { return }
-        let newCapacity = max(capacity * 2, count + extra)
+        try grow(extra)
+    }
+
+    private mutating func grow(_ extra: Int) throws {
+        guard extra <= limit - count else { throw LimitReached() }
+        let newCapacity = min(max(capacity * 2, count + extra), limit)
         let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         newBase.update(from: base, count: count)
         base.deallocate()
@@ -236,7 +266,7 @@ package struct Inflater {
         guard length == ~complement & 0xFFFF else { throw malformed("stored block length check failed") }
         position += 4
         guard position + length <= input.count else { throw truncated }
-        output.reserve(length)
+        try output.reserve(length)
         (output.base + output.count).update(from: input.baseAddress! + position, count: length)
         output.count += length
         position += length
@@ -275,7 +305,7 @@ package struct Inflater {
         while true {
             let symbol = try decode(literals)
             if symbol < 256 {
-                output.reserve(1)
+                try output.reserve(1)
                 output.base[output.count] = UInt8(symbol)
                 output.count += 1
             } else if symbol == 256 {
@@ -288,7 +318,7 @@ package struct Inflater {
                 guard distanceSymbol < 30 else { throw malformed("invalid distance symbol \(distanceSymbol)") }
                 let distance = Self.distanceBase[distanceSymbol] + (try bits(Self.distanceExtra[distanceSymbol]))
                 guard distance <= output.count else { throw malformed("distance \(distance) reaches before the start") }
-                output.reserve(length)
+                try output.reserve(length)
                 let destination = output.base + output.count
                 let source = destination - distance
                 if distance >= length {

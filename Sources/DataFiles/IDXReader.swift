@@ -39,7 +39,17 @@ package enum IDXReader {
         return false
     }
 
-    package static func read(_ source: inout ByteSource) throws -> (elements: [Float], rows: Int, columns: Int) {
+    package static func read(_ source: inout ByteSource,
+                             limit: LoadLimit? = nil) throws -> (elements: [Float], rows: Int, columns: Int) {
+        let layout = try readLayout(&source)
+        let elements = try BinaryArrayReader.read(&source, count: layout.rows * layout.columns, type: layout.type,
+                                                  columns: layout.columns, format: "IDX", limit: limit)
+        return (elements, layout.rows, layout.columns)
+    }
+
+    /// Reads and checks the header, leaving `source` at the first data byte (see `NPYReader.Layout`). The
+    /// dimensions' product is checked against `Int`'s range; the data's size by `BinaryArrayReader.read`.
+    package static func readLayout(_ source: inout ByteSource) throws -> NPYReader.Layout {
         let path = source.path
         func malformed(_ reason: String) -> DataError { .malformed(path: path, format: "IDX", reason: reason) }
         let magic = try source.readBytes(4)
@@ -53,18 +63,21 @@ package enum IDXReader {
         let dimensionCount = Int(magic[3])
         guard dimensionCount >= 1 else { throw malformed("it declares 0 dimensions") }
         let sizeBytes = try source.readBytes(4 * dimensionCount)
-        guard sizeBytes.count == 4 * dimensionCount else { throw malformed("the header is incomplete") }
+        guard sizeBytes.count == 4 * dimensionCount else {
+            throw malformed("the header declares \(dimensionCount) dimensions but ends after \(sizeBytes.count / 4)")
+        }
         let shape = (0 ..< dimensionCount).map { d in
             sizeBytes[4 * d ..< 4 * d + 4].reduce(0) { $0 << 8 | Int($1) }
         }
         let rows = shape[0]
+        let headerBytes = 4 + 4 * dimensionCount
         guard let columns = BinaryArrayReader.product(shape.dropFirst()),
-              rows.multipliedReportingOverflow(by: columns).overflow == false else {
-            throw malformed("the dimensions \(shape) are too large")
+              let count = BinaryArrayReader.product([rows, columns]),
+              let dataBytes = BinaryArrayReader.product([count, type.size]),
+              case let (totalBytes, false) = dataBytes.addingReportingOverflow(headerBytes) else {
+            throw malformed("the dimensions \(shape) hold more values than can be counted (the product overflows a 64-bit integer)")
         }
         guard rows > 0, columns > 0 else { throw DataError.empty(path: path) }
-        let elements = try BinaryArrayReader.read(&source, count: rows * columns, type: type, columns: columns,
-                                                  format: "IDX")
-        return (elements, rows, columns)
+        return NPYReader.Layout(type: type, rows: rows, columns: columns, headerBytes: headerBytes, totalBytes: totalBytes)
     }
 }

@@ -14,7 +14,33 @@ package enum NPYReader {
         var shape: [Int]
     }
 
-    package static func read(_ source: inout ByteSource) throws -> (elements: [Float], rows: Int, columns: Int) {
+    /// The largest header accepted. NumPy writes a few dozen bytes (padded to 64 or 4096); its own reader refuses
+    /// headers over 10,000 bytes unless told otherwise. A larger claim is a damaged or hostile file.
+    package static let maximumHeaderLength = 1 << 20
+
+    /// What a file's header declares: the element type, the table's shape and the bytes the whole file needs.
+    package struct Layout {
+        var type: BinaryElementType
+        var rows: Int
+        var columns: Int
+        /// Magic, version, length field and header.
+        var headerBytes: Int
+        /// `headerBytes` + rows × columns × element size: what a well-formed file holds, and no more.
+        var totalBytes: Int
+    }
+
+    package static func read(_ source: inout ByteSource,
+                             limit: LoadLimit? = nil) throws -> (elements: [Float], rows: Int, columns: Int) {
+        let layout = try readLayout(&source)
+        let elements = try BinaryArrayReader.read(&source, count: layout.rows * layout.columns, type: layout.type,
+                                                  columns: layout.columns, format: "NumPy .npy", limit: limit)
+        return (elements, layout.rows, layout.columns)
+    }
+
+    /// Reads and checks the header, leaving `source` at the first data byte. Every size is checked before it is
+    /// used: the header length against `maximumHeaderLength` and the bytes left, the shape's product against
+    /// `Int`'s range. The data's size is checked by `BinaryArrayReader.read`.
+    package static func readLayout(_ source: inout ByteSource) throws -> Layout {
         let path = source.path
         func malformed(_ reason: String) -> DataError { .malformed(path: path, format: "NumPy .npy", reason: reason) }
         let prefix = try source.readBytes(8)
@@ -33,8 +59,17 @@ package enum NPYReader {
         let lengthField = try source.readBytes(lengthBytes)
         guard lengthField.count == lengthBytes else { throw malformed("the header is incomplete") }
         let headerLength = lengthField.reversed().reduce(0) { $0 << 8 | Int($1) }
+        guard headerLength <= maximumHeaderLength else {
+            throw malformed("the version \(major).\(prefix[7]) header claims \(headerLength) bytes, over the "
+                            + "\(maximumHeaderLength)-byte limit (NumPy writes at most a few KB): the file is damaged")
+        }
+        if let remaining = source.remainingHint, remaining < headerLength {
+            throw malformed("the header claims \(headerLength) bytes but only \(remaining) follow: the file is truncated or damaged")
+        }
         let headerBytes = try source.readBytes(headerLength)
-        guard headerBytes.count == headerLength else { throw malformed("the header is incomplete") }
+        guard headerBytes.count == headerLength else {
+            throw malformed("the header claims \(headerLength) bytes but only \(headerBytes.count) follow: the file is truncated or damaged")
+        }
         // Version 3.0 allows UTF-8 in the header; 1.0 and 2.0 are Latin-1 (ASCII in practice).
         let header = try parseHeader(String(decoding: headerBytes, as: UTF8.self), path: path)
 
@@ -42,15 +77,16 @@ package enum NPYReader {
             throw DataError.unsupported(path: path, format: "NumPy .npy", reason: "a 0-dimensional array (a single scalar) is not a table")
         }
         guard let columns = BinaryArrayReader.product(header.shape.dropFirst()),
-              rows.multipliedReportingOverflow(by: columns).overflow == false else {
-            throw malformed("the shape \(header.shape) is too large")
+              let count = BinaryArrayReader.product([rows, columns]),
+              let dataBytes = BinaryArrayReader.product([count, header.type.size]),
+              case let (totalBytes, false) = dataBytes.addingReportingOverflow(8 + lengthBytes + headerLength) else {
+            throw malformed("the shape \(header.shape) holds more values than can be counted (the product overflows a 64-bit integer)")
         }
         guard rows > 0, columns > 0 else {
             throw DataError.empty(path: path)
         }
-        let elements = try BinaryArrayReader.read(&source, count: rows * columns, type: header.type, columns: columns,
-                                                  format: "NumPy .npy")
-        return (elements, rows, columns)
+        return Layout(type: header.type, rows: rows, columns: columns, headerBytes: 8 + lengthBytes + headerLength,
+                      totalBytes: totalBytes)
     }
 
     /// Parses the header, a Python dict literal such as

@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import DurableFiles
+import JSONLines
 
 /// Saves and loads autoencoders as `.safetensors` (https://github.com/huggingface/safetensors), readable by the
 /// Python `safetensors` package.
@@ -110,63 +111,60 @@ public enum ModelFile {
         }
     }
 
+    /// Reads a model file held in memory (`path` names it in errors), with every check of `load(from:)`.
+    public static func load(bytes: [UInt8], path: String) throws -> (model: Autoencoder, metadata: [String: String]) {
+        guard bytes.count >= 8 else {
+            throw ModelFileError.truncated(path: path, detail: "the file has \(bytes.count) bytes, fewer than the 8-byte header length")
+        }
+        let headerLength = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard headerLength <= UInt64(maximumHeaderSize) else {
+            throw ModelFileError.headerTooLarge(path: path, length: headerLength, limit: maximumHeaderSize)
+        }
+        guard headerLength <= UInt64(bytes.count - 8) else {
+            throw ModelFileError.truncated(path: path, detail: "the header length says \(headerLength) bytes but only \(bytes.count - 8) follow")
+        }
+        let dataStart = 8 + Int(headerLength)
+        return try decode(header: Data(bytes[8 ..< dataStart]), dataSize: UInt64(bytes.count - dataStart), path: path) { count in
+            Data(bytes[dataStart ..< min(bytes.count, dataStart + count)])
+        }
+    }
+
     /// Decodes a validated header, then reads the data section through `readData`.
     static func decode(header headerData: Data, dataSize: UInt64, path: String,
                        readData: (Int) throws -> Data) throws -> (model: Autoencoder, metadata: [String: String]) {
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: headerData, options: []) } catch {
-            throw ModelFileError.invalidJSON(path: path, detail: (error as NSError).userInfo["NSDebugDescription"] as? String ?? "\(error)")
-        }
-        guard let header = object as? [String: Any] else {
-            throw ModelFileError.invalidJSON(path: path, detail: "the header is not a JSON object")
-        }
+        // One pass over the header with a strict scanner, keeping only names, shapes and offsets: memory and time
+        // stay proportional to the header, even for 10^6 entries (a tree of Foundation objects costs some 30
+        // bytes of memory per byte of header).
         var metadata: [String: String] = [:]
         var tensors: [(name: String, shape: [Int], begin: UInt64, end: UInt64)] = []
-        for (name, value) in header {
-            if name == "__metadata__" {
-                guard let dict = value as? [String: Any] else {
-                    throw ModelFileError.invalidHeader(path: path, detail: "__metadata__ is not an object")
+        var names = Set<String>()
+        do {
+            try JSONLineScanner.read(Array(headerData)) { scanner in
+                guard scanner.peekKind() == .object else {
+                    throw ModelFileError.invalidJSON(path: path, detail: "the header is not a JSON object")
                 }
-                for (key, v) in dict {
-                    guard let s = v as? String else {
-                        throw ModelFileError.invalidHeader(path: path, detail: "__metadata__[\"\(key)\"] is not a string")
+                try scanner.readObject { scanner, key in
+                    let name = key.string
+                    guard names.insert(name).inserted else {
+                        throw ModelFileError.invalidHeader(path: path, detail: "\"\(name)\" appears twice")
                     }
-                    metadata[key] = s
+                    if name == "__metadata__" {
+                        guard scanner.peekKind() == .object else {
+                            throw ModelFileError.invalidHeader(path: path, detail: "__metadata__ is not an object")
+                        }
+                        try scanner.readObject { scanner, key in
+                            guard scanner.peekKind() == .string else {
+                                throw ModelFileError.invalidHeader(path: path, detail: "__metadata__[\"\(key.string)\"] is not a string")
+                            }
+                            metadata[key.string] = try scanner.readString()
+                        }
+                    } else {
+                        tensors.append(try readTensor(&scanner, name: name, path: path))
+                    }
                 }
-                continue
             }
-            guard let entry = value as? [String: Any] else {
-                throw ModelFileError.invalidHeader(path: path, detail: "tensor \"\(name)\" is not an object")
-            }
-            let extra = Set(entry.keys).subtracting(["dtype", "shape", "data_offsets"])
-            guard extra.isEmpty else {
-                throw ModelFileError.invalidHeader(path: path, detail: "tensor \"\(name)\" has unknown field(s) \(extra.sorted())")
-            }
-            guard let dtype = entry["dtype"] as? String else {
-                throw ModelFileError.invalidHeader(path: path, detail: "tensor \"\(name)\" has no string \"dtype\"")
-            }
-            guard dtype == "F32" else { throw ModelFileError.unsupportedDType(path: path, tensor: name, dtype: dtype) }
-            guard let shapeValues = entry["shape"] as? [Any], let shape = integers(shapeValues), shape.allSatisfy({ $0 >= 0 }) else {
-                throw ModelFileError.invalidHeader(path: path, detail: "tensor \"\(name)\" needs \"shape\" as a list of non-negative integers")
-            }
-            guard let offsetValues = entry["data_offsets"] as? [Any], let offsets = integers(offsetValues),
-                  offsets.count == 2, offsets[0] >= 0, offsets[1] >= offsets[0] else {
-                throw ModelFileError.invalidHeader(path: path, detail: "tensor \"\(name)\" needs \"data_offsets\" as [begin, end] with 0 ≤ begin ≤ end")
-            }
-            var bytes: UInt64 = 4
-            for dim in shape {
-                let (product, overflow) = bytes.multipliedReportingOverflow(by: UInt64(dim))
-                guard !overflow else {
-                    throw ModelFileError.shapeMismatch(path: path, tensor: name, detail: "shape \(shape) is too large")
-                }
-                bytes = product
-            }
-            let begin = UInt64(offsets[0]), end = UInt64(offsets[1])
-            guard end - begin == bytes else {
-                throw ModelFileError.shapeMismatch(path: path, tensor: name,
-                    detail: "shape \(shape) of F32 needs \(bytes) bytes but data_offsets [\(begin), \(end)] span \(end - begin)")
-            }
-            tensors.append((name, shape, begin, end))
+        } catch let error as JSONLineError {
+            throw ModelFileError.invalidJSON(path: path, detail: error.description)
         }
         // Offsets must tile the data section exactly: sorted, contiguous from 0, ending at the file's end.
         tensors.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
@@ -209,13 +207,20 @@ public enum ModelFile {
         }
         for t in tensors {
             guard let shape = expected[t.name] else {
-                throw ModelFileError.shapeMismatch(path: path, tensor: t.name, detail: "no such tensor in a \(sizes.map(String.init).joined(separator: "→")) autoencoder")
+                throw ModelFileError.shapeMismatch(path: path, tensor: t.name, detail: "no such tensor in a \(sizes.count > 16 ? "\(sizes.count - 1)-layer" : sizes.map(String.init).joined(separator: "→")) autoencoder")
             }
             guard shape == t.shape else {
                 throw ModelFileError.shapeMismatch(path: path, tensor: t.name, detail: "shape \(t.shape), the architecture needs \(shape)")
             }
         }
-        if let missing = expected.keys.sorted().first(where: { name in !tensors.contains { $0.name == name } }) {
+        // Every tensor matched a distinct expected name above, so equal counts mean none is missing. Otherwise the
+        // first missing one in layer order is named: a set lookup per name, linear even for 10^6 entries (sorting
+        // the names for the message took seconds).
+        let present = Set(tensors.map(\.name))
+        let missing = tensors.count == expected.count ? nil : (0 ..< sizes.count - 1).lazy
+            .flatMap { ["dense_\($0).kernel", "dense_\($0).bias"] }
+            .first { !present.contains($0) }
+        if let missing {
             throw ModelFileError.shapeMismatch(path: path, tensor: missing, detail: "missing from the file")
         }
         // All shapes match and fit in the file, so the parameter count is small and safe to compute.
@@ -237,17 +242,67 @@ public enum ModelFile {
         return (model, metadata.filter { !$0.key.hasPrefix(reservedPrefix) })
     }
 
-    /// The values as Ints when every one is a JSON integer (not a Bool, not a fraction).
-    static func integers(_ values: [Any]) -> [Int]? {
-        var result: [Int] = []
-        for v in values {
-            // JSON true/false arrive as NSNumbers of Objective-C type "c" (char); reject them.
-            guard let number = v as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
-            guard let i = Int(exactly: number.doubleValue), Double(i) == number.doubleValue,
-                  number.stringValue == String(i) else { return nil }
-            result.append(i)
+    /// One tensor entry, `{"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}`, checked: F32, a
+    /// shape of non-negative integers whose byte count fits in 64 bits and equals the offsets' span.
+    private static func readTensor(_ scanner: inout JSONLineScanner, name: String,
+                                   path: String) throws -> (name: String, shape: [Int], begin: UInt64, end: UInt64) {
+        guard scanner.peekKind() == .object else {
+            throw ModelFileError.invalidHeader(path: path, detail: "tensor \"\(name)\" is not an object")
         }
-        return result
+        var dtype: String?, shape: [Int]?, offsets: [Int]?
+        var unknown: [String] = []
+        func integers(_ scanner: inout JSONLineScanner) throws -> [Int]? {
+            guard scanner.peekKind() == .array else { try scanner.skipValue(); return nil }
+            var values: [Int]? = []
+            try scanner.readArray { scanner, _ in
+                guard scanner.peekKind() == .number else { try scanner.skipValue(); values = nil; return }
+                let number = try scanner.readNumber()
+                if let value = scanner.integerValue(of: number, as: Int.self), value >= 0 {
+                    values?.append(value)
+                } else {
+                    values = nil
+                }
+            }
+            return values
+        }
+        try scanner.readObject { scanner, key in
+            switch key.string {
+            case "dtype":
+                if scanner.peekKind() == .string { dtype = try scanner.readString() } else { try scanner.skipValue() }
+            case "shape": shape = try integers(&scanner)
+            case "data_offsets": offsets = try integers(&scanner)
+            default:
+                unknown.append(key.string)
+                try scanner.skipValue()
+            }
+        }
+        guard unknown.isEmpty else {
+            throw ModelFileError.invalidHeader(path: path, detail: "tensor \"\(name)\" has unknown field(s) \(unknown.sorted())")
+        }
+        guard let dtype else {
+            throw ModelFileError.invalidHeader(path: path, detail: "tensor \"\(name)\" has no string \"dtype\"")
+        }
+        guard dtype == "F32" else { throw ModelFileError.unsupportedDType(path: path, tensor: name, dtype: dtype) }
+        guard let shape else {
+            throw ModelFileError.invalidHeader(path: path, detail: "tensor \"\(name)\" needs \"shape\" as a list of non-negative integers")
+        }
+        guard let offsets, offsets.count == 2, offsets[1] >= offsets[0] else {
+            throw ModelFileError.invalidHeader(path: path, detail: "tensor \"\(name)\" needs \"data_offsets\" as [begin, end] with 0 ≤ begin ≤ end")
+        }
+        var bytes: UInt64 = 4
+        for dim in shape {
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: UInt64(dim))
+            guard !overflow else {
+                throw ModelFileError.shapeMismatch(path: path, tensor: name, detail: "shape \(shape) is too large")
+            }
+            bytes = product
+        }
+        let begin = UInt64(offsets[0]), end = UInt64(offsets[1])
+        guard end - begin == bytes else {
+            throw ModelFileError.shapeMismatch(path: path, tensor: name,
+                detail: "shape \(shape) of F32 needs \(bytes) bytes but data_offsets [\(begin), \(end)] span \(end - begin)")
+        }
+        return (name, shape, begin, end)
     }
 }
 

@@ -132,11 +132,11 @@ final class InputErrorEndToEndTests: XCTestCase {
 }
 
 // The pinned error lines ($FILE: the file's path).
-private let GRID_UNKNOWN_KEY = "aegrid: error: inline grid: unknown grid key 'latent_dims'; did you mean 'latent_dim'?"
-private let GRID_WRONG_TYPE = #"aegrid: error: inline grid: 'latent_dim' value "two" must be an integer (found a string)"#
-private let GRID_LEARNING_RATE = "aegrid: error: inline grid: 'learning_rate' value 0 is out of range: must be greater than 0"
-private let GRID_DROPOUT = "aegrid: error: inline grid: 'dropout' value 1.0 is out of range: must be in [0, 1)"
-private let GRID_LATENT_ZERO = "aegrid: error: inline grid: 'latent_dim' value 0 is out of range: must be at least 1"
+private let GRID_UNKNOWN_KEY = "aegrid: error: inline grid line 1: unknown grid key 'latent_dims'; did you mean 'latent_dim'?"
+private let GRID_WRONG_TYPE = #"aegrid: error: inline grid line 1: 'latent_dim' value "two" must be an integer (found a string)"#
+private let GRID_LEARNING_RATE = "aegrid: error: inline grid line 1: 'learning_rate' value 0 is out of range: must be greater than 0"
+private let GRID_DROPOUT = "aegrid: error: inline grid line 1: 'dropout' value 1.0 is out of range: must be in [0, 1)"
+private let GRID_LATENT_ZERO = "aegrid: error: inline grid line 1: 'latent_dim' value 0 is out of range: must be at least 1"
 private let DATA_RAGGED = "aegrid: error: $FILE line 3: expected 3 values (one per header name), found 2"
 private let DATA_NON_NUMERIC = #"aegrid: error: $FILE line 2, column 2: "x5" is not a number"#
 private let DATA_NAN = #"aegrid: error: $FILE line 2, column 2: "nan" is not finite (NaN and infinity are not allowed)"#

@@ -5,6 +5,7 @@ enum GridKeys {
     /// What values a key accepts.
     enum Kind: Equatable {
         case positiveInteger            // ≥ 1
+        case layerSize                  // 1 … TrialConfiguration.maximumLayerUnits
         case nonNegativeInteger         // ≥ 0
         case positiveNumber             // > 0, finite
         case nonNegativeNumber          // ≥ 0, finite
@@ -28,7 +29,7 @@ enum GridKeys {
     ]
 
     static let specs: [String: Spec] = [
-        "latent_dim": Spec(canonicalName: "latent_dim", kind: .positiveInteger),
+        "latent_dim": Spec(canonicalName: "latent_dim", kind: .layerSize),
         "encoder_units": Spec(canonicalName: "encoder_units", kind: .layerSizes),
         "activation": Spec(canonicalName: "activation", kind: .choice(TrialChoices.activations)),
         "output_activation": Spec(canonicalName: "output_activation", kind: .choice(TrialChoices.activations)),
@@ -62,7 +63,7 @@ enum GridKeys {
 
     static func spec(for key: String) -> Spec? {
         if let spec = specs[key] { return spec }
-        if layerNumber(of: key) != nil { return Spec(canonicalName: key, kind: .positiveInteger) }
+        if layerNumber(of: key) != nil { return Spec(canonicalName: key, kind: .layerSize) }
         return nil
     }
 
@@ -109,15 +110,18 @@ enum GridKeys {
         func outOfRange(_ rule: String) -> GridError {
             .outOfRange(source: source, line: line, key: key, value: value.canonicalJSON, rule: rule)
         }
+        let tooWide = "a layer can have at most \(TrialConfiguration.maximumLayerUnits) units (the largest "
+            + "dimension a matrix product takes), and one that wide needs terabytes"
         switch kind {
-        case .positiveInteger, .nonNegativeInteger:
+        case .positiveInteger, .nonNegativeInteger, .layerSize:
             let integer: Int
             switch value {
             case .int(let v): integer = v
             case .double(let v) where v == v.rounded() && abs(v) < 1e15: integer = Int(v)
             default: throw wrongType("an integer")
             }
-            if kind == .positiveInteger && integer < 1 { throw outOfRange("must be at least 1") }
+            if (kind == .positiveInteger || kind == .layerSize) && integer < 1 { throw outOfRange("must be at least 1") }
+            if kind == .layerSize && integer > TrialConfiguration.maximumLayerUnits { throw outOfRange(tooWide) }
             if kind == .nonNegativeInteger && integer < 0 { throw outOfRange("must be at least 0") }
             return .int(integer)
         case .positiveNumber, .nonNegativeNumber, .unitInterval:
@@ -143,6 +147,7 @@ enum GridKeys {
             }
             if sizes.isEmpty { throw outOfRange("must list at least one layer size") }
             if sizes.contains(where: { $0 < 1 }) { throw outOfRange("every layer size must be at least 1") }
+            if sizes.contains(where: { $0 > TrialConfiguration.maximumLayerUnits }) { throw outOfRange(tooWide) }
             return value
         }
     }

@@ -95,6 +95,16 @@ public struct TrialConfiguration: Sendable, Equatable {
         try TrialValidator.checkKeySet(Set(point.parameters.map(\.key)), values: { key in point[key].map { [$0] } ?? [] },
                                        source: source, line: nil, subGridLabel: "", checkOptimizerUse: false)
         let settings = try resolve(canonical, source: source)
+        // Layer sizes are each within range; their products, summed, may still pass Int's range.
+        let encoder = settings.encoderUnits
+        if checkedParameterCount([inputSize] + encoder + encoder.dropLast().reversed() + [inputSize]) == nil {
+            let widest = canonical.filter { GridKeys.spec(for: $0.key)?.kind == .layerSize || $0.key == "encoder_units" }
+                .max { ($0.value.layerSizeValues?.max() ?? 0) < ($1.value.layerSizeValues?.max() ?? 0) }
+            throw GridError.outOfRange(source: source, line: nil, key: widest?.key ?? "latent_dim",
+                                       value: widest?.value.canonicalJSON ?? "\(encoder)",
+                                       rule: "a network \(inputSize)→\(encoder.map(String.init).joined(separator: "→"))→… "
+                                           + "on \(inputSize) input columns has more weights than a 64-bit integer counts")
+        }
         return TrialConfiguration(index: index, parameters: canonical, settings: settings, inputSize: inputSize,
                                   baseSeed: baseSeed, trainingSamples: trainingSamples)
     }

@@ -27,8 +27,8 @@ public enum ResultsError: Error, Equatable, CustomStringConvertible, LocalizedEr
         case let .manifestMismatch(directory, detail):
             return "\(directory) cannot be resumed by this run: \(detail)"
         case let .corruptLine(path, line, problem):
-            return "\(path) line \(line) is not a valid result record (\(problem)); only the last line may be "
-                + "incomplete after a crash. Move the file aside or repair that line"
+            return "\(path) line \(line) is not a valid result record (\(problem)); a crash can only leave a last "
+                + "line without its newline, so this is damage, not a torn write. Move the file aside or repair that line"
         case let .writeFailed(path, reason):
             return "cannot write to \(path): \(reason); the results written before are intact, "
                 + "free space and rerun the same command to resume"

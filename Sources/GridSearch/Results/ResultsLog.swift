@@ -209,7 +209,7 @@ public final class ResultsLog: Sendable {
     public struct Contents {
         /// Records in file order, later duplicates of a trial id removed.
         public var records: [TrialRecord]
-        /// The last line was incomplete or undecodable (dropped).
+        /// The last line had no newline and did not decode: a torn write, dropped.
         public var tornTail: Bool
         /// Lines dropped because their trial id came earlier.
         public var duplicates: Int
@@ -231,11 +231,11 @@ public final class ResultsLog: Sendable {
     public static func readManifest(directory: String) throws -> ResultsManifest? {
         let path = manifestPath(directory: directory)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        do {
-            return try JSONCoding.decoder().decode(ResultsManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw ResultsError.io(path: path, reason: "not a valid AEGrid manifest (\(error.localizedDescription))")
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ResultsError.io(path: path, reason: "cannot read: \(error.localizedDescription)")
         }
+        return try ResultsManifest.decode(data, path: path)
     }
 
     static func scan(path: String, histories: Bool) throws -> Contents {
@@ -251,15 +251,16 @@ public final class ResultsLog: Sendable {
         var pending: [UInt8] = []
         var offset = 0
         var lineNumber = 0
-        // A bad line is only an error when another line follows it; if it is the last one it is a torn tail.
+        // A line without its newline can only be the last one, and is a torn write when it does not decode. A
+        // line with its newline was written whole (each record goes out in one write, newline included), so
+        // one that does not decode is damage, wherever it is: refused, never cut off.
         var failure: (line: Int, problem: String)?
 
         func take(_ line: Data, terminated: Bool) throws {
             lineNumber += 1
             if let failure { throw ResultsError.corruptLine(path: path, line: failure.line, problem: failure.problem) }
             if line.isEmpty && terminated {
-                failure = (lineNumber, "empty line")
-                return
+                throw ResultsError.corruptLine(path: path, line: lineNumber, problem: "empty line")
             }
             do {
                 let record = try TrialRecord.decode(line: line, histories: histories)
@@ -272,7 +273,10 @@ public final class ResultsLog: Sendable {
                 contents.missingFinalNewline = !terminated
             } catch {
                 // The decoder's message says which key and byte; the file and line number come with corruptLine.
-                failure = (lineNumber, terminated ? "undecodable JSON: \(error)" : "incomplete")
+                if terminated {
+                    throw ResultsError.corruptLine(path: path, line: lineNumber, problem: "undecodable JSON: \(error)")
+                }
+                failure = (lineNumber, "incomplete")
             }
             offset += line.count + (terminated ? 1 : 0)
         }
@@ -286,11 +290,15 @@ public final class ResultsLog: Sendable {
             }
             if chunk.isEmpty { break }
             // Lines are found in an array of bytes: searching a `Data` byte by byte costs about ten times as much.
+            // The search resumes where the previous chunk's stopped: starting again from the beginning of
+            // `pending` would make one huge line cost time quadratic in its length.
+            var searched = pending.count
             pending.append(contentsOf: chunk)
             var start = 0
-            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            while let newline = pending[searched...].firstIndex(of: UInt8(ascii: "\n")) {
                 try take(Data(pending[start..<newline]), terminated: true)
                 start = newline + 1
+                searched = start
             }
             pending.removeFirst(start)
         }
@@ -312,7 +320,10 @@ public final class ResultsLog: Sendable {
         } catch {
             throw ResultsError.io(path: directory, reason: "cannot create the directory: \(error.localizedDescription)")
         }
-        try ResultsError.reporting { try DurableFile.syncDirectory((directory as NSString).deletingLastPathComponent) }
+        // Not NSString.deletingLastPathComponent: Foundation traps on a path without a slash (`--out results`).
+        var trimmed = directory
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
+        try ResultsError.reporting { try DurableFile.syncDirectory(DurableFile.directory(of: trimmed)) }
     }
 
     /// Writes `manifest` as DIR/manifest.json unless one exists; an existing one must match.

@@ -86,3 +86,14 @@ public struct ResultsManifest: Codable, Equatable, Sendable {
         return nil
     }
 }
+
+extension ResultsManifest {
+    /// The manifest in `data` (read from `path`, named in the error).
+    static func decode(_ data: Data, path: String) throws -> ResultsManifest {
+        do {
+            return try JSONCoding.decoder().decode(ResultsManifest.self, from: data)
+        } catch {
+            throw ResultsError.io(path: path, reason: "not a valid AEGrid manifest (\(error.localizedDescription))")
+        }
+    }
+}

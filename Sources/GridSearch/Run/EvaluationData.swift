@@ -55,11 +55,11 @@ public struct EvaluationData: Sendable {
     /// Loads and prepares the data. Splits and folds are seeded by `seed`; each fold's scaler is fitted on that
     /// fold's training part only.
     public static func prepare(trainPath: String, evaluation: SearchSettings.Evaluation, seed: UInt64,
-                               scaling: Scaling) throws -> EvaluationData {
-        var train = try Dataset.load(path: trainPath)
+                               scaling: Scaling, limit: LoadLimit? = nil) throws -> EvaluationData {
+        var train = try Dataset.load(path: trainPath, limit: limit)
         switch evaluation {
         case let .testFile(testPath):
-            var test = try Dataset.load(path: testPath)
+            var test = try Dataset.load(path: testPath, limit: limit)
             try Dataset.checkCompatible(train: train, test: test)
             let (rows, columns) = (train.matrix.rows, train.matrix.columns)
             let fingerprint = "\(train.fingerprint)+\(test.fingerprint)"

@@ -12,6 +12,8 @@ import NeuralNet
 struct FamilyTraining {
     let family: TrialFamily
     let folds: [EvaluationFold]
+    /// The bytes one trainer may allocate and how that share was reached (for the message); nil: no limit.
+    var memoryShare: (bytes: Int, explanation: String)? = nil
 
     /// The seed of fold `f`: the trial's own seed for a single split, one derived per fold for cross-validation.
     static func seed(_ trialSeed: UInt64, fold: Int, of folds: Int) -> UInt64 {
@@ -37,6 +39,10 @@ struct FamilyTraining {
         let epochCounts = members.map { $0.training.epochs }
         var outcomes = Array(repeating: [FoldOutcome](), count: members.count)
         var delivered = Array(repeating: false, count: members.count)
+        if let refusal = memoryRefusal() {
+            for member in members { deliver(record(member, failure: refusal)) }
+            return
+        }
 
         for (f, fold) in folds.enumerated() {
             var configuration = family.largest.training
@@ -106,6 +112,20 @@ struct FamilyTraining {
                 }
             }
         }
+    }
+
+    /// Why the family cannot be trained within `memoryShare`, or nil when it fits (checked before anything is
+    /// allocated, on the largest fold).
+    func memoryRefusal() -> String? {
+        guard let share = memoryShare else { return nil }
+        let rows = folds.map(\.training.rows).max() ?? 0
+        let needed = family.largest.estimatedTrainingBytes(trainingRows: rows)
+        if let needed, needed <= share.bytes { return nil }
+        let size = needed.map { "about \(MemoryBudget.format($0))" } ?? "more bytes than a 64-bit integer counts"
+        return "not trained: its network \(family.largest.layerSizes.map(String.init).joined(separator: "→")) at "
+            + "batch size \(family.largest.settings.batchSize) needs \(size) (weights, gradients, optimizer state, "
+            + "activations and workspaces), over its share of the memory budget: \(share.explanation). Use smaller "
+            + "layers or batches, fewer --jobs, or a larger --max-memory"
     }
 
     private func record(_ trial: TrialConfiguration, failure: String) -> TrialRecord {

@@ -48,6 +48,8 @@ public final class Interruption: Sendable {
                     if self.received.compareExchange(expected: 0, desired: number, ordering: .acquiringAndReleasing).exchanged {
                         onFirstSignal(number)
                     } else {
+                        // `_exit`, not `exit`: exit would run atexit handlers and static destructors while the
+                        // workers still train and the writer still writes, which can crash or hang on the way out.
                         _exit(128 + number)
                     }
                 }

@@ -15,6 +15,31 @@ public struct PCABaseline: Sendable, Codable {
     }
 
     public var rows: [Row]
+    /// Why the baseline was not computed (too wide for the memory budget), or nil.
+    public var skipped: String? = nil
+
+    public init(rows: [Row], skipped: String? = nil) {
+        self.rows = rows
+        self.skipped = skipped
+    }
+
+    /// An upper bound of what PCA allocates for `columns` features: the scatter matrix, the eigenvectors and the
+    /// eigen-solver's workspace, about 4·columns² Doubles; nil past `Int`'s range.
+    public static func estimatedBytes(columns: Int) -> Int? {
+        let (square, overflow) = columns.multipliedReportingOverflow(by: columns)
+        let (bytes, overflow2) = square.multipliedReportingOverflow(by: 4 * MemoryLayout<Double>.size)
+        return overflow || overflow2 ? nil : bytes
+    }
+
+    /// Why PCA on `columns` features does not fit in `budget` bytes, or nil when it fits (or there is no budget).
+    public static func memoryRefusal(columns: Int, budget: MemoryBudget?) -> String? {
+        guard let budget else { return nil }
+        let needed = estimatedBytes(columns: columns)
+        if let needed, needed <= budget.bytes { return nil }
+        return "PCA on \(columns) columns needs "
+            + (needed.map { "about \(MemoryBudget.format($0))" } ?? "more bytes than a 64-bit integer counts")
+            + " (its \(columns)×\(columns) covariance and eigenvectors), over the memory budget of \(budget)"
+    }
 
     /// The test MSE of `components` components, if computed.
     public func testMSE(components: Int) -> Double? {
@@ -23,8 +48,12 @@ public struct PCABaseline: Sendable, Codable {
 
     /// PCA fitted on each fold's training part, scored on its test part; component counts above the number of
     /// columns or training rows are left out.
-    public static func compute(folds: [EvaluationFold], components: [Int]) throws -> PCABaseline {
+    public static func compute(folds: [EvaluationFold], components: [Int],
+                               budget: MemoryBudget? = nil) throws -> PCABaseline {
         guard let first = folds.first else { return PCABaseline(rows: []) }
+        if let reason = memoryRefusal(columns: first.training.columns, budget: budget) {
+            return PCABaseline(rows: [], skipped: reason)
+        }
         let limit = min(first.training.columns, first.training.rows)
         let counts = Array(Set(components.filter { $0 >= 0 && $0 <= limit })).sorted()
         var sums = Array(repeating: (test: 0.0, train: 0.0, variance: 0.0), count: counts.count)
@@ -48,7 +77,7 @@ public struct PCABaseline: Sendable, Codable {
     /// Loads the data as `aegrid search` would (same split for the same seed) and computes the table. Without
     /// `components`: 0, 1, 2, 4, 8, … up to the number of columns, and the number of columns itself.
     public static func compute(trainPath: String, evaluation: SearchSettings.Evaluation, seed: UInt64,
-                               scaling: Scaling, components: [Int]?) throws -> PCABaseline {
+                               scaling: Scaling, components: [Int]?, budget: MemoryBudget? = nil) throws -> PCABaseline {
         let data = try EvaluationData.prepare(trainPath: trainPath, evaluation: evaluation, seed: seed,
                                               scaling: scaling)
         var counts = components ?? []
@@ -58,7 +87,7 @@ public struct PCABaseline: Sendable, Codable {
             while k < data.inputSize { counts.append(k); k *= 2 }
             counts.append(data.inputSize)
         }
-        return try compute(folds: data.folds, components: counts)
+        return try compute(folds: data.folds, components: counts, budget: budget)
     }
 
     /// A fixed-width table: components, test MSE, train MSE, explained variance.

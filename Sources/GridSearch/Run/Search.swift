@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import NeuralNet
+import DataFiles
 import Synchronization
 
 /// What a finished (or interrupted) `Search.run` leaves behind.
@@ -53,8 +54,11 @@ public final class Search: Sendable {
     public init(settings: SearchSettings) throws {
         self.settings = settings
         grid = try ParameterGrid.load(argument: settings.grid)
+        // The whole grid, with the line of each key, before the data is loaded: a typo is reported at once.
+        try TrialValidator.validate(grid)
         data = try EvaluationData.prepare(trainPath: settings.trainPath, evaluation: settings.evaluation,
-                                          seed: settings.seed, scaling: settings.scaling)
+                                          seed: settings.seed, scaling: settings.scaling,
+                                          limit: settings.memoryBudget.map { LoadLimit(bytes: $0.bytes, description: $0.origin) })
         let grid = self.grid
         if let shard = settings.shard {
             let members = try ShardPlan(grid: grid, inputSize: data.inputSize, trainingSamples: data.trainRows,
@@ -95,11 +99,14 @@ public final class Search: Sendable {
         // Training runs OpenBLAS at one thread (see `Runner`). When the PCA (rows × columns² multiply-adds) does not
         // need its threads either, OpenBLAS runs at one thread from here on: its idle threads, started when it
         // loaded, stop spinning on the other cores.
-        if data.trainRows * data.inputSize * data.inputSize < Self.multithreadedBLASWork {
+        // Overflow-checked: a wide table (10 rows of 10^9 columns) must not trap here.
+        let (columnsSquared, overflow) = data.inputSize.multipliedReportingOverflow(by: data.inputSize)
+        let (work, overflow2) = columnsSquared.multipliedReportingOverflow(by: data.trainRows)
+        if !overflow, !overflow2, work < Self.multithreadedBLASWork {
             BLASThreads.set(1)
         }
         runner = Runner(jobs: jobs)
-        baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents))
+        baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents), budget: settings.memoryBudget)
         try ResultsDirectory.writeBaseline(baseline, directory: settings.outputDirectory, shard: settings.shard)
     }
 
@@ -144,7 +151,7 @@ public final class Search: Sendable {
         case let .crossValidation(folds): parts.append("\(folds)-fold cross-validation")
         }
         parts.append("results in \(settings.outputDirectory)")
-        return parts.joined(separator: ", ")
+        return parts.joined(separator: ", ") + (baseline.skipped.map { "\nno PCA baseline: \($0)" } ?? "")
     }
 
     /// Stops starting trials; trials in flight stop at their next epoch and are not recorded. Thread-safe.
@@ -183,6 +190,7 @@ public final class Search: Sendable {
                 if Self.ranksBefore(record, best?.record) { best = (record, model.architecture, model.parameters) }
             }
         }
+        let memoryShare = settings.memoryBudget.map { Self.memoryShare($0, data: data, jobs: runner.jobs) }
         let plan = TrialPlan(
             grid: grid, nextIndex: { [iterator = scopeIndices()] in iterator.next() },
             isDone: { log.contains($0) }, inputSize: data.inputSize, sampleCount: folds[0].training.rows,
@@ -193,7 +201,7 @@ public final class Search: Sendable {
             switch item {
             case let .family(family):
                 let familyProgress = work.begin(family, worker: context.worker, folds: folds.count)
-                FamilyTraining(family: family, folds: folds).run(threads: context.threads,
+                FamilyTraining(family: family, folds: folds, memoryShare: memoryShare).run(threads: context.threads,
                                                                  shouldCancel: { runner.isCancelled },
                                                                  trainedModel: keepIfBest,
                                                                  onEpoch: familyProgress.epochEnded,
@@ -251,6 +259,14 @@ public final class Search: Sendable {
 
     /// The id of a grid point that is not a valid configuration (it has no canonical form): the hash of its
     /// parameters as given, stable across runs so a resumed run does not record it twice.
+    /// What one trainer may allocate: the budget less the data (held once, shared by all), split among the jobs.
+    static func memoryShare(_ budget: MemoryBudget, data: EvaluationData, jobs: Int) -> (bytes: Int, explanation: String) {
+        let dataBytes = data.folds.reduce(0) { $0 + ($1.training.rows + $1.test.rows) * data.inputSize * 4 }
+        let share = max(0, budget.bytes - dataBytes) / max(1, jobs)
+        return (share, "\(MemoryBudget.format(share)) = (budget \(budget) − data \(MemoryBudget.format(dataBytes)))"
+                    + " / \(jobs) job\(jobs == 1 ? "" : "s")")
+    }
+
     static func invalidTrialID(_ point: GridPoint) -> String {
         let hash = stableHash64(TrialConfiguration.canonicalJSON(point.parameters))
         return String(hash, radix: 16).leftPadded(to: 16)

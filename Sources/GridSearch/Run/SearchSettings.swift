@@ -40,6 +40,9 @@ public struct SearchSettings: Sendable {
     public var top: Int
     /// Run only this shard of the grid (nil: the whole grid).
     public var shard: ShardID?
+    /// What the trainers may allocate together (nil: no limit). A trial whose buffers would not fit in its share
+    /// (the budget less the data, divided among the jobs) is recorded as failed, naming both sizes.
+    public var memoryBudget: MemoryBudget? = nil
 
     public init(
         trainPath: String, evaluation: Evaluation = .holdout(fraction: 0.2), grid: String, outputDirectory: String,

@@ -149,8 +149,8 @@ final class ResultsLogTests: XCTestCase {
         try (Data("{not json\n".utf8) + good + Data("\n".utf8)).write(to: URL(fileURLWithPath: logPath))
         XCTAssertThrowsError(try ResultsLog.read(path: logPath)) {
             XCTAssertEqual("\($0)", "\(self.logPath) line 1 is not a valid result record (undecodable JSON: "
-                           + "at byte 1: expected a key in double quotes, found not); only the "
-                           + "last line may be incomplete after a crash. Move the file aside or repair that line")
+                           + "at byte 1: expected a key in double quotes, found not); a crash can "
+                           + "only leave a last line without its newline, so this is damage, not a torn write. Move the file aside or repair that line")
         }
     }
 

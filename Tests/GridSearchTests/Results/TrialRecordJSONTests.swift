@@ -360,8 +360,8 @@ final class TrialRecordJSONTests: XCTestCase {
         try Data((bad + "\n" + text(typicalRecord(epochs: 1).jsonLine()) + "\n").utf8).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try ResultsLog.read(path: path)) { error in
             XCTAssertEqual("\(error)", "\(path) line 1 is not a valid result record (undecodable JSON: index at byte 53: "
-                           + "expected a number, found a string); only the last line may be incomplete after a crash. "
-                           + "Move the file aside or repair that line")
+                           + "expected a number, found a string); a crash can only leave a last line without its newline, "
+                           + "so this is damage, not a torn write. Move the file aside or repair that line")
         }
     }
 }

@@ -1,0 +1,19 @@
+// Shared by FuzzGridJSON and FuzzGridYAML (compiled into both): what `aegrid search` does with a grid before
+// training, none of which may trap for any value.
+@testable import GridSearch
+
+enum GridFuzzing {
+    static func run(_ data: UnsafePointer<UInt8>, _ size: Int, source: String) {
+        let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+        guard let grid = try? ParameterGrid.parse(text, source: source) else { return }
+        guard (try? TrialValidator.validate(grid)) != nil, grid.count > 0 else { return }
+        // The first and last points, and a few between, as the eager validation and the planner resolve them.
+        for index in Set([0, grid.count / 2, grid.count - 1]) {
+            guard let trial = try? TrialConfiguration.make(grid: grid, index: index, inputSize: 784, baseSeed: 7,
+                                                           trainingSamples: 60_000) else { continue }
+            _ = trial.estimatedTrainingBytes(trainingRows: 60_000)
+            _ = trial.estimatedCost
+        }
+        _ = try? ShardPlan(grid: grid, inputSize: 784, trainingSamples: 60_000, shards: 4)
+    }
+}
