@@ -3,6 +3,7 @@ import Foundation
 import GridSearch
 import DataFiles
 import SearchReport
+import Synchronization
 
 /// `aegrid search`: train every configuration of a grid, record each result as it ends, report, save the best model.
 struct SearchCommand: ParsableCommand {
@@ -151,24 +152,23 @@ struct SearchCommand: ParsableCommand {
 
 /// The search a signal cancels: the signal may come while `Search.init` is still loading the data, before there is a
 /// search to cancel; `set` then cancels it as soon as it exists.
-final class PendingSearch: @unchecked Sendable {
-    private let lock = NSLock()
-    private var search: Search?
-    private var cancelled = false
+final class PendingSearch: Sendable {
+    /// The search once it exists, and whether a signal already asked to cancel.
+    private let state = Mutex<(search: Search?, cancelled: Bool)>((nil, false))
 
     func set(_ search: Search) {
-        lock.lock()
-        self.search = search
-        let cancel = cancelled
-        lock.unlock()
+        let cancel = state.withLock { state in
+            state.search = search
+            return state.cancelled
+        }
         if cancel { search.cancel() }
     }
 
     func cancel() {
-        lock.lock()
-        cancelled = true
-        let search = self.search
-        lock.unlock()
+        let search = state.withLock { state in
+            state.cancelled = true
+            return state.search
+        }
         search?.cancel()
     }
 }
