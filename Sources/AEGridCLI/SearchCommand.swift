@@ -18,6 +18,16 @@ struct SearchCommand: ParsableCommand {
                   --grid examples/seed/grid1.json --out runs/grid1 --jobs 2
               aegrid search --train data.csv --cv 5 --scale standard \\
                   --grid '{"latent_dim": [2, 4], "learning_rate": [0.01, 0.001], "epochs": [50]}' --out runs/cv
+
+            Successive halving (scikit-learn's HalvingGridSearchCV, epochs as the resource): every point trains \
+            --min-epochs epochs, the best third continue (from where they stopped) to 3x as many, and so on up to \
+            --max-epochs:
+              aegrid search --train examples/digits/digits_X.csv --grid examples/digits/grid.yaml \\
+                  --out runs/halving --halving --min-epochs 3 --max-epochs 27
+
+            Randomized search (scikit-learn's RandomizedSearchCV): 20 points sampled from the grid with --seed:
+              aegrid search --train examples/digits/digits_X.csv --grid examples/digits/grid.yaml \\
+                  --out runs/random --n-iter 20 --seed 1
             """
     )
 
@@ -60,6 +70,8 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The number of shards when the index comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (or set AEGRID_SHARDS; default: the array size, or the count in DIR/manifest.json).", valueName: "n"))
     var shards: Int?
 
+    @OptionGroup var strategy: SearchStrategyOptions
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -76,6 +88,11 @@ struct SearchCommand: ParsableCommand {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
         if top < 1 { throw ValidationError("--top must be at least 1 (got \(top))") }
         if let shards, shards < 1 { throw ValidationError("--shards must be at least 1 (got \(shards))") }
+        if strategy.halving && shard != nil {
+            throw ValidationError("--halving cannot run in shards: every rung waits for the whole previous rung, so "
+                                  + "one machine runs it (docs/cluster.md)")
+        }
+        try strategy.validate()
     }
 
     func run() throws {
@@ -90,10 +107,12 @@ struct SearchCommand: ParsableCommand {
         // A resubmitted Slurm task (`sbatch --array=3`) sees only its own ids: the count comes from the manifest.
         let recordedShards = try ResultsLog.readManifest(directory: out)?.shards
         let shardChoice = try ShardSelection.resolve(shard: shard, shards: shards, recordedShards: recordedShards)
-        let settings = SearchSettings(
+        var settings = SearchSettings(
             trainPath: train, evaluation: evaluation, grid: grid, outputDirectory: out, jobs: jobs, seed: seed,
             scaling: scale, refit: refit, top: top, shard: shardChoice?.shard
         )
+        settings.halving = strategy.halvingSettings
+        settings.sampleCount = strategy.nIter
         let search = try Search(settings: settings)
         // Watch for signals before the first line: a script (or a test) that reacts to that line with SIGTERM must
         // get the graceful stop, not the default action.

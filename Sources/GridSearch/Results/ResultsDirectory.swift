@@ -50,7 +50,9 @@ public enum ResultsDirectory {
                 }
             }
         }
-        return Report(records: records, baseline: baseline, latentSizes: latentSizes)
+        var report = Report(records: records, baseline: baseline, latentSizes: latentSizes)
+        report.halving = try HalvingPlan(manifest: manifest)?.summary(records: records)
+        return report
     }
 
     /// The PCA baseline of a directory: `pca_baseline.json`, and for a sharded search the union of the shards'

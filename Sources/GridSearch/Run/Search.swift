@@ -37,6 +37,8 @@ public final class Search: Sendable {
     public let resumedCount: Int
     /// PCA's error at every latent size of the grid, on the same folds (also in DIR/pca_baseline.json).
     public let baseline: PCABaseline
+    /// The candidates and rungs of a `--halving` search (nil for a plain one).
+    public let halving: HalvingPlan?
     private let runner: Runner
     private let scopeIndices: @Sendable () -> AnyIterator<Int>
 
@@ -46,10 +48,20 @@ public final class Search: Sendable {
 
     public init(settings: SearchSettings) throws {
         self.settings = settings
-        grid = try ParameterGrid.load(argument: settings.grid)
+        grid = try Self.searchSpace(ParameterGrid.load(argument: settings.grid), settings: settings)
         data = try EvaluationData.prepare(trainPath: settings.trainPath, evaluation: settings.evaluation,
                                           seed: settings.seed, scaling: settings.scaling)
         let grid = self.grid
+        if let halvingSettings = settings.halving {
+            if settings.shard != nil {
+                throw HalvingError("--halving cannot run in shards: every rung waits for the whole previous rung, "
+                                   + "so one machine runs it (see docs/cluster.md)")
+            }
+            halving = try HalvingPlan(grid: grid, settings: halvingSettings, inputSize: data.inputSize,
+                                      baseSeed: settings.seed, trainingSamples: data.folds[0].training.rows)
+        } else {
+            halving = nil
+        }
         if let shard = settings.shard {
             let members = try ShardPlan(grid: grid, inputSize: data.inputSize, trainingSamples: data.trainRows,
                                         shards: shard.count).trialIndices(inShard: shard.index)
@@ -57,7 +69,7 @@ public final class Search: Sendable {
             scopeIndices = { AnyIterator(members.makeIterator()) }
         } else {
             let count = grid.count
-            scopeCount = count
+            scopeCount = halving?.plannedRecords ?? count
             scopeIndices = { AnyIterator((0 ..< count).makeIterator()) }
         }
         let jobs = Runner.workerCount(settings.jobs)
@@ -70,10 +82,14 @@ public final class Search: Sendable {
             latents.insert(trial.architecture.latentSize)
             validated += 1
         }
+        var resultSettings = Self.resultSettings(settings)
+        if let halving {
+            resultSettings.merge(halving.schedule.manifestEntries(aggressive: settings.halving!.aggressiveElimination)) { a, _ in a }
+        }
         let manifest = ResultsManifest(
             grid: grid, dataFingerprint: data.fingerprint, dataShape: [data.trainRows, data.inputSize],
             dataDescription: Self.dataDescription(settings), trainPath: Self.absolute(settings.trainPath),
-            testPath: settings.evaluation.testPath.map(Self.absolute), settings: Self.resultSettings(settings))
+            testPath: settings.evaluation.testPath.map(Self.absolute), settings: resultSettings)
         log = try ResultsLog.open(directory: settings.outputDirectory, manifest: manifest, shard: settings.shard)
         resumedCount = log.completedIDs.count
         // Training runs OpenBLAS at one thread (see `Runner`). When the PCA (rows × columns² multiply-adds) does not
@@ -95,6 +111,7 @@ public final class Search: Sendable {
     /// `SearchSettings(manifest:directory:)` reads them back.
     static func resultSettings(_ settings: SearchSettings) -> [String: String] {
         var entries = ["seed": String(settings.seed), "scale": settings.scaling.rawValue]
+        if let sampleCount = settings.sampleCount { entries["n_iter"] = String(sampleCount) }
         switch settings.evaluation {
         case .testFile: entries["evaluation"] = "test-file"
         case let .holdout(fraction):
@@ -119,6 +136,7 @@ public final class Search: Sendable {
     /// One line saying what will run: trials, resumed, workers, shard, evaluation, where results go.
     public var plan: String {
         var parts = ["\(scopeCount) trials"]
+        if let halving { parts[0] += " (\(halving.schedule.summary))" }
         if let shard = settings.shard { parts[0] += " in shard \(shard) of a \(grid.count)-trial grid" }
         if resumedCount > 0 { parts.append("\(resumedCount) already done (resuming)") }
         parts.append("\(runner.jobs) job\(runner.jobs == 1 ? "" : "s")")
@@ -166,21 +184,32 @@ public final class Search: Sendable {
                 if Self.ranksBefore(record, best?.record) { best = (record, model.architecture, model.parameters) }
             }
         }
+        let keepWeightsIfBest: @Sendable (TrialRecord, Architecture, [Float]) -> Void = { record, architecture, parameters in
+            bestTrained.withLock { best in
+                if Self.ranksBefore(record, best?.record) { best = (record, architecture, parameters) }
+            }
+        }
         let plan = TrialPlan(
             grid: grid, nextIndex: { [iterator = scopeIndices()] in iterator.next() },
             isDone: { log.contains($0) }, inputSize: data.inputSize, sampleCount: folds[0].training.rows,
             baseSeed: settings.seed)
-        runner.run(plan) { work, context in
-            switch work {
-            case let .family(family):
-                FamilyTraining(family: family, folds: folds).run(threads: context.threads,
-                                                                 shouldCancel: { runner.isCancelled },
-                                                                 trainedModel: keepIfBest, deliver: writer.submit)
-            case let .invalid(index, point, reason):
-                writer.submit(TrialRecord(
-                    trialID: Self.invalidTrialID(point), index: index,
-                    parameters: Dictionary(point.parameters.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
-                    status: .failed, reason: reason, epochsRun: 0, fitSeconds: 0, seed: 0))
+        if let halving {
+            HalvingRun(plan: halving, folds: folds, runner: runner).run(
+                existing: try ResultsLog.read(path: log.path, histories: false).records, keepIfBest: keepWeightsIfBest,
+                deliver: writer.submit)
+        } else {
+            runner.run(plan) { work, context in
+                switch work {
+                case let .family(family):
+                    FamilyTraining(family: family, folds: folds).run(threads: context.threads,
+                                                                     shouldCancel: { runner.isCancelled },
+                                                                     trainedModel: keepIfBest, deliver: writer.submit)
+                case let .invalid(index, point, reason):
+                    writer.submit(TrialRecord(
+                        trialID: Self.invalidTrialID(point), index: index,
+                        parameters: Dictionary(point.parameters.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
+                        status: .failed, reason: reason, epochsRun: 0, fitSeconds: 0, seed: 0))
+                }
             }
         }
         try writer.finish()
@@ -257,5 +286,21 @@ public final class Search: Sendable {
 private extension String {
     func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
+
+extension Search {
+    /// The grid a search trains: the `--grid` itself, or for `--halving` its candidates (`epochs` set to the last
+    /// rung's), and for `--n-iter` the points sampled from it. What `manifest.json` records, so resume, status and
+    /// merge see exactly the points trained.
+    static func searchSpace(_ grid: ParameterGrid, settings: SearchSettings) throws -> ParameterGrid {
+        var space = grid
+        if let halving = settings.halving {
+            guard let maxEpochs = halving.maxEpochs ?? grid.largestEpochs else {
+                throw HalvingError("the grid has no 'epochs' key: give --max-epochs, the last rung's epochs")
+            }
+            space = try space.settingEpochs(maxEpochs)
+        }
+        return space
     }
 }

@@ -40,6 +40,10 @@ public struct SearchSettings: Sendable {
     public var top: Int
     /// Run only this shard of the grid (nil: the whole grid).
     public var shard: ShardID?
+    /// Successive halving over epochs instead of training every point to its end (`--halving`; nil: a plain search).
+    public var halving: HalvingSettings?
+    /// Randomized search: train this many points sampled from the grid (`--n-iter`; nil: every point).
+    public var sampleCount: Int?
 
     public init(
         trainPath: String, evaluation: Evaluation = .holdout(fraction: 0.2), grid: String, outputDirectory: String,
