@@ -120,6 +120,7 @@ struct SearchCommand: ParsableCommand {
         if !output.quiet {
             if let shardChoice { Terminal.writeError("aegrid: running \(shardChoice.description)\n") }
             Terminal.writeError("aegrid: \(search.plan)\n")
+            for warning in search.warnings { Terminal.writeError("aegrid: warning: \(warning)\n") }
         }
 
         let display = ProgressDisplay(quiet: output.quiet, redrawInPlace: Terminal.standardErrorIsTerminal)

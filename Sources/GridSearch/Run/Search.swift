@@ -37,6 +37,8 @@ public final class Search: Sendable {
     public let resumedCount: Int
     /// PCA's error at every latent size of the grid, on the same folds (also in DIR/pca_baseline.json).
     public let baseline: PCABaseline
+    /// What the user should know before training (e.g. `--n-iter` larger than the grid), one line each.
+    public let warnings: [String]
     /// The candidates and rungs of a `--halving` search (nil for a plain one).
     public let halving: HalvingPlan?
     private let runner: Runner
@@ -48,7 +50,7 @@ public final class Search: Sendable {
 
     public init(settings: SearchSettings) throws {
         self.settings = settings
-        grid = try Self.searchSpace(ParameterGrid.load(argument: settings.grid), settings: settings)
+        (grid, warnings) = try Self.searchSpace(ParameterGrid.load(argument: settings.grid), settings: settings)
         data = try EvaluationData.prepare(trainPath: settings.trainPath, evaluation: settings.evaluation,
                                           seed: settings.seed, scaling: settings.scaling)
         let grid = self.grid
@@ -293,14 +295,20 @@ extension Search {
     /// The grid a search trains: the `--grid` itself, or for `--halving` its candidates (`epochs` set to the last
     /// rung's), and for `--n-iter` the points sampled from it. What `manifest.json` records, so resume, status and
     /// merge see exactly the points trained.
-    static func searchSpace(_ grid: ParameterGrid, settings: SearchSettings) throws -> ParameterGrid {
+    static func searchSpace(_ grid: ParameterGrid, settings: SearchSettings) throws -> (grid: ParameterGrid, warnings: [String]) {
         var space = grid
+        var warnings: [String] = []
         if let halving = settings.halving {
             guard let maxEpochs = halving.maxEpochs ?? grid.largestEpochs else {
                 throw HalvingError("the grid has no 'epochs' key: give --max-epochs, the last rung's epochs")
             }
             space = try space.settingEpochs(maxEpochs)
         }
-        return space
+        if let count = settings.sampleCount {
+            let sampler = try ParameterSampler(grid: space, count: count, seed: settings.seed)
+            space = sampler.grid
+            warnings += sampler.warning.map { [$0] } ?? []
+        }
+        return (space, warnings)
     }
 }
