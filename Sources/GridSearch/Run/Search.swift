@@ -59,7 +59,10 @@ public final class Search: Sendable {
                 throw HalvingError("--halving cannot run in shards: every rung waits for the whole previous rung, "
                                    + "so one machine runs it (see docs/cluster.md)")
             }
-            halving = try HalvingPlan(grid: grid, settings: halvingSettings, inputSize: data.inputSize,
+            var resolved = halvingSettings
+            // The search space has `epochs: [max-epochs]` everywhere (`searchSpace`).
+            resolved.maxEpochs = halvingSettings.maxEpochs ?? grid.largestEpochs
+            halving = try HalvingPlan(grid: grid, settings: resolved, inputSize: data.inputSize,
                                       baseSeed: settings.seed, trainingSamples: data.folds[0].training.rows)
         } else {
             halving = nil
