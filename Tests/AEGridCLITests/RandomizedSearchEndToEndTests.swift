@@ -46,4 +46,28 @@ final class RandomizedSearchEndToEndTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("aegrid: warning: the grid has 2 points, fewer than --n-iter 5: running all 2"), result.stderr)
         XCTAssertEqual(ResultsFiles.lineCount(out), 2)
     }
+
+    func testDistributionsSampleTheSamePointsOnAnyJobsAndShardSplit() throws {
+        let grid = #"[{"latent_dim": {"randint": [2, 7]}, "learning_rate": {"loguniform": [0.001, 0.05]}, "epochs": [8]}, {"latent_dim": [3], "l2": {"uniform": [0, 0.001]}, "epochs": [8]}]"#
+        func run(_ out: URL, _ more: [String]) throws {
+            let result = try AEGridProcess.run(["search", "--train", train, "--grid", grid, "--out", out.path, "--n-iter", "7",
+                                                "--seed", "11", "--refit", "none", "--quiet"] + more)
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        let one = try temporaryDirectory()
+        try run(one, ["--jobs", "1"])
+        let sharded = try temporaryDirectory()
+        try run(sharded, ["--shard", "0/2", "--jobs", "2"])
+        try run(sharded, ["--shard", "1/2", "--jobs", "2"])
+        XCTAssertEqual(try AEGridProcess.run(["merge", sharded.path]).status, 0)
+        // 7 draws with replacement: duplicates would be one trial, so at most 7.
+        let count = try ResultsFiles.records(one).count
+        XCTAssertTrue(count >= 5 && count <= 7, "\(count)")
+        try ResultsFiles.assertIdentical(one, sharded, expectedCount: count)
+
+        let refused = try AEGridProcess.run(["search", "--train", train, "--out", one.path + "-bad", "--n-iter", "3", "--grid",
+                                             #"{"latent_dim": [2], "learning_rate": {"loguniform": [0, 1]}, "epochs": [5]}"#])
+        XCTAssertEqual(refused.stderr, "aegrid: error: inline grid line 1: 'learning_rate' value loguniform: [0, 1] is out of range: loguniform's low must be > 0 (its logarithm is taken)\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: one.path + "-bad/results.jsonl"), "nothing trained")
+    }
 }

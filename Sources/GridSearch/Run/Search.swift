@@ -50,7 +50,7 @@ public final class Search: Sendable {
 
     public init(settings: SearchSettings) throws {
         self.settings = settings
-        (grid, warnings) = try Self.searchSpace(ParameterGrid.load(argument: settings.grid), settings: settings)
+        (grid, warnings) = try Self.searchSpace(argument: settings.grid, settings: settings)
         data = try EvaluationData.prepare(trainPath: settings.trainPath, evaluation: settings.evaluation,
                                           seed: settings.seed, scaling: settings.scaling)
         let grid = self.grid
@@ -298,7 +298,28 @@ extension Search {
     /// The grid a search trains: the `--grid` itself, or for `--halving` its candidates (`epochs` set to the last
     /// rung's), and for `--n-iter` the points sampled from it. What `manifest.json` records, so resume, status and
     /// merge see exactly the points trained.
-    static func searchSpace(_ grid: ParameterGrid, settings: SearchSettings) throws -> (grid: ParameterGrid, warnings: [String]) {
+    static func searchSpace(argument: String, settings: SearchSettings) throws -> (grid: ParameterGrid, warnings: [String]) {
+        let grid: ParameterGrid
+        do {
+            grid = try ParameterGrid.load(argument: argument)
+        } catch let listError {
+            // A grid with distributions: sampled (with replacement) before anything else sees it.
+            guard var space = try distributions(argument: argument, listError: listError) else { throw listError }
+            guard let count = settings.sampleCount else {
+                let first = space.subGrids.flatMap(\.distributions).first!
+                throw GridError.structure(source: space.source, line: first.line, problem: "'\(first.key)' is a "
+                                          + "distribution: sample the grid with --n-iter N (a full grid search needs lists of values)")
+            }
+            if let halving = settings.halving {
+                guard let maxEpochs = try halving.maxEpochs ?? space.extremesGrid().largestEpochs else {
+                    throw HalvingError("the grid has no 'epochs' key: give --max-epochs, the last rung's epochs")
+                }
+                space = space.settingEpochs(maxEpochs)
+            }
+            // Every list value and every distribution's extremes, before a single draw.
+            try space.validate()
+            return (try space.sample(count: count, seed: settings.seed), [])
+        }
         var space = grid
         var warnings: [String] = []
         if let halving = settings.halving {
@@ -313,5 +334,15 @@ extension Search {
             warnings += sampler.warning.map { [$0] } ?? []
         }
         return (space, warnings)
+    }
+
+    /// The grid as a space with distributions, when that is why it is not a plain grid: nil when it has none (the
+    /// plain grid's error stands); a distribution's own error (e.g. `loguniform` with low ≤ 0) is thrown.
+    private static func distributions(argument: String, listError: Error) throws -> ParameterSpace? {
+        guard case GridError.structure(_, _, let problem)? = listError as? GridError, problem.contains("found a mapping") else {
+            return nil
+        }
+        let space = try ParameterSpace.load(argument: argument)
+        return space.hasDistributions ? space : nil
     }
 }
