@@ -24,6 +24,16 @@ struct SearchCommand: ParsableCommand {
 
             Standardized data needs a linear output ("output_activation": ["linear"]): the default sigmoid \
             produces only (0, 1), and the search warns when a trial's output cannot reach the data.
+
+            Successive halving (scikit-learn's HalvingGridSearchCV, epochs as the resource): every point trains \
+            --min-epochs epochs, the best third continue (from where they stopped) to 3x as many, and so on up to \
+            --max-epochs:
+              aegrid search --train examples/digits/digits_X.csv --grid examples/digits/grid.yaml \\
+                  --out runs/halving --halving --min-epochs 3 --max-epochs 27
+
+            Randomized search (scikit-learn's RandomizedSearchCV): 20 points sampled from the grid with --seed:
+              aegrid search --train examples/digits/digits_X.csv --grid examples/digits/grid.yaml \\
+                  --out runs/random --n-iter 20 --seed 1
             """
     )
 
@@ -69,6 +79,8 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Memory the trainers may use together, e.g. 8G or 512M (default: 3/4 of the cgroup limit, or of physical memory). A trial that does not fit in its share is recorded as failed.", valueName: "size"))
     var maxMemory: String?
 
+    @OptionGroup var strategy: SearchStrategyOptions
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -88,6 +100,11 @@ struct SearchCommand: ParsableCommand {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
         if top < 1 { throw ValidationError("--top must be at least 1 (got \(top))") }
         if let shards, shards < 1 { throw ValidationError("--shards must be at least 1 (got \(shards))") }
+        if strategy.halving && shard != nil {
+            throw ValidationError("--halving cannot run in shards: every rung waits for the whole previous rung, so "
+                                  + "one machine runs it (docs/cluster.md)")
+        }
+        try strategy.validate()
     }
 
     func run() throws {
@@ -106,6 +123,8 @@ struct SearchCommand: ParsableCommand {
             trainPath: train, evaluation: evaluation, grid: grid, outputDirectory: out, jobs: jobs, seed: seed,
             scaling: scale, refit: refit, top: top, shard: shardChoice?.shard
         )
+        settings.halving = strategy.halvingSettings
+        settings.sampleCount = strategy.nIter
         settings.memoryBudget = maxMemory.flatMap(MemoryBudget.parseSize)
             .map { MemoryBudget(bytes: $0, origin: "--max-memory \(maxMemory!)") } ?? MemoryBudget.detect()
         // Watch for signals before loading the data (which may take a while, or wait on a pipe) and before the first

@@ -5,6 +5,7 @@ extension BenchmarkSection {
         .gemm,
         .train,
         .search,
+        .halving,
         .codec,
     ]
 }

@@ -458,3 +458,75 @@ extension Trainer {
         }
     }
 }
+
+// MARK: - Training in stages
+
+/// Where training in stages stands between two `Trainer.advance` calls: the epochs done, their history, early
+/// stopping's state and how training ended, if it has. Successive halving keeps one per surviving trial, so a
+/// promoted trial continues from its last rung instead of training its first epochs again.
+public struct TrainingStage {
+    /// Completed epochs.
+    public fileprivate(set) var epoch = 0
+    fileprivate var history: [EpochRecord] = []
+    fileprivate var stopper: EarlyStoppingState?
+    /// Set once training cannot continue: stopped early or diverged.
+    public fileprivate(set) var ended: TrainingOutcome?
+}
+
+extension Trainer {
+    /// A stage at epoch 0, for `advance`.
+    public func beginStages() -> TrainingStage {
+        TrainingStage(stopper: configuration.earlyStopping.map { EarlyStoppingState(settings: $0) })
+    }
+
+    /// Trains from `stage.epoch` to `epochs` (≤ `configuration.epochs`) and returns exactly what
+    /// `fit(checkpoints: [epochs])` reports at that checkpoint, i.e. what a separate run with `epochs` gives (bitwise,
+    /// except the epochs' `seconds`): the result and a copy of the model (the best weights when early stopping has
+    /// saved them). The trainer's own weights stay the live ones, so a later `advance` continues the same run.
+    /// This is `fit`'s loop, kept beside it so the two read alike; `HalvingTests` holds them to the same bits.
+    /// Returns nil when `shouldCancel` (polled before every epoch) says so; the stage is then still consistent.
+    public func advance(_ stage: inout TrainingStage, to epochs: Int,
+                        shouldCancel: (() -> Bool)? = nil) -> (result: TrainingResult, model: Autoencoder)? {
+        precondition(epochs >= stage.epoch && epochs <= configuration.epochs,
+                     "Trainer.advance: \(epochs) epochs outside \(stage.epoch)...\(configuration.epochs)")
+        // As in `fit`: only touched when early stopping restores the best weights.
+        let bestWeightsBuffer = workspace.bestWeights.first(
+            configuration.earlyStopping?.restoreBestWeights == true ? parameterCount : 0)
+        var cancelled = false
+        if stage.ended == nil {
+            training.elements.withUnsafeBufferPointer { trainBuffer in
+                (validation?.elements ?? []).withUnsafeBufferPointer { validationBuffer in
+                    let x = trainBuffer.baseAddress!
+                    while stage.epoch < epochs {
+                        if let shouldCancel, shouldCancel() {
+                            cancelled = true
+                            return
+                        }
+                        let epoch = stage.epoch + 1
+                        let clock = TrainingClock()
+                        let (loss, divergence) = trainEpoch(x, epoch: epoch)
+                        if let divergence {
+                            stage.ended = divergence
+                            return
+                        }
+                        let validationLoss = validation.map { evaluate(validationBuffer.baseAddress!, rows: $0.rows) }
+                        stage.history.append(EpochRecord(epoch: epoch, loss: loss, validationLoss: validationLoss,
+                                                         seconds: clock.elapsedSeconds))
+                        stage.epoch = epoch
+                        if stage.stopper != nil, stage.stopper!.update(epoch: epoch, monitored: validationLoss ?? loss,
+                                                                       weights: model.storage, saved: bestWeightsBuffer,
+                                                                       count: parameterCount) {
+                            stage.ended = .stoppedEarly(epoch: epoch)
+                            return
+                        }
+                    }
+                }
+            }
+        }
+        if cancelled { return nil }
+        let snapshot = Autoencoder(copying: model)
+        if let s = stage.stopper, s.hasSavedWeights { snapshot.setParameters(from: bestWeightsBuffer) }
+        return (TrainingResult(outcome: stage.ended ?? .completed, history: stage.history,
+                               bestEpoch: stage.stopper?.bestEpoch, epochsRun: stage.history.count), snapshot)
+    }
+}

@@ -17,6 +17,9 @@ public struct Report: Sendable {
     /// What the search warned about before training (`OutputRangeCheck`): repeated under the leaderboard and in
     /// `best.json`.
     public var warnings: [String]
+    /// For a `--halving` search: the rung of every record. The leaderboard and `best` then rank the last rung only,
+    /// and the CSV gets scikit-learn's `iter` and `n_resources` columns.
+    public var halving: HalvingSummary?
 
     /// - Parameters:
     ///   - records: the results (any order, one per trial id).
@@ -39,7 +42,12 @@ public struct Report: Sendable {
     }
 
     /// The best finished trial, if any.
-    public var best: TrialRecord? { ranked.first { $0.status == .ok && $0.testScore != nil } }
+    public var best: TrialRecord? { ranked.first { $0.status == .ok && $0.testScore != nil && isRanked($0) } }
+
+    /// Whether the leaderboard ranks `record`: every record, or for a halving search those of its last rung.
+    func isRanked(_ record: TrialRecord) -> Bool {
+        halving.map { $0.lastRung.contains(record.trialID) } ?? true
+    }
 
     /// scikit-learn's `rank_test_score` for each ranked record (1 = best; ties share the lowest rank).
     public var ranks: [Int] {
@@ -77,14 +85,15 @@ public struct Report: Sendable {
     /// The top `top` trials as an aligned table: rank, test MSE (± std under CV), PCA's MSE at the same latent
     /// size, epochs run, fit seconds, and the parameters that vary; then a line counting diverged / failed trials.
     public func leaderboard(top: Int) -> String {
-        let shown = ranked.prefix(top).filter { $0.status == .ok }
+        let board = halving == nil ? ranked : ranked.filter(isRanked)
+        let shown = board.prefix(top).filter { $0.status == .ok }
         let keys = varyingKeys
         let crossValidated = ranked.contains { $0.foldScores != nil }
         var header = ["rank", crossValidated ? "test MSE (mean ± std)" : "test MSE"]
         if baseline != nil { header.append("PCA MSE") }
         header += ["epochs run", "fit s"] + keys
         var rows: [[String]] = [header]
-        let ranks = self.ranks
+        let ranks = halving == nil ? self.ranks : Report(records: board).ranks
         for (position, record) in shown.enumerated() {
             var row = [String(ranks[position])]
             let score = record.testScore.map { Self.number($0) } ?? "-"
@@ -102,14 +111,15 @@ public struct Report: Sendable {
                 c == row.count - 1 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }
-        let finished = ranked.filter { $0.status == .ok }.count
-        let diverged = ranked.filter { $0.status == .diverged }.count
-        let failed = ranked.filter { $0.status == .failed }.count
-        var summary = "\(ranked.count) trials: \(finished) finished"
+        let finished = board.filter { $0.status == .ok }.count
+        let diverged = board.filter { $0.status == .diverged }.count
+        let failed = board.filter { $0.status == .failed }.count
+        var summary = (halving == nil ? "" : "last rung: ") + "\(board.count) trials: \(finished) finished"
         if diverged > 0 { summary += ", \(diverged) diverged" }
         if failed > 0 { summary += ", \(failed) failed" }
         if shown.isEmpty { summary += "; no finished trial to rank" }
         lines.insert(summary + (shown.count < finished ? "; top \(shown.count) by test MSE (lower is better):" : "; by test MSE (lower is better):"), at: 0)
+        if let halving { lines.insert(halving.text, at: 0) }
         if baseline != nil {
             lines.append("PCA MSE: PCA with as many components as the trial's latent size, on the same split (the best a linear autoencoder can do).")
         }
@@ -136,6 +146,7 @@ public struct Report: Sendable {
         header += (0 ..< folds).map { "split\($0)_test_score" }
         header += ["mean_test_score", "std_test_score", "rank_test_score", "mean_test_mse", "trial_id", "status",
                    "reason", "mean_train_loss", "epochs_run", "best_epoch", "pca_test_mse"]
+        if halving != nil { header += ["iter", "n_resources"] }
         var lines = [header.map(Self.csvField).joined(separator: ",")]
         let ranks = self.ranks
         for (position, record) in ranked.enumerated() {
@@ -157,6 +168,11 @@ public struct Report: Sendable {
                     record.trainLoss.map(Self.csvNumber) ?? "", String(record.epochsRun),
                     record.bestEpoch.map(String.init) ?? "",
                     latentSizes[record.trialID].flatMap { baseline?.testMSE(components: $0) }.map(Self.csvNumber) ?? ""]
+            if let rung = halving?.rungOf[record.trialID] {
+                row += [String(rung.iter), String(rung.epochs)]
+            } else if halving != nil {
+                row += ["", ""]
+            }
             lines.append(row.map(Self.csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

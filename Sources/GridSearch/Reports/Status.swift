@@ -29,6 +29,8 @@ public struct SearchStatus: Sendable {
     public let parts: [Part]
     /// One record per finished trial, in grid order.
     public let records: [TrialRecord]
+    /// For a `--halving` search: its rungs so far (then `missing` lists the current rung's pending candidates).
+    public var halving: HalvingSummary?
 
     /// Grid indices without a record, ascending.
     public var missing: [Int] { parts.flatMap(\.missing).sorted() }
@@ -49,6 +51,9 @@ public struct SearchStatus: Sendable {
                                          + "(aegrid search --out \(directory) creates one)")
         }
         let grid = try manifest.parsedGrid(source: ResultsLog.manifestPath(directory: directory))
+        if let plan = try HalvingPlan(manifest: manifest) {
+            return try halvingStatus(directory: directory, manifest: manifest, plan: plan, histories: histories)
+        }
         let inputSize = manifest.inputSize
         var assignments: [(shard: ShardID?, file: String, indices: [Int])] = []
         if let count = manifest.shards {
@@ -126,7 +131,10 @@ public struct SearchStatus: Sendable {
                 return column == 0 || column == row.count - 1 ? cell + pad : pad + cell
             }.joined(separator: "  ").droppingTrailingSpaces)
         }
-        if isComplete {
+        if let halving { lines.append(halving.text) }
+        if let halving, isComplete {
+            lines.append(halving.complete ? "complete: every rung has its results" : "complete: no candidate left to promote")
+        } else if isComplete {
             lines.append("complete: all \(totalTrials) trials have a result")
         } else {
             lines.append("missing trials (grid indices):")

@@ -52,6 +52,7 @@ public enum ResultsDirectory {
         }
         var report = Report(records: records, baseline: baseline, latentSizes: latentSizes)
         report.warnings = SearchWarnings.read(directory: directory)
+        report.halving = try HalvingPlan(manifest: manifest)?.summary(records: records)
         return report
     }
 

@@ -20,8 +20,8 @@ struct FamilyTraining {
         folds == 1 ? trialSeed : SeededGenerator.deriveSeed(trialSeed, UInt64(fold))
     }
 
-    /// What one fold gave one member.
-    private enum FoldOutcome {
+    /// What one fold gave one member (also successive halving's, per rung: `HalvingTraining`).
+    enum FoldOutcome {
         case scored(result: TrainingResult, testMSE: Double, seconds: Double)
         case diverged(epoch: Int, batch: Int, reason: String, seconds: Double)
     }
@@ -128,13 +128,13 @@ struct FamilyTraining {
             + "layers or batches, fewer --jobs, or a larger --max-memory"
     }
 
-    private func record(_ trial: TrialConfiguration, failure: String) -> TrialRecord {
+    func record(_ trial: TrialConfiguration, failure: String) -> TrialRecord {
         TrialRecord(trial: trial, status: .failed, reason: failure, epochsRun: 0, fitSeconds: 0)
     }
 
     /// The record of `trial` from its per-fold outcomes (one fold: the plain test score; several: the mean and the
     /// population standard deviation of the fold scores, and the history averaged epoch by epoch).
-    private func record(_ trial: TrialConfiguration, _ outcomes: [FoldOutcome]) -> TrialRecord {
+    func record(_ trial: TrialConfiguration, _ outcomes: [FoldOutcome]) -> TrialRecord {
         let crossValidated = folds.count > 1
         var record = TrialRecord(trial: trial, status: .ok, epochsRun: 0, fitSeconds: 0)
         var scores: [Double] = [], seconds: [Double] = [], trainLosses: [Double] = []

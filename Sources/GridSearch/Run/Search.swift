@@ -38,12 +38,15 @@ public final class Search: Sendable {
     public let resumedCount: Int
     /// PCA's error at every latent size of the grid, on the same folds (also in DIR/pca_baseline.json).
     public let baseline: PCABaseline
-    /// What the trials' output activations cannot reach in the training data (`OutputRangeCheck`): one line per
-    /// offending activation, to print before training; also in DIR/warnings.json, the leaderboard and best.json.
+    /// What the user should know before training, one line each: trials whose output activation cannot reach the
+    /// training data (`OutputRangeCheck`; also in DIR/warnings.json, the leaderboard and best.json) and an
+    /// `--n-iter` larger than the grid.
     public let warnings: [String]
     /// The plan's work in epochs and estimated cost, counted as trainers finish epochs: a display reads it at any
     /// moment (`WorkProgress.snapshot()`).
     public let work: WorkProgress
+    /// The candidates and rungs of a `--halving` search (nil for a plain one).
+    public let halving: HalvingPlan?
     private let runner: Runner
     private let scopeIndices: @Sendable () -> AnyIterator<Int>
 
@@ -53,13 +56,27 @@ public final class Search: Sendable {
 
     public init(settings: SearchSettings) throws {
         self.settings = settings
-        grid = try ParameterGrid.load(argument: settings.grid)
+        let (searchGrid, samplingWarnings) = try Self.searchSpace(argument: settings.grid, settings: settings)
+        grid = searchGrid
         // The whole grid, with the line of each key, before the data is loaded: a typo is reported at once.
         try TrialValidator.validate(grid)
         data = try EvaluationData.prepare(trainPath: settings.trainPath, evaluation: settings.evaluation,
                                           seed: settings.seed, scaling: settings.scaling,
                                           limit: settings.memoryBudget.map { LoadLimit(bytes: $0.bytes, description: $0.origin) })
         let grid = self.grid
+        if let halvingSettings = settings.halving {
+            if settings.shard != nil {
+                throw HalvingError("--halving cannot run in shards: every rung waits for the whole previous rung, "
+                                   + "so one machine runs it (see docs/cluster.md)")
+            }
+            var resolved = halvingSettings
+            // The search space has `epochs: [max-epochs]` everywhere (`searchSpace`).
+            resolved.maxEpochs = halvingSettings.maxEpochs ?? grid.largestEpochs
+            halving = try HalvingPlan(grid: grid, settings: resolved, inputSize: data.inputSize,
+                                      baseSeed: settings.seed, trainingSamples: data.folds[0].training.rows)
+        } else {
+            halving = nil
+        }
         if let shard = settings.shard {
             let members = try ShardPlan(grid: grid, inputSize: data.inputSize, trainingSamples: data.trainRows,
                                         shards: shard.count).trialIndices(inShard: shard.index)
@@ -67,7 +84,7 @@ public final class Search: Sendable {
             scopeIndices = { AnyIterator(members.makeIterator()) }
         } else {
             let count = grid.count
-            scopeCount = count
+            scopeCount = halving?.plannedRecords ?? count
             scopeIndices = { AnyIterator((0 ..< count).makeIterator()) }
         }
         let jobs = Runner.workerCount(settings.jobs)
@@ -82,14 +99,19 @@ public final class Search: Sendable {
             rangeCheck.add(trial)
             validated += 1
         }
-        warnings = try rangeCheck.warnings(folds: data.folds, scaling: settings.scaling)
+        warnings = samplingWarnings + (try rangeCheck.warnings(folds: data.folds, scaling: settings.scaling))
+        var resultSettings = Self.resultSettings(settings)
+        if let halving {
+            resultSettings.merge(halving.schedule.manifestEntries(aggressive: settings.halving!.aggressiveElimination)) { a, _ in a }
+        }
         let manifest = ResultsManifest(
             grid: grid, dataFingerprint: data.fingerprint, dataShape: [data.trainRows, data.inputSize],
             dataDescription: Self.dataDescription(settings), trainPath: Self.absolute(settings.trainPath),
-            testPath: settings.evaluation.testPath.map(Self.absolute), settings: Self.resultSettings(settings))
+            testPath: settings.evaluation.testPath.map(Self.absolute), settings: resultSettings)
         log = try ResultsLog.open(directory: settings.outputDirectory, manifest: manifest, shard: settings.shard)
         resumedCount = log.completedIDs.count
-        work = scopeCount <= Self.eagerValidationLimit
+        // A halving search's work depends on which trials its rungs promote: its progress counts records only.
+        work = scopeCount <= Self.eagerValidationLimit && halving == nil
             ? WorkProgress(plan: TrialPlan(grid: grid, nextIndex: { [iterator = scopeIndices()] in iterator.next() },
                                            isDone: { [log] in log.contains($0) }, inputSize: data.inputSize,
                                            sampleCount: data.folds[0].training.rows, baseSeed: settings.seed),
@@ -101,8 +123,8 @@ public final class Search: Sendable {
         // loaded, stop spinning on the other cores.
         // Overflow-checked: a wide table (10 rows of 10^9 columns) must not trap here.
         let (columnsSquared, overflow) = data.inputSize.multipliedReportingOverflow(by: data.inputSize)
-        let (work, overflow2) = columnsSquared.multipliedReportingOverflow(by: data.trainRows)
-        if !overflow, !overflow2, work < Self.multithreadedBLASWork {
+        let (pcaWork, overflow2) = columnsSquared.multipliedReportingOverflow(by: data.trainRows)
+        if !overflow, !overflow2, pcaWork < Self.multithreadedBLASWork {
             BLASThreads.set(1)
         }
         runner = Runner(jobs: jobs)
@@ -118,6 +140,7 @@ public final class Search: Sendable {
     /// `SearchSettings(manifest:directory:)` reads them back.
     static func resultSettings(_ settings: SearchSettings) -> [String: String] {
         var entries = ["seed": String(settings.seed), "scale": settings.scaling.rawValue]
+        if let sampleCount = settings.sampleCount { entries["n_iter"] = String(sampleCount) }
         switch settings.evaluation {
         case .testFile: entries["evaluation"] = "test-file"
         case let .holdout(fraction):
@@ -142,6 +165,7 @@ public final class Search: Sendable {
     /// One line saying what will run: trials, resumed, workers, shard, evaluation, where results go.
     public var plan: String {
         var parts = ["\(scopeCount) trials"]
+        if let halving { parts[0] += " (\(halving.schedule.summary))" }
         if let shard = settings.shard { parts[0] += " in shard \(shard) of a \(grid.count)-trial grid" }
         if resumedCount > 0 { parts.append("\(resumedCount) already done (resuming)") }
         parts.append("\(runner.jobs) job\(runner.jobs == 1 ? "" : "s")")
@@ -191,27 +215,38 @@ public final class Search: Sendable {
             }
         }
         let memoryShare = settings.memoryBudget.map { Self.memoryShare($0, data: data, jobs: runner.jobs) }
+        let keepWeightsIfBest: @Sendable (TrialRecord, Architecture, [Float]) -> Void = { record, architecture, parameters in
+            bestTrained.withLock { best in
+                if Self.ranksBefore(record, best?.record) { best = (record, architecture, parameters) }
+            }
+        }
         let plan = TrialPlan(
             grid: grid, nextIndex: { [iterator = scopeIndices()] in iterator.next() },
             isDone: { log.contains($0) }, inputSize: data.inputSize, sampleCount: folds[0].training.rows,
             baseSeed: settings.seed)
         let work = self.work
         work.start()
-        runner.run(plan) { item, context in
-            switch item {
-            case let .family(family):
-                let familyProgress = work.begin(family, worker: context.worker, folds: folds.count)
-                FamilyTraining(family: family, folds: folds, memoryShare: memoryShare).run(threads: context.threads,
-                                                                 shouldCancel: { runner.isCancelled },
-                                                                 trainedModel: keepIfBest,
-                                                                 onEpoch: familyProgress.epochEnded,
-                                                                 deliver: writer.submit)
-                familyProgress.ended()
-            case let .invalid(index, point, reason):
-                writer.submit(TrialRecord(
-                    trialID: Self.invalidTrialID(point), index: index,
-                    parameters: Dictionary(point.parameters.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
-                    status: .failed, reason: reason, epochsRun: 0, fitSeconds: 0, seed: 0))
+        if let halving {
+            HalvingRun(plan: halving, folds: folds, runner: runner).run(
+                existing: try ResultsLog.read(path: log.path, histories: false).records, keepIfBest: keepWeightsIfBest,
+                deliver: writer.submit)
+        } else {
+            runner.run(plan) { item, context in
+                switch item {
+                case let .family(family):
+                    let familyProgress = work.begin(family, worker: context.worker, folds: folds.count)
+                    FamilyTraining(family: family, folds: folds, memoryShare: memoryShare).run(threads: context.threads,
+                                                                     shouldCancel: { runner.isCancelled },
+                                                                     trainedModel: keepIfBest,
+                                                                     onEpoch: familyProgress.epochEnded,
+                                                                     deliver: writer.submit)
+                    familyProgress.ended()
+                case let .invalid(index, point, reason):
+                    writer.submit(TrialRecord(
+                        trialID: Self.invalidTrialID(point), index: index,
+                        parameters: Dictionary(point.parameters.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
+                        status: .failed, reason: reason, epochsRun: 0, fitSeconds: 0, seed: 0))
+                }
             }
         }
         try writer.finish()
@@ -297,5 +332,58 @@ public final class Search: Sendable {
 private extension String {
     func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
+
+extension Search {
+    /// The grid a search trains: the `--grid` itself, or for `--halving` its candidates (`epochs` set to the last
+    /// rung's), and for `--n-iter` the points sampled from it. What `manifest.json` records, so resume, status and
+    /// merge see exactly the points trained.
+    static func searchSpace(argument: String, settings: SearchSettings) throws -> (grid: ParameterGrid, warnings: [String]) {
+        let grid: ParameterGrid
+        do {
+            grid = try ParameterGrid.load(argument: argument)
+        } catch let listError {
+            // A grid with distributions: sampled (with replacement) before anything else sees it.
+            guard var space = try distributions(argument: argument, listError: listError) else { throw listError }
+            guard let count = settings.sampleCount else {
+                let first = space.subGrids.flatMap(\.distributions).first!
+                throw GridError.structure(source: space.source, line: first.line, problem: "'\(first.key)' is a "
+                                          + "distribution: sample the grid with --n-iter N (a full grid search needs lists of values)")
+            }
+            if let halving = settings.halving {
+                guard let maxEpochs = try halving.maxEpochs ?? space.extremesGrid().largestEpochs else {
+                    throw HalvingError("the grid has no 'epochs' key: give --max-epochs, the last rung's epochs")
+                }
+                space = space.settingEpochs(maxEpochs)
+            }
+            // Every list value and every distribution's extremes, before a single draw.
+            try space.validate()
+            return (try space.sample(count: count, seed: settings.seed), [])
+        }
+        var space = grid
+        var warnings: [String] = []
+        if let halving = settings.halving {
+            guard let maxEpochs = halving.maxEpochs ?? grid.largestEpochs else {
+                throw HalvingError("the grid has no 'epochs' key: give --max-epochs, the last rung's epochs")
+            }
+            space = try space.settingEpochs(maxEpochs)
+        }
+        if let count = settings.sampleCount {
+            let sampler = try ParameterSampler(grid: space, count: count, seed: settings.seed)
+            space = sampler.grid
+            warnings += sampler.warning.map { [$0] } ?? []
+        }
+        return (space, warnings)
+    }
+
+    /// The grid as a space with distributions, when that is why it is not a plain grid: nil when it has none (the
+    /// plain grid's error stands); a distribution's own error (e.g. `loguniform` with low ≤ 0) is thrown.
+    private static func distributions(argument: String, listError: Error) throws -> ParameterSpace? {
+        guard case GridError.structure(_, _, let problem)? = listError as? GridError, problem.contains("found a mapping") else {
+            return nil
+        }
+        let space = try ParameterSpace.load(argument: argument)
+        return space.hasDistributions ? space : nil
     }
 }

@@ -43,6 +43,10 @@ public struct SearchSettings: Sendable {
     /// What the trainers may allocate together (nil: no limit). A trial whose buffers would not fit in its share
     /// (the budget less the data, divided among the jobs) is recorded as failed, naming both sizes.
     public var memoryBudget: MemoryBudget? = nil
+    /// Successive halving over epochs instead of training every point to its end (`--halving`; nil: a plain search).
+    public var halving: HalvingSettings?
+    /// Randomized search: train this many points sampled from the grid (`--n-iter`; nil: every point).
+    public var sampleCount: Int?
 
     public init(
         trainPath: String, evaluation: Evaluation = .holdout(fraction: 0.2), grid: String, outputDirectory: String,
