@@ -61,27 +61,33 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["LinearAlgebra", "DurableFiles", "JSONLines"], swiftSettings: codegen),
         .target(name: "DataFiles", dependencies: ["LinearAlgebra", "DurableFiles"], swiftSettings: codegen),
         .target(name: "JSONLines", swiftSettings: codegen),
+        // The search space: grid files (JSON, YAML), keys and their rules, values, sampling and distributions, and
+        // the trial configuration each point resolves to.
+        .target(
+            name: "SearchSpace",
+            dependencies: ["NeuralNet", "LinearAlgebra", .product(name: "Yams", package: "Yams")],
+            swiftSettings: codegen
+        ),
         .target(
             name: "GridSearch",
-            dependencies: ["NeuralNet", "LinearAlgebra", "DataFiles", "JSONLines", "DurableFiles",
-                           .product(name: "Yams", package: "Yams")],
+            dependencies: ["SearchSpace", "NeuralNet", "LinearAlgebra", "DataFiles", "JSONLines", "DurableFiles"],
             swiftSettings: codegen
         ),
         // The HTML report of a results directory (report.html: inline-SVG charts, importance), on top of GridSearch.
-        .target(name: "SearchReport", dependencies: ["GridSearch", "DurableFiles"], swiftSettings: codegen),
+        .target(name: "SearchReport", dependencies: ["GridSearch", "SearchSpace", "DurableFiles"], swiftSettings: codegen),
 
         // MARK: Executables
         .executableTarget(
             name: "AEGridCLI",
             dependencies: [
-                "GridSearch", "SearchReport", "NeuralNet", "LinearAlgebra", "DataFiles",
+                "GridSearch", "SearchSpace", "SearchReport", "NeuralNet", "LinearAlgebra", "DataFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: codegen
         ),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["GridSearch", "NeuralNet", "LinearAlgebra", "DataFiles", "JSONLines"],
+            dependencies: ["GridSearch", "SearchSpace", "NeuralNet", "LinearAlgebra", "DataFiles", "JSONLines"],
             swiftSettings: codegen
         ),
 
@@ -93,12 +99,14 @@ let package = Package(
         .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "LinearAlgebra", "TestSupport"], swiftSettings: codegen),
         .testTarget(name: "JSONLinesTests", dependencies: ["JSONLines", "LinearAlgebra"], swiftSettings: codegen),
         .testTarget(name: "DurableFilesTests", dependencies: ["DurableFiles", "TestSupport"], swiftSettings: codegen),
+        .testTarget(name: "SearchSpaceTests", dependencies: ["SearchSpace", "NeuralNet", "LinearAlgebra", "TestSupport"],
+                    swiftSettings: codegen),
         .testTarget(name: "SearchReportTests", dependencies: ["SearchReport", "GridSearch", "TestSupport"],
                     swiftSettings: codegen),
         .testTarget(
             name: "GridSearchTests",
-            dependencies: ["GridSearch", "NeuralNet", "LinearAlgebra", "DataFiles", "JSONLines", "DurableFiles",
-                           "TestSupport", .product(name: "Yams", package: "Yams")],
+            dependencies: ["GridSearch", "SearchSpace", "NeuralNet", "LinearAlgebra", "DataFiles", "JSONLines",
+                           "DurableFiles", "TestSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: codegen
         ),
         .testTarget(name: "AEGridCLITests", dependencies: ["LinearAlgebra", "TestSupport"], swiftSettings: codegen),

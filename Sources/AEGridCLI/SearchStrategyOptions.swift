@@ -1,5 +1,6 @@
 import ArgumentParser
 import GridSearch
+import SearchSpace
 
 /// How `aegrid search` spends its epochs: every point to the end (default), successive halving, or a random sample.
 struct SearchStrategyOptions: ParsableArguments {

@@ -4,6 +4,7 @@ import LinearAlgebra
 import NeuralNet
 import DataFiles
 import Synchronization
+import SearchSpace
 
 /// The end-to-end benchmark: whole `aegrid search` runs, each a fresh process of the `aegrid` binary built next to
 /// this one, exactly as a user types them (process start, data loading, PCA baseline, training, results log with

@@ -2,6 +2,7 @@ import Foundation
 import GridSearch
 import NeuralNet
 import LinearAlgebra
+import SearchSpace
 
 // The plotted sections: importance, score per parameter, per pair, learning curves, latent size against PCA.
 extension HTMLReport {

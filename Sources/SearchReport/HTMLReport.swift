@@ -2,6 +2,7 @@ import Foundation
 import GridSearch
 import LinearAlgebra
 import DurableFiles
+import SearchSpace
 
 /// `report.html`: one self-contained page that shows what a search found — summary, leaderboard, parameter
 /// importance, score against each parameter and each pair, learning curves, the autoencoder against PCA, and shard

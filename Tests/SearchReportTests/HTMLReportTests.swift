@@ -6,6 +6,7 @@ import XCTest
 @testable import SearchReport
 @testable import GridSearch
 import TestSupport
+import SearchSpace
 
 final class HTMLReportTests: XCTestCase {
     var directory = ""

@@ -2,6 +2,7 @@ import XCTest
 @testable import SearchReport
 @testable import GridSearch
 import TestSupport
+import SearchSpace
 
 final class ImportanceTests: XCTestCase {
     /// A complete grid over `keys` (value lists), each trial scored by `score` of its value indices.

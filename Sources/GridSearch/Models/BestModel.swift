@@ -2,6 +2,7 @@ import Foundation
 import LinearAlgebra
 import NeuralNet
 import DataFiles
+import SearchSpace
 
 /// Retrains the best trial's configuration and saves it as `best.safetensors` with everything needed to use it.
 public enum BestModel {

@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import DurableFiles
+import SearchSpace
 
 /// What a search's records say, in the three forms a user reads: a leaderboard, a scikit-learn `cv_results_`-style
 /// CSV, and `best.json`.

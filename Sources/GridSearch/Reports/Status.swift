@@ -1,4 +1,5 @@
 import Foundation
+import SearchSpace
 
 /// The state of a results directory, single run or sharded, read without locking (safe while writers run).
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import DurableFiles
+import SearchSpace
 
 /// Reading a results directory as a whole: every log in it (a single run's `results.jsonl` and any shard logs),
 /// its manifest and its PCA baseline. Takes no lock, so it works while a search is writing: a line being written

@@ -1,4 +1,5 @@
 import Foundation
+import SearchSpace
 
 /// What a results directory was made from: `DIR/manifest.json`. A run that would write into a directory made from
 /// a different grid, different data or different result-changing settings is refused, so a resumed search never

@@ -1,4 +1,5 @@
 import Foundation
+import SearchSpace
 
 /// One finished trial: one line of `results.jsonl` (JSON, keys in snake_case, sorted).
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import JSONLines
+import SearchSpace
 
 // MARK: - One record as one line of JSON
 

@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import NeuralNet
+import SearchSpace
 
 /// Trains one trial family on every fold and turns each member's outcome into its `TrialRecord`.
 ///

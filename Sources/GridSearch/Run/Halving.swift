@@ -2,6 +2,7 @@ import Foundation
 import LinearAlgebra
 import NeuralNet
 import Synchronization
+import SearchSpace
 
 /// `aegrid search --halving`: scikit-learn's successive halving with epochs as the resource.
 public struct HalvingSettings: Sendable, Equatable {

@@ -2,6 +2,7 @@ import Foundation
 import DataFiles
 import LinearAlgebra
 import NeuralNet
+import SearchSpace
 
 /// Compares what each trial's output layer can produce with the (scaled) training data it must reconstruct, before
 /// any training.

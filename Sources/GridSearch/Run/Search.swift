@@ -3,6 +3,7 @@ import LinearAlgebra
 import NeuralNet
 import DataFiles
 import Synchronization
+import SearchSpace
 
 /// What a finished (or interrupted) `Search.run` leaves behind.
 public struct SearchOutcome: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import SearchSpace
 
 /// Trials that differ only in `epochs`: the same computation up to the smaller count (same seed, batch order and
 /// optimiser state), so the runner trains them once, to the largest count, and records each member at its own count.

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import SearchSpace
 
 /// A running search's work, counted in epochs and in the planner's cost units, readable at any moment from any
 /// thread (a display's timer) without waiting for a trial to finish.

@@ -1,4 +1,5 @@
 import Foundation
+import SearchSpace
 
 /// The partition of a grid into N shards: a pure function of (grid, input size, N), complete and disjoint.
 ///

@@ -1,6 +1,7 @@
 import XCTest
 @testable import GridSearch
 import TestSupport
+import SearchSpace
 
 final class StatusTests: XCTestCase {
     let gridText = "latent_dim: [2, 4, 6]\nlearning_rate: [0.01, 0.001]\nepochs: [50, 100]"

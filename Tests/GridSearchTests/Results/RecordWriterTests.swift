@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import GridSearch
 import TestSupport
+import SearchSpace
 
 /// The writer queue: every submitted record reaches the log once and at once, is fsynced within the sync interval
 /// (or by `finish`), and is reported only once it is fsynced.

@@ -2,6 +2,7 @@ import XCTest
 @testable import GridSearch
 import DurableFiles
 import TestSupport
+import SearchSpace
 
 func sampleRecord(_ id: String, index: Int = 0, score: Double = 0.5, status: TrialRecord.Status = .ok) -> TrialRecord {
     TrialRecord(trialID: id, index: index, parameters: ["latent_dim": .int(index + 1), "learning_rate": .double(0.01)],

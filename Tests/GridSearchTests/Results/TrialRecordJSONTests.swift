@@ -3,6 +3,7 @@ import LinearAlgebra
 import XCTest
 @testable import GridSearch
 import TestSupport
+import SearchSpace
 
 /// The hand-written `results.jsonl` codec against its oracle, the Codable path through Foundation
 /// (`TrialRecord.encoder` / `TrialRecord.decoder`) that wrote every existing log.

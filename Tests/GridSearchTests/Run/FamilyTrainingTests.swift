@@ -2,6 +2,7 @@ import LinearAlgebra
 import XCTest
 @testable import GridSearch
 import DataFiles
+import SearchSpace
 
 /// Shared epoch prefixes (issue 5): a family trained once records, for every member, exactly what training that
 /// member alone gives: bitwise, with and without early stopping, on one split and on CV folds.

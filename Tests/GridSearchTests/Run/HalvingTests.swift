@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import GridSearch
 import TestSupport
+import SearchSpace
 
 /// Successive halving over epochs: scikit-learn's rung arithmetic, the promotion rule, and the exactness AEGrid adds:
 /// every halving record, promoted trials included, is bitwise the plain grid's trial at the same epoch count.

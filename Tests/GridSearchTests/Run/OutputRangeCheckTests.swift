@@ -2,6 +2,7 @@ import XCTest
 import DataFiles
 import LinearAlgebra
 @testable import GridSearch
+import SearchSpace
 
 /// The output range check: which activations can reach which data, the exact warning, and the refusal of binary
 /// cross-entropy on targets outside [0, 1].

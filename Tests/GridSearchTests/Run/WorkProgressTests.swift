@@ -1,5 +1,6 @@
 import XCTest
 @testable import GridSearch
+import SearchSpace
 
 /// Work counted in epochs and planned cost: totals from the plan, epochs as trainers finish them, unrun epochs of a
 /// family that ends early counted at its end.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import GridSearch
+import SearchSpace
 
 final class ShardingTests: XCTestCase {
     static let grids: [(name: String, text: String)] = [

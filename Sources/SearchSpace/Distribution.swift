@@ -15,7 +15,7 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
     case randInt(low: Int, high: Int)
 
     /// The names a grid file uses.
-    static let names = ["loguniform", "uniform", "randint"]
+    package static let names = ["loguniform", "uniform", "randint"]
 
     /// `loguniform: [0.0001, 0.1]` as a grid file writes it.
     public var description: String {
@@ -27,7 +27,7 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The distribution named `name` with bounds `bounds`, or the error naming the rule and the values.
-    static func make(name: String, bounds: [ParameterValue], key: String, source: String, line: Int?) throws -> Distribution {
+    package static func make(name: String, bounds: [ParameterValue], key: String, source: String, line: Int?) throws -> Distribution {
         func fail(_ rule: String) -> GridError {
             .outOfRange(source: source, line: line, key: key,
                         value: "\(name): [" + bounds.map(\.canonicalJSON).joined(separator: ", ") + "]", rule: rule)
@@ -57,7 +57,7 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The smallest and the largest value it can draw, as grid values (what validation checks).
-    var extremes: [ParameterValue] {
+    package var extremes: [ParameterValue] {
         switch self {
         case let .logUniform(low, high), let .uniform(low, high): return [.double(low), .double(high.nextDown)]
         case let .randInt(low, high): return [.int(low), .int(high - 1)]
@@ -65,7 +65,7 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// One draw.
-    func sample(using generator: inout SeededGenerator) -> ParameterValue {
+    package func sample(using generator: inout SeededGenerator) -> ParameterValue {
         // 53 random bits: a uniform Double in [0, 1).
         let unit = Double(generator.next() >> 11) * 0x1p-53
         switch self {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import GridSearch
+@testable import SearchSpace
 
 final class ParameterGridTests: XCTestCase {
     private func rendered(_ grid: ParameterGrid) -> [String] {

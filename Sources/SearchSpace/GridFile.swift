@@ -74,10 +74,10 @@ extension ParameterGrid {
 }
 
 /// Turns YAML nodes into grid entries with the typing rule documented on `ParameterGrid.parse`.
-struct GridFileReader {
-    let source: String
+package struct GridFileReader {
+    package let source: String
 
-    func entries(of mapping: Node.Mapping) throws -> [(key: String, line: Int?, values: [ParameterValue])] {
+    package func entries(of mapping: Node.Mapping) throws -> [(key: String, line: Int?, values: [ParameterValue])] {
         var seen: Set<String> = []
         var result: [(key: String, line: Int?, values: [ParameterValue])] = []
         for (keyNode, valueNode) in mapping {
@@ -106,7 +106,7 @@ struct GridFileReader {
     }
 
     /// One list element: a scalar, or a list of integers (an `encoder_units` entry).
-    func value(of node: Node, key: String) throws -> ParameterValue {
+    package func value(of node: Node, key: String) throws -> ParameterValue {
         switch node {
         case .scalar(let scalar):
             return try Self.scalarValue(scalar, key: key, source: source)
@@ -127,7 +127,7 @@ struct GridFileReader {
         }
     }
 
-    static func scalarValue(_ scalar: Node.Scalar, key: String, source: String) throws -> ParameterValue {
+    package static func scalarValue(_ scalar: Node.Scalar, key: String, source: String) throws -> ParameterValue {
         let text = scalar.string
         if scalar.style != .plain { return .string(text) }
         switch text {
@@ -153,7 +153,7 @@ struct GridFileReader {
         return .string(text)
     }
 
-    static func shown(_ node: Node) -> String {
+    package static func shown(_ node: Node) -> String {
         switch node {
         case .scalar(let scalar): return scalar.string
         case .sequence: return "a list"
@@ -162,7 +162,7 @@ struct GridFileReader {
         }
     }
 
-    static func kind(of node: Node) -> String {
+    package static func kind(of node: Node) -> String {
         switch node {
         case .scalar(let scalar): return "the single value \(scalar.string)"
         case .sequence: return "a list"
@@ -171,7 +171,7 @@ struct GridFileReader {
         }
     }
 
-    static func syntaxError(_ error: YamlError, source: String) -> GridError {
+    package static func syntaxError(_ error: YamlError, source: String) -> GridError {
         // Yams reports duplicate keys itself; they are a structure mistake, not a syntax one.
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),

@@ -116,7 +116,7 @@ public struct TrialConfiguration: Sendable, Equatable {
                  trainingSamples: trainingSamples, source: grid.source)
     }
 
-    init(index: Int, parameters: [Parameter], settings: TrialSettings, inputSize: Int, baseSeed: UInt64,
+    package init(index: Int, parameters: [Parameter], settings: TrialSettings, inputSize: Int, baseSeed: UInt64,
          trainingSamples: Int) {
         self.index = index
         self.parameters = parameters
@@ -146,7 +146,7 @@ public struct TrialConfiguration: Sendable, Equatable {
         parameters.first { $0.key == key }?.value
     }
 
-    static func resolve(_ parameters: [Parameter], source: String) throws -> TrialSettings {
+    package static func resolve(_ parameters: [Parameter], source: String) throws -> TrialSettings {
         var values: [String: ParameterValue] = [:]
         for parameter in parameters { values[parameter.key] = parameter.value }
         func int(_ key: String) -> Int? { if case .int(let v)? = values[key] { return v }; return nil }
@@ -213,7 +213,7 @@ public enum TrialValidator {
     /// (`checkOptimizerUse`, for whole sub-grids) momentum/nesterov only when some optimizer of the sub-grid uses
     /// them. A single point is not refused for momentum with adam: in `optimizer: [adam, sgd], momentum: [0, 0.9]`
     /// the adam points simply ignore momentum, as scikit-learn grids expect.
-    static func checkKeySet(_ keys: Set<String>, values: (String) -> [ParameterValue], source: String, line: Int?,
+    package static func checkKeySet(_ keys: Set<String>, values: (String) -> [ParameterValue], source: String, line: Int?,
                             subGridLabel label: String, checkOptimizerUse: Bool = true) throws {
         func fail(_ problem: String) -> GridError { .inconsistent(source: source, line: line, problem: label + problem) }
         let layerNumbers = keys.compactMap(GridKeys.layerNumber(of:)).sorted()

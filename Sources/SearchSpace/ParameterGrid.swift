@@ -104,7 +104,7 @@ public struct ParameterGrid: Sendable, Equatable {
         try self.init(source: source, entries: entries, lines: subGrids.map { _ in nil })
     }
 
-    init(source: String, entries: [[(key: String, line: Int?, values: [ParameterValue])]], lines: [Int?]) throws {
+    package init(source: String, entries: [[(key: String, line: Int?, values: [ParameterValue])]], lines: [Int?]) throws {
         var built: [SubGrid] = []
         var offsets: [Int] = []
         var total = 0

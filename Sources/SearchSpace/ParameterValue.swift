@@ -41,7 +41,7 @@ public enum ParameterValue: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// A short name of the value's type for error messages ("an integer", "a string", …).
-    var typeDescription: String {
+    package var typeDescription: String {
         switch self {
         case .int: return "an integer"
         case .double: return "a number"
@@ -51,12 +51,12 @@ public enum ParameterValue: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    static func canonicalDouble(_ value: Double) -> String {
+    package static func canonicalDouble(_ value: Double) -> String {
         // Swift's description is the shortest text that round-trips; it is valid JSON for finite values.
         value.description
     }
 
-    static func jsonQuoted(_ text: String) -> String {
+    package static func jsonQuoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -124,7 +124,7 @@ public func stableHash64(_ text: String) -> UInt64 {
 }
 
 /// `value` as 16 lower-case hexadecimal digits.
-func hex16(_ value: UInt64) -> String {
+package func hex16(_ value: UInt64) -> String {
     let digits = String(value, radix: 16)
     return String(repeating: "0", count: 16 - digits.count) + digits
 }

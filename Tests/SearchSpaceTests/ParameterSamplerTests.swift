@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import GridSearch
+@testable import SearchSpace
 import LinearAlgebra
 
 /// `--n-iter` on a grid of lists: scikit-learn's `ParameterSampler` (distinct points, without replacement), a pure

@@ -6,7 +6,7 @@ extension TrialConfiguration {
     public static let maximumLayerUnits = Int(Int32.max)
 
     /// The weights and biases of a `layerSizes` network (Σ in·out + out), or nil if that overflows `Int`.
-    static func checkedParameterCount(_ layerSizes: [Int]) -> Int? {
+    package static func checkedParameterCount(_ layerSizes: [Int]) -> Int? {
         var total = 0
         for (inputs, outputs) in zip(layerSizes, layerSizes.dropFirst()) {
             guard case let (weights, false) = inputs.multipliedReportingOverflow(by: outputs),
@@ -56,7 +56,7 @@ extension TrialConfiguration {
 
 extension ParameterValue {
     /// The layer sizes a value gives: one for `latent_dim: 8`, several for `encoder_units: [64, 32]`.
-    var layerSizeValues: [Int]? {
+    package var layerSizeValues: [Int]? {
         switch self {
         case .int(let size): return [size]
         case .intList(let sizes): return sizes

@@ -37,10 +37,10 @@ public struct ParameterSampler: Sendable {
     }
 
     /// "SAMP": the sampler's stream of the base seed.
-    static let stream: UInt64 = 0x5341_4D50
+    package static let stream: UInt64 = 0x5341_4D50
 
     /// `count` distinct integers of 0 ..< `size`, uniformly, in draw order.
-    static func sampleWithoutReplacement(_ count: Int, from size: Int, using generator: inout SeededGenerator) -> [Int] {
+    package static func sampleWithoutReplacement(_ count: Int, from size: Int, using generator: inout SeededGenerator) -> [Int] {
         var swapped: [Int: Int] = [:]
         var out: [Int] = []
         out.reserveCapacity(count)
@@ -55,7 +55,7 @@ public struct ParameterSampler: Sendable {
 
     /// A uniform integer in 0 ..< bound (bound ≥ 1), by rejection: draws at or above the largest multiple of bound
     /// are redrawn.
-    static func uniform(below bound: Int, using generator: inout SeededGenerator) -> Int {
+    package static func uniform(below bound: Int, using generator: inout SeededGenerator) -> Int {
         let b = UInt64(bound)
         let limit = UInt64.max - UInt64.max % b
         while true {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import GridSearch
+@testable import SearchSpace
 
 /// Distributions in grid files for `--n-iter`: every bound checked before training, draws inside the bounds,
 /// deterministic from the seed, with replacement (scikit-learn's `ParameterSampler` with `rvs` values).

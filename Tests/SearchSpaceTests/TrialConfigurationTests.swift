@@ -1,5 +1,5 @@
 import XCTest
-@testable import GridSearch
+@testable import SearchSpace
 import NeuralNet
 import LinearAlgebra
 

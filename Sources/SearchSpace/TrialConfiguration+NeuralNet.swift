@@ -2,10 +2,10 @@ import Foundation
 import NeuralNet
 
 /// The names grid values may take for NeuralNet's closed choices: exactly NeuralNet's raw values.
-enum TrialChoices {
-    static let activations = Activation.allCases.map(\.rawValue)
-    static let losses = Loss.allCases.map(\.rawValue)
-    static let optimizers = ["adam", "sgd", "rmsprop"]
+package enum TrialChoices {
+    package static let activations = Activation.allCases.map(\.rawValue)
+    package static let losses = Loss.allCases.map(\.rawValue)
+    package static let optimizers = ["adam", "sgd", "rmsprop"]
 }
 
 // The one place that maps grid settings onto NeuralNet's types.

@@ -1,9 +1,9 @@
 import Foundation
 
 /// The keys a grid may use, their types, ranges and defaults: the table docs/grids.md documents.
-enum GridKeys {
+package enum GridKeys {
     /// What values a key accepts.
-    enum Kind: Equatable {
+    package enum Kind: Equatable {
         case positiveInteger            // ≥ 1
         case layerSize                  // 1 … TrialConfiguration.maximumLayerUnits
         case nonNegativeInteger         // ≥ 0
@@ -15,20 +15,20 @@ enum GridKeys {
         case layerSizes                 // a list of integers ≥ 1, e.g. [64, 32]
     }
 
-    struct Spec {
+    package struct Spec {
         /// The name reports and trial identities use (aliases map to it).
         let canonicalName: String
         let kind: Kind
     }
 
     /// Names in the order docs and "valid keys" messages list them; aliases included.
-    static let documentedNames = [
+    package static let documentedNames = [
         "latent_dim", "encoder_units", "encoder_layer1_size", "encoder_layer2_size", "activation", "output_activation",
         "loss", "optimizer", "learning_rate", "momentum", "nesterov", "batch_size", "epochs", "l1", "l1_reg", "l2",
         "l2_reg", "dropout", "noise_std", "patience", "min_delta", "shuffle", "seed",
     ]
 
-    static let specs: [String: Spec] = [
+    package static let specs: [String: Spec] = [
         "latent_dim": Spec(canonicalName: "latent_dim", kind: .layerSize),
         "encoder_units": Spec(canonicalName: "encoder_units", kind: .layerSizes),
         "activation": Spec(canonicalName: "activation", kind: .choice(TrialChoices.activations)),
@@ -53,7 +53,7 @@ enum GridKeys {
     ]
 
     /// The layer number `K` of a key `encoder_layerK_size` (K ≥ 1), else nil.
-    static func layerNumber(of key: String) -> Int? {
+    package static func layerNumber(of key: String) -> Int? {
         guard key.hasPrefix("encoder_layer"), key.hasSuffix("_size") else { return nil }
         let digits = key.dropFirst("encoder_layer".count).dropLast("_size".count)
         guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), digits.first != "0",
@@ -61,14 +61,14 @@ enum GridKeys {
         return number
     }
 
-    static func spec(for key: String) -> Spec? {
+    package static func spec(for key: String) -> Spec? {
         if let spec = specs[key] { return spec }
         if layerNumber(of: key) != nil { return Spec(canonicalName: key, kind: .layerSize) }
         return nil
     }
 
     /// The valid key closest to `key` by edit distance, when close enough to be a likely misspelling.
-    static func nearest(to key: String) -> String? {
+    package static func nearest(to key: String) -> String? {
         let lowered = key.lowercased()
         if spec(for: lowered) != nil { return lowered }
         var best: (name: String, distance: Int)?
@@ -82,7 +82,7 @@ enum GridKeys {
     }
 
     /// Levenshtein distance over Unicode scalars.
-    static func editDistance(_ a: String, _ b: String) -> Int {
+    package static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
@@ -101,7 +101,7 @@ enum GridKeys {
 
     /// Checks one value against its key's kind and returns it in canonical form (integers widen to doubles for
     /// number keys; integral doubles narrow to integers for integer keys).
-    static func canonicalValue(_ value: ParameterValue, key: String, kind: Kind, source: String,
+    package static func canonicalValue(_ value: ParameterValue, key: String, kind: Kind, source: String,
                                line: Int?) throws -> ParameterValue {
         func wrongType(_ expected: String) -> GridError {
             .wrongType(source: source, line: line, key: key, value: value.canonicalJSON,

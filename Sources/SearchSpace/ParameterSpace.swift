@@ -28,7 +28,7 @@ public struct ParameterSpace: Sendable {
         return try parse(text, source: argument)
     }
 
-    static func parse(_ text: String, source: String) throws -> ParameterSpace {
+    package static func parse(_ text: String, source: String) throws -> ParameterSpace {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text, .basic)
@@ -68,7 +68,7 @@ public struct ParameterSpace: Sendable {
     }
 
     /// The space with `epochs` set to `[epochs]` everywhere (successive halving's candidates).
-    func settingEpochs(_ epochs: Int) -> ParameterSpace {
+    package func settingEpochs(_ epochs: Int) -> ParameterSpace {
         ParameterSpace(source: source, subGrids: subGrids.map { subGrid in
             var copy = subGrid
             copy.lists.removeAll { $0.key == "epochs" }
@@ -80,7 +80,7 @@ public struct ParameterSpace: Sendable {
 
     /// Validates every list value and every distribution's extreme values against their keys' rules, and each
     /// sub-grid's key set, with the file's lines: a grid where every distribution is replaced by its two extremes.
-    func validate() throws {
+    package func validate() throws {
         try TrialValidator.validate(try extremesGrid())
         for subGrid in subGrids {
             for (key, line, _) in subGrid.distributions {
@@ -95,7 +95,7 @@ public struct ParameterSpace: Sendable {
         }
     }
 
-    func extremesGrid() throws -> ParameterGrid {
+    package func extremesGrid() throws -> ParameterGrid {
         try ParameterGrid(source: source, entries: subGrids.map { subGrid in
             subGrid.lists + subGrid.distributions.map { (key: $0.key, line: $0.line, values: $0.distribution.extremes) }
         }, lines: subGrids.map(\.line))
@@ -104,7 +104,7 @@ public struct ParameterSpace: Sendable {
     /// scikit-learn's `ParameterSampler` with distributions: `count` draws WITH replacement; each picks a sub-grid
     /// uniformly, then, keys sorted, a uniform element of each list or a draw of each distribution. The points, as a
     /// grid of single-point sub-grids in draw order.
-    func sample(count: Int, seed: UInt64) throws -> ParameterGrid {
+    package func sample(count: Int, seed: UInt64) throws -> ParameterGrid {
         var generator = SeededGenerator(seed: SeededGenerator.deriveSeed(seed, ParameterSampler.stream))
         var entries: [[(key: String, line: Int?, values: [ParameterValue])]] = []
         var lines: [Int?] = []

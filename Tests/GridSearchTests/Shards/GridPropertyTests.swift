@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import GridSearch
+@testable import SearchSpace
 import LinearAlgebra
 
 /// The grid's index ↔ point mapping over generated grids (issue 13, item 6), and grid values that no machine can
