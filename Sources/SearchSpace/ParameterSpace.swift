@@ -86,7 +86,7 @@ public struct ParameterSpace: Sendable {
             for (key, line, _) in subGrid.distributions {
                 guard let spec = GridKeys.spec(for: key) else { continue }
                 switch spec.kind {
-                case .positiveInteger, .nonNegativeInteger, .positiveNumber, .nonNegativeNumber, .unitInterval: break
+                case .positiveInteger, .layerSize, .nonNegativeInteger, .positiveNumber, .nonNegativeNumber, .unitInterval: break
                 default:
                     throw GridError.structure(source: source, line: line,
                                               problem: "'\(key)' is not a number key: give its values as a list")
