@@ -1,6 +1,7 @@
 // Shared by FuzzGridJSON and FuzzGridYAML (compiled into both): what `aegrid search` does with a grid before
 // training, none of which may trap for any value.
 @testable import GridSearch
+@testable import SearchSpace
 
 enum GridFuzzing {
     static func run(_ data: UnsafePointer<UInt8>, _ size: Int, source: String) {
