@@ -65,11 +65,12 @@ cmp "$repo/docs/slurm/aegrid-array.sbatch" "$work/repo/docs/slurm/aegrid-array.s
 cmp "$repo/docs/slurm/submit.sh" "$work/repo/docs/slurm/submit.sh"
 
 # 48 trials on the seed data, 6 per shard. The two epoch counts make each configuration one family trained once
-# to 400 epochs, its 50-epoch member recorded on the way: a task has records on disk long before it ends, so the
-# cancelled one has both finished and unfinished trials.
+# to 2000 epochs, its 50-epoch member recorded on the way: a task has records on disk long before it ends (about
+# 2 s of its own), so the cancelled one has both finished and unfinished trials. (At 400 epochs a task took 0.5 s,
+# and on a quiet machine array B could finish between two polls.)
 cat >"$work/grid.json" <<'EOF'
 {"encoder_layer1_size": [16, 32, 48, 64], "latent_dim": [2, 4, 6], "learning_rate": [0.01, 0.001],
- "epochs": [50, 400]}
+ "epochs": [50, 2000]}
 EOF
 trials=48
 shards=8
