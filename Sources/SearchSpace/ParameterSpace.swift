@@ -38,7 +38,16 @@ public struct ParameterSpace: Sendable {
         let mappings: [Node.Mapping]
         switch root {
         case .mapping(let mapping)?: mappings = [mapping]
-        case .sequence(let sequence)?: mappings = sequence.compactMap { if case .mapping(let m) = $0 { return m }; return nil }
+        case .sequence(let sequence)?:
+            // Every element must be a sub-grid, as `ParameterGrid.parse` requires: none is skipped silently.
+            mappings = try sequence.enumerated().map { position, node in
+                guard case .mapping(let mapping) = node else {
+                    throw GridError.structure(source: source, line: node.mark?.line,
+                                              problem: "sub-grid \(position + 1) must be a mapping of key to list of "
+                                                  + "values, found \(GridFileReader.kind(of: node))")
+                }
+                return mapping
+            }
         default: mappings = []
         }
         let reader = GridFileReader(source: source)

@@ -37,6 +37,12 @@ final class DistributionTests: XCTestCase {
                       "grid.json line 1: sub-grid 2: 'momentum' only affects the sgd and rmsprop optimizers, and this grid uses adam")
     }
 
+    func testAnElementThatIsNoSubGridIsRefusedNotSkipped() {
+        XCTAssertThrowsError(try ParameterSpace.parse(#"[{"latent_dim": {"randint": [2, 5]}}, 5]"#, source: "grid.json")) {
+            XCTAssertEqual("\($0)", "grid.json line 1: sub-grid 2 must be a mapping of key to list of values, found the single value 5")
+        }
+    }
+
     func testDrawsAreInsideTheBoundsDeterministicAndWithReplacement() throws {
         let space = try space(#"[{"latent_dim": {"randint": [2, 5]}, "learning_rate": {"loguniform": [0.001, 0.1]}, "epochs": [5]}, {"latent_dim": [8], "l2": {"uniform": [0, 0.01]}, "epochs": [5]}]"#)
         let a = try space.sample(count: 400, seed: 7), b = try space.sample(count: 400, seed: 7)
