@@ -70,11 +70,11 @@ final class AllocationTests: XCTestCase {
         // then sets up its own GEMM workspace and OpenBLAS buffers once (tens of KB, whatever the step count); in
         // a test process with many pool threads that can happen in any fit. And the counters are the whole
         // process's: a thread another test left behind (a writer queue's last fsync, a pipe reader) can allocate
-        // while we measure. So every case gets three attempts, and per-step growth is what shows in all three.
+        // while we measure. So every case gets five attempts, and per-step growth is what shows in all five.
         let noise = 1024
         for (backend, wide) in GEMMBackend.available.flatMap({ b in [(b, false), (b, b != .naive)] }) {
             var attempts: [(n: Counters, twice: Counters)] = []
-            for _ in 0 ..< 3 {
+            for _ in 0 ..< 5 {
                 let n = try growth(batches: 200, backend: backend, wide: wide)
                 let twice = try growth(batches: 400, backend: backend, wide: wide)
                 attempts.append((n, twice))
