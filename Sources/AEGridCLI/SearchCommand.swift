@@ -131,7 +131,7 @@ struct SearchCommand: ParsableCommand {
         // line: a signal then still stops the search gracefully and prints the summary.
         let pending = PendingSearch()
         let interruption = Interruption { _ in pending.cancel() }
-        let search = try Search(settings: settings)
+        let search = try Search(settings: settings) { Terminal.writeError("aegrid: \($0)\n") }
         pending.set(search)
         if !output.quiet {
             if let shardChoice { Terminal.writeError("aegrid: running \(shardChoice.description)\n") }

@@ -3,8 +3,13 @@ import DurableFiles
 
 /// A problem with a results directory (`--out DIR`): each message names the path and says how to fix it.
 public enum ResultsError: Error, Equatable, CustomStringConvertible, LocalizedError {
-    /// Another live process holds the directory's (or shard's) lock.
-    case locked(directory: String, lockFile: String, pid: Int32?)
+    /// Another live process holds the directory's (or shard's) lock; `holder` is "pid P on host H" when known.
+    case locked(directory: String, lockFile: String, holder: String?)
+    /// A writer on another host still beats in the lock file's claim (`WriterClaim`): `flock` may not reach across
+    /// nodes on this file system, so this run refused to write beside it.
+    case claimedElsewhere(directory: String, lockFile: String, holder: String, window: String)
+    /// Another writer's claim replaced this writer's while it ran: it stopped writing `path` rather than interleave.
+    case writerReplaced(path: String, lockFile: String, other: String)
     /// The directory was made from other inputs; `detail` says which part differs and how to fix it.
     case manifestMismatch(directory: String, detail: String)
     /// A line other than the last one is not a valid record (the last one may be torn and is dropped instead).
@@ -20,10 +25,18 @@ public enum ResultsError: Error, Equatable, CustomStringConvertible, LocalizedEr
 
     public var description: String {
         switch self {
-        case let .locked(directory, lockFile, pid):
-            let who = pid.map { "another aegrid process (pid \($0))" } ?? "another aegrid process"
+        case let .locked(directory, lockFile, holder):
+            let who = holder.map { "another aegrid process (\($0))" } ?? "another aegrid process"
             return "\(who) is writing to \(directory) (lock \(lockFile)); wait for it to finish, stop it, "
                 + "or use another --out directory"
+        case let .claimedElsewhere(directory, lockFile, holder, window):
+            return "aegrid \(holder) is still writing to \(directory): its claim in \(lockFile) kept beating for the "
+                + "\(window) this run watched it. This file system's locks may not reach across machines, so two "
+                + "writers would mix their results; wait for that one to finish, stop it, or use another --out directory"
+        case let .writerReplaced(path, lockFile, other):
+            return "stopped writing \(path): aegrid \(other) has claimed \(lockFile) since this run started (a second "
+                + "writer, on a file system whose locks do not reach across machines). The results written before are "
+                + "intact; let one writer run, then rerun the same command to resume"
         case let .manifestMismatch(directory, detail):
             return "\(directory) cannot be resumed by this run: \(detail)"
         case let .corruptLine(path, line, problem):

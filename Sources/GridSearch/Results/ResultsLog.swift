@@ -20,7 +20,10 @@ import Synchronization
 /// - Opening reads the log back: a torn (unterminated or undecodable) LAST line — a process killed mid-write — is
 ///   cut off before anything is appended; a complete last line without its newline gets one; an undecodable line
 ///   elsewhere is an error (`corruptLine`); a second line for a trial id already present is ignored.
-/// - One live writer per log: a second `open` while the first holds the lock throws `ResultsError.locked`.
+/// - One live writer per log: a second `open` while the first holds the lock throws `ResultsError.locked`. Where
+///   `flock` does not reach across machines, the lock file's `WriterClaim` does the same job: a writer on another
+///   host that still beats is refused (`claimedElsewhere`), and a writer whose claim another has replaced, or whose
+///   file grew under it, stops before its next write (`writerReplaced`) instead of interleaving lines.
 /// - A failed write (disk full) throws `writeFailed` and removes the partial line: earlier lines stay intact.
 /// Thread-safe: the runner may call `append` from several threads.
 public final class ResultsLog: Sendable {
@@ -52,10 +55,12 @@ public final class ResultsLog: Sendable {
 
     /// Opens (creating if needed) the log of `directory` for writing, checking `manifest` against the directory's.
     /// `manifest.shards` is set from `shard`. Throws `ResultsError`.
-    public static func open(directory: String, manifest: ResultsManifest, shard: ShardID? = nil) throws -> ResultsLog {
+    /// `notice` hears why opening waits, when another host's claim must be watched first (see `WriterClaim`).
+    public static func open(directory: String, manifest: ResultsManifest, shard: ShardID? = nil,
+                            notice: @Sendable (String) -> Void = { _ in }) throws -> ResultsLog {
         try createDirectory(directory)
         let lockPath = (directory as NSString).appendingPathComponent(shard?.lockFileName ?? ".lock")
-        let lock = try FileLock.acquire(path: lockPath, directory: directory)
+        let lock = try FileLock.acquire(path: lockPath, directory: directory, notice: notice)
         var manifest = manifest
         manifest.shards = shard?.count
         try establishManifest(manifest, directory: directory)
@@ -133,6 +138,8 @@ public final class ResultsLog: Sendable {
         let path = self.path
         return try state.withLock { state in
             guard state.descriptor >= 0 else { throw ResultsError.io(path: path, reason: "the results log is closed") }
+            try state.lock?.verify(log: path, reread: false)
+            try Self.checkSize(state.descriptor, expected: state.size, path: path, lockFile: state.lock?.path ?? "")
             var batchIDs = Set<String>()
             let fresh = lines.filter { !state.ids.contains($0.record.trialID) && batchIDs.insert($0.record.trialID).inserted }
             guard !fresh.isEmpty else { return [] }
@@ -152,6 +159,18 @@ public final class ResultsLog: Sendable {
         }
     }
 
+    /// Throws `writerReplaced` when the file is not `expected` bytes long: another process wrote to it since this
+    /// writer last did (two writers where `flock` does not reach across machines).
+    private static func checkSize(_ fd: Int32, expected: off_t, path: String, lockFile: String) throws {
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { return }
+        if status.st_size != expected {
+            throw ResultsError.writerReplaced(
+                path: path, lockFile: lockFile,
+                other: "another process (the file is \(status.st_size) bytes long where this run wrote \(expected))")
+        }
+    }
+
     /// fsyncs of the log file by `sync` so far (tests count them; the writer queue increments it concurrently).
     var syncCount: Int { state.withLock { $0.syncs } }
 
@@ -167,6 +186,8 @@ public final class ResultsLog: Sendable {
             guard state.size != state.syncedSize else { return }
             guard state.descriptor >= 0 else { throw ResultsError.io(path: path, reason: "the results log is closed") }
             state.syncs += 1
+            // Another writer took over: stop here and touch nothing, the file's end may be theirs now.
+            try state.lock?.verify(log: path)
             do {
                 let fd = state.descriptor
                 try ResultsError.reporting { try DurableFile.sync(fd, path: path) }

@@ -55,7 +55,8 @@ public final class Search: Sendable {
     /// is computed at); beyond, points are validated as they are planned (an invalid one is recorded as failed).
     public static let eagerValidationLimit = 200_000
 
-    public init(settings: SearchSettings) throws {
+    /// `notice` hears about a wait before training starts (another host's claim on the results directory).
+    public init(settings: SearchSettings, notice: @Sendable (String) -> Void = { _ in }) throws {
         self.settings = settings
         let (searchGrid, samplingWarnings) = try Self.searchSpace(argument: settings.grid, settings: settings)
         grid = searchGrid
@@ -109,7 +110,8 @@ public final class Search: Sendable {
             grid: grid, dataFingerprint: data.fingerprint, dataShape: [data.trainRows, data.inputSize],
             dataDescription: Self.dataDescription(settings), trainPath: Self.absolute(settings.trainPath),
             testPath: settings.evaluation.testPath.map(Self.absolute), settings: resultSettings)
-        log = try ResultsLog.open(directory: settings.outputDirectory, manifest: manifest, shard: settings.shard)
+        log = try ResultsLog.open(directory: settings.outputDirectory, manifest: manifest, shard: settings.shard,
+                                  notice: notice)
         resumedCount = log.completedIDs.count
         // A halving search's work depends on which trials its rungs promote: its progress counts records only.
         work = scopeCount <= Self.eagerValidationLimit && halving == nil

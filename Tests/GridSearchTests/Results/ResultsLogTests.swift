@@ -159,7 +159,7 @@ final class ResultsLogTests: XCTestCase {
         let first = try ResultsLog.open(directory: directory, manifest: manifest())
         // flock belongs to the open file description: a second open in this process is refused like another process.
         XCTAssertThrowsError(try ResultsLog.open(directory: directory, manifest: manifest())) {
-            XCTAssertEqual("\($0)", "another aegrid process (pid \(getpid())) is writing to \(self.directory) "
+            XCTAssertEqual("\($0)", "another aegrid process (pid \(getpid()) on host \(WriterClaim.hostName())) is writing to \(self.directory) "
                            + "(lock \(self.directory)/.lock); wait for it to finish, stop it, or use another --out directory")
         }
         try first.close()
