@@ -166,6 +166,15 @@ struct SearchCommand: ParsableCommand {
         if settings.shard == nil { files.append(try HTMLReport.write(directory: settings.outputDirectory)) }
         print(outcome.leaderboard, terminator: outcome.leaderboard.hasSuffix("\n") ? "" : "\n")
         print("results: \(files.joined(separator: ", "))")
+        if let first = outcome.failures.first {
+            // Every other result is written; the status says some trials could not run, and the line says why.
+            let count = outcome.failures.count, total = outcome.progress.total
+            let point = first.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            Terminal.writeError("aegrid: error: \(count) of \(total) trial\(total == 1 ? "" : "s") could not be trained "
+                                + "and \(count == 1 ? "is" : "are") recorded as failed in \(files[0]); trial "
+                                + "\(first.trialID) (\(point.joined(separator: ", "))): \(first.reason ?? "no reason recorded")\n")
+            throw ExitCode.failure
+        }
     }
 }
 

@@ -157,14 +157,20 @@ final class HostileInputEndToEndTests: XCTestCase {
         XCTAssertTrue(line.hasSuffix("has more weights than a 64-bit integer counts"), line)
     }
 
-    func testTrialOverTheMemoryBudgetIsRecordedAsFailedAndTheSearchGoesOn() throws {
+    func testTrialOverTheMemoryBudgetIsRecordedAsFailedTheSearchGoesOnAndExitsWith1() throws {
         let out = try temporaryDirectory().appendingPathComponent("out")
         let arguments = try search(train: train, test: test, grid: #"{"latent_dim": [2, 1000000000], "epochs": [1]}"#,
                                    out: out, extra: ["--refit", "none", "--max-memory", "1G"])
-        for run in 1 ... 2 {  // the second run resumes: it must not abort either
+        for run in 1 ... 2 {  // the second run resumes: it must not abort either, nor retry what still cannot fit
             let (result, peak) = try runMeasured(arguments)
             XCTAssertFalse(result.signalled, result.stderr)
-            XCTAssertEqual(result.status, 0, "run \(run): \(result.stderr)")
+            XCTAssertEqual(result.status, 1, "run \(run): \(result.stderr)")
+            let line = try XCTUnwrap(result.stderr.split(separator: "\n").last)
+            XCTAssertTrue(line.hasPrefix("aegrid: error: 1 of 2 trials could not be trained and is recorded as failed in "
+                                         + "\(out.path)/results.jsonl; trial "), String(line))
+            XCTAssertTrue(line.contains("(epochs=1, latent_dim=1000000000): not trained: its network 10→1000000000→10 at "
+                                        + "batch size 32 needs about 1.0 TB"), String(line))
+            XCTAssertTrue(result.stdout.contains("results: \(out.path)/results.jsonl"), "the results are still reported")
             if let peak { XCTAssertLessThan(peak, 200 << 20) }
         }
         let log = try String(contentsOf: out.appendingPathComponent("results.jsonl"), encoding: .utf8)
@@ -176,6 +182,31 @@ final class HostileInputEndToEndTests: XCTestCase {
                                       + "of the memory budget: "), String(failed))
         XCTAssertTrue(failed.contains("--max-memory 1G"), String(failed))
         XCTAssertTrue(lines.contains { $0.contains(#""status":"ok""#) }, log)
+    }
+
+    func testATrialThatFailedForMemoryIsTrainedWhenResumedWithALargerBudget() throws {
+        let out = try temporaryDirectory().appendingPathComponent("out")
+        // 10→20000→10 needs about 15 MB to train.
+        let grid = #"{"latent_dim": [2, 20000], "epochs": [1]}"#
+        let small = try AEGridProcess.run(search(train: train, test: test, grid: grid, out: out,
+                                                 extra: ["--refit", "none", "--max-memory", "4M"]))
+        XCTAssertEqual(small.status, 1, small.stderr)
+        XCTAssertTrue(small.stderr.contains("10→20000→10 at batch size 32 needs about"), small.stderr)
+        let large = try AEGridProcess.run(search(train: train, test: test, grid: grid, out: out,
+                                                 extra: ["--refit", "none", "--max-memory", "1G"]))
+        XCTAssertEqual(large.status, 0, large.stderr)
+        XCTAssertTrue(large.stderr.contains("2 trials, 1 already done (resuming)"), large.stderr)
+        let path = out.appendingPathComponent("results.jsonl")
+        let lines = try String(contentsOf: path, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 3, "the failed line stays, the new record follows it")
+        let status = try AEGridProcess.run(["status", out.path])
+        XCTAssertEqual(status.status, 0, status.stdout + status.stderr)
+        XCTAssertTrue(status.stdout.contains("all       2   2         0       0        0"), status.stdout)
+        // A third run has nothing to do.
+        let again = try AEGridProcess.run(search(train: train, test: test, grid: grid, out: out,
+                                                 extra: ["--refit", "none", "--max-memory", "1G"]))
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try String(contentsOf: path, encoding: .utf8).split(separator: "\n").count, 3)
     }
 
     func testMaxMemoryMustBeASize() throws {

@@ -19,7 +19,8 @@ import Synchronization
 ///   fsyncs. The directory is `fsync`ed when the log file or the manifest is created.
 /// - Opening reads the log back: a torn (unterminated or undecodable) LAST line — a process killed mid-write — is
 ///   cut off before anything is appended; a complete last line without its newline gets one; an undecodable line
-///   elsewhere is an error (`corruptLine`); a second line for a trial id already present is ignored.
+///   elsewhere is an error (`corruptLine`); a second line for a trial id already present is ignored, unless the
+///   first says `failed` (a trial retried on resume, `retry`): then the later line replaces it.
 /// - One live writer per log: a second `open` while the first holds the lock throws `ResultsError.locked`. Where
 ///   `flock` does not reach across machines, the lock file's `WriterClaim` does the same job: a writer on another
 ///   host that still beats is refused (`claimedElsewhere`), and a writer whose claim another has replaced, or whose
@@ -104,6 +105,12 @@ public final class ResultsLog: Sendable {
     public var completedIDs: Set<String> { state.withLock { $0.ids } }
 
     public func contains(_ trialID: String) -> Bool { state.withLock { $0.ids.contains(trialID) } }
+
+    /// Treats the `failed` records of `trialIDs` as not done: the search trains them again, and the new record,
+    /// appended later, replaces the old one for every reader (`read` keeps a failed record's last line).
+    func retry(_ trialIDs: Set<String>) {
+        state.withLock { $0.ids.subtract(trialIDs) }
+    }
 
     /// Appends `record` as one line and fsyncs. Returns false (writing nothing) when its trial id is already present.
     @discardableResult
@@ -228,11 +235,11 @@ public final class ResultsLog: Sendable {
 
     /// What a log file holds.
     public struct Contents {
-        /// Records in file order, later duplicates of a trial id removed.
+        /// Records in file order, one per trial id: its first line, or the last when the first says `failed`.
         public var records: [TrialRecord]
         /// The last line had no newline and did not decode: a torn write, dropped.
         public var tornTail: Bool
-        /// Lines dropped because their trial id came earlier.
+        /// Lines dropped because their trial id came earlier (not counting failed records replaced).
         public var duplicates: Int
         /// Byte length of the whole lines kept (including a complete last line without newline).
         var goodLength: Int
@@ -268,7 +275,8 @@ public final class ResultsLog: Sendable {
             return contents
         }
         defer { try? handle.close() }
-        var seen: Set<String> = []
+        // Each trial id's position in `records`.
+        var seen: [String: Int] = [:]
         var pending: [UInt8] = []
         var offset = 0
         var lineNumber = 0
@@ -285,10 +293,16 @@ public final class ResultsLog: Sendable {
             }
             do {
                 let record = try TrialRecord.decode(line: line, histories: histories)
-                if seen.insert(record.trialID).inserted {
-                    contents.records.append(record)
+                if let earlier = seen[record.trialID] {
+                    // A failed trial that a later run trained again (`ResultsLog.retry`): the later line counts.
+                    if contents.records[earlier].status == .failed {
+                        contents.records[earlier] = record
+                    } else {
+                        contents.duplicates += 1
+                    }
                 } else {
-                    contents.duplicates += 1
+                    seen[record.trialID] = contents.records.count
+                    contents.records.append(record)
                 }
                 contents.goodLength = offset + line.count + (terminated ? 1 : 0)
                 contents.missingFinalNewline = !terminated

@@ -115,6 +115,9 @@ struct FamilyTraining {
         }
     }
 
+    /// How a memory refusal's reason begins: `FailedTrialRetry` finds such records by it.
+    static let memoryRefusalPrefix = "not trained: its network"
+
     /// Why the family cannot be trained within `memoryShare`, or nil when it fits (checked before anything is
     /// allocated, on the largest fold).
     func memoryRefusal() -> String? {
@@ -123,7 +126,7 @@ struct FamilyTraining {
         let needed = family.largest.estimatedTrainingBytes(trainingRows: rows)
         if let needed, needed <= share.bytes { return nil }
         let size = needed.map { "about \(MemoryBudget.format($0))" } ?? "more bytes than a 64-bit integer counts"
-        return "not trained: its network \(family.largest.layerSizes.map(String.init).joined(separator: "→")) at "
+        return "\(Self.memoryRefusalPrefix) \(family.largest.layerSizes.map(String.init).joined(separator: "→")) at "
             + "batch size \(family.largest.settings.batchSize) needs \(size) (weights, gradients, optimizer state, "
             + "activations and workspaces), over its share of the memory budget: \(share.explanation). Use smaller "
             + "layers or batches, fewer --jobs, or a larger --max-memory"

@@ -15,6 +15,9 @@ public struct SearchOutcome: Sendable {
     public var leaderboard: String
     /// The files written or updated, results log first.
     public var files: [String]
+    /// The trials of this run's scope recorded as `failed` (not trained: over the memory budget, or invalid for
+    /// this data), in grid order; the CLI exits with status 1 when there are any.
+    public var failures: [TrialRecord] = []
 }
 
 /// A whole `aegrid search` as one library call: everything but parsing flags and printing.
@@ -112,6 +115,10 @@ public final class Search: Sendable {
             testPath: settings.evaluation.testPath.map(Self.absolute), settings: resultSettings)
         log = try ResultsLog.open(directory: settings.outputDirectory, manifest: manifest, shard: settings.shard,
                                   notice: notice)
+        if halving == nil, let budget = settings.memoryBudget {
+            try FailedTrialRetry.retryThoseThatFit(log: log, grid: grid, data: data, baseSeed: settings.seed,
+                                                   share: Self.memoryShare(budget, data: data, jobs: jobs).bytes)
+        }
         resumedCount = log.completedIDs.count
         // A halving search's work depends on which trials its rungs promote: its progress counts records only.
         work = scopeCount <= Self.eagerValidationLimit && halving == nil
@@ -192,7 +199,11 @@ public final class Search: Sendable {
         let startedAt = Date()
         var initial = SearchProgress(total: scopeCount, done: 0, resumed: resumedCount, diverged: 0, failed: 0,
                                      elapsed: 0, bestScore: nil, bestTrialID: nil)
-        for record in try ResultsLog.read(path: log.path, histories: false).records { Self.count(record, into: &initial) }
+        // Failed trials that are trained again (`FailedTrialRetry`) are counted when their new record arrives.
+        let recorded = log.completedIDs
+        for record in try ResultsLog.read(path: log.path, histories: false).records where recorded.contains(record.trialID) {
+            Self.count(record, into: &initial)
+        }
         onProgress(initial)
         // Updated on the results writer's queue as records reach the disk, read here once the writer has finished.
         let progress = Mutex(initial)
@@ -280,7 +291,8 @@ public final class Search: Sendable {
         // at close, as NFS's write-back can.
         try log.close()
         return SearchOutcome(progress: final, interrupted: false, leaderboard: report.leaderboard(top: settings.top),
-                             files: files)
+                             files: files,
+                             failures: report.ranked.filter { $0.status == .failed }.sorted { $0.index < $1.index })
     }
 
     /// Each planned trial's latent size (the PCA column of a shard's own leaderboard).
