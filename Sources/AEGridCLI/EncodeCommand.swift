@@ -25,7 +25,7 @@ struct EncodeCommand: ParsableCommand {
 
     func run() throws {
         let model = try TrainedModel.load(path: input.model)
-        let codes = try model.encode(try Dataset.load(path: input.data))
+        let codes = try model.encode(try input.loadData())
         try MatrixWriter.write(codes, columnNames: (0 ..< codes.columns).map { "latent_\($0)" }, to: out)
         if !output.quiet { print("wrote \(codes.rows) x \(codes.columns) latent codes to \(out)") }
     }

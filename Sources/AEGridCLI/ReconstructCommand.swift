@@ -25,7 +25,7 @@ struct ReconstructCommand: ParsableCommand {
 
     func run() throws {
         let model = try TrainedModel.load(path: input.model)
-        let data = try Dataset.load(path: input.data)
+        let data = try input.loadData()
         let reconstruction = try model.reconstruct(data)
         try MatrixWriter.write(reconstruction, columnNames: data.columnNames, to: out)
         if !output.quiet {

@@ -34,7 +34,7 @@ struct ScoreCommand: ParsableCommand {
 
     func run() throws {
         let model = try TrainedModel.load(path: input.model)
-        let data = try Dataset.load(path: input.data)
+        let data = try input.loadData()
         let scores = try model.reconstructionErrors(data)
         if let out {
             try MatrixWriter.write(Matrix(rows: scores.count, columns: 1, elements: scores),
@@ -43,7 +43,7 @@ struct ScoreCommand: ParsableCommand {
             print(scores.map { "\($0)" }.joined(separator: "\n"))
         }
         if let labels {
-            let labelData = try Dataset.load(path: labels)
+            let labelData = try Dataset.load(path: labels, limit: input.loadLimit)
             let column = try LabelColumn.select(labelColumn, in: labelData)
             let auc = try ROCAUC.compute(scores: scores, labels: column)
             let message = String(format: "ROC AUC %.6f (%d rows)", auc, scores.count)

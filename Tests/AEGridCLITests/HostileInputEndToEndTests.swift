@@ -140,6 +140,23 @@ final class HostileInputEndToEndTests: XCTestCase {
                        + "budget (--max-memory 64M); give a larger --max-memory, or use a smaller file")
     }
 
+    func testModelCommandsRefuseDataLargerThanTheMemoryBudget() throws {
+        let out = try temporaryDirectory().appendingPathComponent("out")
+        let trained = try AEGridProcess.run(search(train: train, test: test, out: out, extra: ["--refit", "train"]))
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let model = out.appendingPathComponent("best.safetensors").path
+        let written = out.appendingPathComponent("written.npy").path
+        for command in ["score", "encode", "reconstruct"] {
+            XCTAssertEqual(try refusal([command, "--model", model, "--data", train, "--max-memory", "10K", "--out", written]),
+                           "aegrid: error: \(train): its 10000 values as 32-bit floats would take more than 10.0 KB, the "
+                           + "memory budget (--max-memory 10K); give a larger --max-memory, or use a smaller file", command)
+        }
+        let result = try AEGridProcess.run(["encode", "--model", model, "--data", train, "--max-memory", "lots"])
+        XCTAssertEqual(result.status, 64, result.stderr)
+        XCTAssertTrue(result.stderr.contains("--max-memory must be a size such as 8G, 512M or 2000000000 (got 'lots')"),
+                      result.stderr)
+    }
+
     // MARK: Grids
 
     func testLayerOf10To18UnitsIsRefusedAtValidation() throws {

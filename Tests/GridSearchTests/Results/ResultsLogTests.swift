@@ -145,6 +145,28 @@ final class ResultsLogTests: XCTestCase {
         XCTAssertEqual(contents.duplicates, 1)
     }
 
+    func testALaterLineReplacesAFailedRecordButNotAFinishedOne() throws {
+        let log = try ResultsLog.open(directory: directory, manifest: manifest())
+        try log.append(sampleRecord("a", index: 0, status: .failed))
+        try log.append(sampleRecord("b", index: 1))
+        XCTAssertFalse(try log.append(sampleRecord("a", index: 0)), "a recorded id is not written twice")
+        log.retry(["a"])
+        XCTAssertFalse(log.contains("a"))
+        XCTAssertTrue(try log.append(sampleRecord("a", index: 0, score: 0.25)))
+        XCTAssertFalse(try log.append(sampleRecord("b", index: 1, status: .failed)))
+        try log.close()
+        // Another writer's stray line for a finished trial still does not replace it.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: sampleRecord("b", index: 1, score: 0.75).jsonLine() + Data([UInt8(ascii: "\n")]))
+        try handle.close()
+        let contents = try ResultsLog.read(path: logPath)
+        XCTAssertEqual(contents.records.map(\.trialID), ["a", "b"])
+        XCTAssertEqual(contents.records.map(\.status), [.ok, .ok])
+        XCTAssertEqual(contents.records.map(\.testScore), [0.25, 0.5])
+        XCTAssertEqual(contents.duplicates, 1)
+    }
+
     func testCorruptLineInTheMiddleIsAnError() throws {
         let good = try sampleRecord("a").jsonLine()
         try (Data("{not json\n".utf8) + good + Data("\n".utf8)).write(to: URL(fileURLWithPath: logPath))
