@@ -48,6 +48,8 @@ public final class Search: Sendable {
     public let work: WorkProgress
     /// The candidates and rungs of a `--halving` search (nil for a plain one).
     public let halving: HalvingPlan?
+    /// Where this search's time went, phase by phase (set-up in `init`, then `run`'s phases).
+    public let timings: SearchTimings
     private let runner: Runner
     private let scopeIndices: @Sendable () -> AnyIterator<Int>
 
@@ -55,15 +57,20 @@ public final class Search: Sendable {
     /// is computed at); beyond, points are validated as they are planned (an invalid one is recorded as failed).
     public static let eagerValidationLimit = 200_000
 
-    public init(settings: SearchSettings) throws {
+    /// `timings` is the clock the set-up phases are marked on (a caller that started it earlier, such as the
+    /// CLI at its start, sees its own phases before these).
+    public init(settings: SearchSettings, timings: SearchTimings = SearchTimings()) throws {
         self.settings = settings
+        self.timings = timings
         let (searchGrid, samplingWarnings) = try Self.searchSpace(argument: settings.grid, settings: settings)
         grid = searchGrid
         // The whole grid, with the line of each key, before the data is loaded: a typo is reported at once.
         try TrialValidator.validate(grid)
+        timings.mark("grid")
         data = try EvaluationData.prepare(trainPath: settings.trainPath, evaluation: settings.evaluation,
                                           seed: settings.seed, scaling: settings.scaling,
                                           limit: settings.memoryBudget.map { LoadLimit(bytes: $0.bytes, description: $0.origin) })
+        timings.mark("data")
         let grid = self.grid
         if let halvingSettings = settings.halving {
             if settings.shard != nil {
@@ -101,6 +108,7 @@ public final class Search: Sendable {
             validated += 1
         }
         warnings = samplingWarnings + (try rangeCheck.warnings(folds: data.folds, scaling: settings.scaling))
+        timings.mark("points and output range")
         var resultSettings = Self.resultSettings(settings)
         if let halving {
             resultSettings.merge(halving.schedule.manifestEntries(aggressive: settings.halving!.aggressiveElimination)) { a, _ in a }
@@ -111,6 +119,7 @@ public final class Search: Sendable {
             testPath: settings.evaluation.testPath.map(Self.absolute), settings: resultSettings)
         log = try ResultsLog.open(directory: settings.outputDirectory, manifest: manifest, shard: settings.shard)
         resumedCount = log.completedIDs.count
+        timings.mark("results directory")
         // A halving search's work depends on which trials its rungs promote: its progress counts records only.
         work = scopeCount <= Self.eagerValidationLimit && halving == nil
             ? WorkProgress(plan: TrialPlan(grid: grid, nextIndex: { [iterator = scopeIndices()] in iterator.next() },
@@ -118,7 +127,9 @@ public final class Search: Sendable {
                                            sampleCount: data.folds[0].training.rows, baseSeed: settings.seed),
                            folds: data.folds.count, workers: jobs)
             : .unknown
+        timings.mark("plan estimate")
         if settings.shard == nil { try SearchWarnings.write(warnings, directory: settings.outputDirectory) }
+        timings.mark("warnings.json")
         // Training runs OpenBLAS at one thread (see `Runner`). When the PCA (rows × columns² multiply-adds) does not
         // need its threads either, OpenBLAS runs at one thread from here on: its idle threads, started when it
         // loaded, stop spinning on the other cores.
@@ -129,8 +140,11 @@ public final class Search: Sendable {
             BLASThreads.set(1)
         }
         runner = Runner(jobs: jobs)
+        timings.mark("set-up")
         baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents), budget: settings.memoryBudget)
+        timings.mark("PCA baseline")
         try ResultsDirectory.writeBaseline(baseline, directory: settings.outputDirectory, shard: settings.shard)
+        timings.mark("pca_baseline.json")
     }
 
     /// A PCA below this many multiply-adds (rows × columns²) gains nothing from OpenBLAS's threads: its products are
@@ -186,6 +200,7 @@ public final class Search: Sendable {
     /// `onProgress` is called once at the start and after every write of the results log (one or more trials, as
     /// they reach the disk), one call at a time.
     public func run(onProgress: @escaping @Sendable (SearchProgress) -> Void = { _ in }) throws -> SearchOutcome {
+        timings.mark("between set-up and run")
         let started = DispatchTime.now().uptimeNanoseconds
         let startedAt = Date()
         var initial = SearchProgress(total: scopeCount, done: 0, resumed: resumedCount, diverged: 0, failed: 0,
@@ -251,9 +266,11 @@ public final class Search: Sendable {
             }
         }
         try writer.finish()
+        timings.mark("training")
         var final = progress.withLock { $0 }
         final.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         try recordSession(startedAt: startedAt, progress: final, interrupted: runner.isCancelled)
+        timings.mark("sessions.json")
         if runner.isCancelled {
             try log.close()
             return SearchOutcome(progress: final, interrupted: true, leaderboard: "", files: [log.path])
@@ -264,19 +281,23 @@ public final class Search: Sendable {
             : Report(records: try ResultsLog.read(path: log.path, histories: false).records, baseline: baseline,
                      latentSizes: latentSizes, warnings: warnings)
         var files = [log.path]
+        timings.mark("report")
         if settings.shard == nil {
             files += try report.write(directory: settings.outputDirectory, top: settings.top)
+            timings.mark("report files")
             if settings.refit != .none, let best = report.best {
                 let trained = try bestTrained.withLock { $0 }.flatMap { kept in
                     kept.record.trialID == best.trialID
                         ? try Autoencoder(architecture: kept.architecture, parameters: kept.parameters) : nil
                 }
                 files.append(try BestModel.refit(best, settings: settings, grid: grid, data: data, trained: trained))
+                timings.mark("best.safetensors")
             }
         }
         // Every record is fsynced by now; closing (which releases the lock) reports what a file system says only
         // at close, as NFS's write-back can.
         try log.close()
+        timings.mark("close")
         return SearchOutcome(progress: final, interrupted: false, leaderboard: report.leaderboard(top: settings.top),
                              files: files)
     }
