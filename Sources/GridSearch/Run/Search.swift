@@ -15,6 +15,9 @@ public struct SearchOutcome: Sendable {
     public var leaderboard: String
     /// The files written or updated, results log first.
     public var files: [String]
+    /// Where `best.safetensors`'s weights came from (nil when none was saved: `--refit none`, a shard, no trial
+    /// finished, or interrupted).
+    public var bestModel: BestModel.Origin? = nil
 }
 
 /// A whole `aegrid search` as one library call: everything but parsing flags and printing.
@@ -128,8 +131,6 @@ public final class Search: Sendable {
                            folds: data.folds.count, workers: jobs)
             : .unknown
         timings.mark("plan estimate")
-        if settings.shard == nil { try SearchWarnings.write(warnings, directory: settings.outputDirectory) }
-        timings.mark("warnings.json")
         // Training runs OpenBLAS at one thread (see `Runner`). When the PCA (rows × columns² multiply-adds) does not
         // need its threads either, OpenBLAS runs at one thread from here on: its idle threads, started when it
         // loaded, stop spinning on the other cores.
@@ -141,10 +142,16 @@ public final class Search: Sendable {
         }
         runner = Runner(jobs: jobs)
         timings.mark("set-up")
-        baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents), budget: settings.memoryBudget)
+        let baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents), budget: settings.memoryBudget)
+        self.baseline = baseline
         timings.mark("PCA baseline")
-        try ResultsDirectory.writeBaseline(baseline, directory: settings.outputDirectory, shard: settings.shard)
-        timings.mark("pca_baseline.json")
+        // Two files that wait on their fsyncs, written side by side.
+        let (warnings, directory, shard) = (self.warnings, settings.outputDirectory, settings.shard)
+        _ = try SideBySide.run([
+            { @Sendable in try ResultsDirectory.writeBaseline(baseline, directory: directory, shard: shard) },
+            { @Sendable in if shard == nil { try SearchWarnings.write(warnings, directory: directory) } },
+        ])
+        timings.mark("pca_baseline.json and warnings.json")
     }
 
     /// A PCA below this many multiply-adds (rows × columns²) gains nothing from OpenBLAS's threads: its products are
@@ -269,9 +276,13 @@ public final class Search: Sendable {
         timings.mark("training")
         var final = progress.withLock { $0 }
         final.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        try recordSession(startedAt: startedAt, progress: final, interrupted: runner.isCancelled)
-        timings.mark("sessions.json")
-        if runner.isCancelled {
+        let finalProgress = final, interrupted = runner.isCancelled
+        let recordSession: @Sendable () throws -> (path: String?, origin: BestModel.Origin?) = { [self] in
+            try self.recordSession(startedAt: startedAt, progress: finalProgress, interrupted: interrupted)
+            return (nil, nil)
+        }
+        if interrupted {
+            _ = try recordSession()
             try log.close()
             return SearchOutcome(progress: final, interrupted: true, leaderboard: "", files: [log.path])
         }
@@ -280,26 +291,34 @@ public final class Search: Sendable {
             ? try ResultsDirectory.report(directory: settings.outputDirectory)
             : Report(records: try ResultsLog.read(path: log.path, histories: false).records, baseline: baseline,
                      latentSizes: latentSizes, warnings: warnings)
-        var files = [log.path]
         timings.mark("report")
+        // What is left is writing files (sessions.json, the reports, best.safetensors), each waiting on its own
+        // fsyncs: written side by side, the waits overlap. Nothing depends on another's file.
+        var writes = [recordSession]
         if settings.shard == nil {
-            files += try report.write(directory: settings.outputDirectory, top: settings.top)
-            timings.mark("report files")
+            writes += try report.files(directory: settings.outputDirectory, top: settings.top).map { file in
+                { (try file.write(), nil) }
+            }
             if settings.refit != .none, let best = report.best {
-                let trained = try bestTrained.withLock { $0 }.flatMap { kept in
-                    kept.record.trialID == best.trialID
-                        ? try Autoencoder(architecture: kept.architecture, parameters: kept.parameters) : nil
+                let kept = bestTrained.withLock { $0 }.flatMap { $0.record.trialID == best.trialID ? $0 : nil }
+                let (settings, grid, data) = (settings, grid, data)
+                writes.append {
+                    let trained = try kept.map { try Autoencoder(architecture: $0.architecture, parameters: $0.parameters) }
+                    let saved = try BestModel.refit(best, settings: settings, grid: grid, data: data, trained: trained)
+                    return (saved.path, saved.origin)
                 }
-                files.append(try BestModel.refit(best, settings: settings, grid: grid, data: data, trained: trained))
-                timings.mark("best.safetensors")
             }
         }
+        let written = try SideBySide.run(writes)
+        let files = [log.path] + written.compactMap(\.path)
+        let bestModel = written.lazy.compactMap(\.origin).first
+        timings.mark(bestModel == nil ? "sessions.json and reports" : "sessions.json, reports and best.safetensors")
         // Every record is fsynced by now; closing (which releases the lock) reports what a file system says only
         // at close, as NFS's write-back can.
         try log.close()
         timings.mark("close")
         return SearchOutcome(progress: final, interrupted: false, leaderboard: report.leaderboard(top: settings.top),
-                             files: files)
+                             files: files, bestModel: bestModel)
     }
 
     /// Each planned trial's latent size (the PCA column of a shard's own leaderboard).
