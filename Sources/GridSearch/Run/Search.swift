@@ -382,11 +382,13 @@ extension Search {
     /// merge see exactly the points trained.
     static func searchSpace(argument: String, settings: SearchSettings) throws -> (grid: ParameterGrid, warnings: [String]) {
         let grid: ParameterGrid
+        // Read and parsed once, whether it turns out a plain grid or one with distributions.
+        let document = try GridDocument(argument: argument)
         do {
-            grid = try ParameterGrid.load(argument: argument)
+            grid = try document.grid()
         } catch let listError {
             // A grid with distributions: sampled (with replacement) before anything else sees it.
-            guard var space = try distributions(argument: argument, listError: listError) else { throw listError }
+            guard var space = try distributions(document, listError: listError) else { throw listError }
             guard let count = settings.sampleCount else {
                 let first = space.subGrids.flatMap(\.distributions).first!
                 throw GridError.structure(source: space.source, line: first.line, problem: "'\(first.key)' is a "
@@ -420,11 +422,11 @@ extension Search {
 
     /// The grid as a space with distributions, when that is why it is not a plain grid: nil when it has none (the
     /// plain grid's error stands); a distribution's own error (e.g. `loguniform` with low ≤ 0) is thrown.
-    private static func distributions(argument: String, listError: Error) throws -> ParameterSpace? {
+    private static func distributions(_ document: GridDocument, listError: Error) throws -> ParameterSpace? {
         guard case GridError.structure(_, _, let problem)? = listError as? GridError, problem.contains("found a mapping") else {
             return nil
         }
-        let space = try ParameterSpace.load(argument: argument)
+        let space = try document.space()
         return space.hasDistributions ? space : nil
     }
 }
