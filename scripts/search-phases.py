@@ -10,7 +10,8 @@ time after its last mark its exit; nothing is estimated.
 
 Several binaries (`--aegrid A --aegrid B`) run interleaved, round by round, so a change in the machine's load hits
 all alike. A binary that prints no timings (an older build) is timed whole. Per phase the table gives the median
-over rounds of the three processes' sum; `best of N` is the fastest round's wall time.
+over rounds of the three processes' sum (`outside training` is the whole process less its training phase, round by
+round); `best of N` is the fastest round's wall time.
 
 Usage: scripts/search-phases.py --aegrid .build/release/aegrid [--aegrid /tmp/before/aegrid] [--rounds 15] [--jobs 2]
 """
@@ -46,6 +47,8 @@ def run_once(binary, grid, jobs, out):
             for name, seconds in timings["phases"]:
                 phases[name] = seconds
             phases["exit"] = (end - timings["end_ns"]) / 1e9
+            # What a process spends besides training: on a shared machine training's own time swings most.
+            phases["outside training"] = phases["whole process"] - phases.get("training", 0.0)
     return phases
 
 
@@ -75,9 +78,9 @@ def main():
     for binary in args.aegrid:
         for total in rounds[binary]:
             for name in total:
-                if name not in names and name != "whole process":
+                if name not in names and name not in ("whole process", "outside training"):
                     names.append(name)
-    names.append("whole process")
+    names += ["outside training", "whole process"]
     width = max(len(n) for n in names) + 2
     print(f"seed grids 1-3, three `aegrid search` processes, --jobs {args.jobs}; median over {args.rounds} "
           "rounds of the three processes' sum, in ms")

@@ -131,6 +131,8 @@ public final class Search: Sendable {
                            folds: data.folds.count, workers: jobs)
             : .unknown
         timings.mark("plan estimate")
+        if settings.shard == nil { try SearchWarnings.write(warnings, directory: settings.outputDirectory) }
+        timings.mark("warnings.json")
         // Training runs OpenBLAS at one thread (see `Runner`). When the PCA (rows × columns² multiply-adds) does not
         // need its threads either, OpenBLAS runs at one thread from here on: its idle threads, started when it
         // loaded, stop spinning on the other cores.
@@ -142,16 +144,10 @@ public final class Search: Sendable {
         }
         runner = Runner(jobs: jobs)
         timings.mark("set-up")
-        let baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents), budget: settings.memoryBudget)
-        self.baseline = baseline
+        baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents), budget: settings.memoryBudget)
         timings.mark("PCA baseline")
-        // Two files that wait on their fsyncs, written side by side.
-        let (warnings, directory, shard) = (self.warnings, settings.outputDirectory, settings.shard)
-        _ = try SideBySide.run([
-            { @Sendable in try ResultsDirectory.writeBaseline(baseline, directory: directory, shard: shard) },
-            { @Sendable in if shard == nil { try SearchWarnings.write(warnings, directory: directory) } },
-        ])
-        timings.mark("pca_baseline.json and warnings.json")
+        try ResultsDirectory.writeBaseline(baseline, directory: settings.outputDirectory, shard: settings.shard)
+        timings.mark("pca_baseline.json")
     }
 
     /// A PCA below this many multiply-adds (rows × columns²) gains nothing from OpenBLAS's threads: its products are

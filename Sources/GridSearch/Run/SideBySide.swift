@@ -3,7 +3,7 @@ import Synchronization
 
 /// Independent pieces of work run at once, for work that mostly waits on the disk: each durable write waits for two
 /// fsyncs (the file's, then its directory's; 1–12 ms each on the VM this was measured on), and five of them side
-/// by side take about as long as the slowest instead of the sum (docs/measurements.md, 2026-12-02 04:xx).
+/// by side take about as long as the slowest instead of the sum (docs/measurements.md, 2026-12-02 morning).
 ///
 /// The first piece runs on the calling thread, each other one on its own serial Dispatch queue, which gets a thread
 /// of its own even when every core is busy (such queues overcommit), so a piece blocked in `fsync` never holds up
