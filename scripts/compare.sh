@@ -4,21 +4,24 @@
 #      (--seed 0 … S-1, ~0.1 s each): every run is timed per process (start-up, reports and best.safetensors
 #      included) and the report takes each grid's median; the seeds are there for their scores too, because a
 #      grid's best test MSE depends on the initial weights about as much as on the trainer;
-#   2. creates .venv-compare/ (once) with tensorflow-cpu, numpy and scikit-learn from PyPI and runs
-#      scripts/compare_keras.py: the seed's grids as the seed writes them (Keras fit, ParameterGrid,
+#   2. creates .venv-compare/ (once) with tensorflow-cpu, numpy, scikit-learn and jax[cpu] from PyPI (a package
+#      missing from an existing venv is added; nothing is printed when all are there);
+#   3. runs scripts/compare_jax.py: the same grids in JAX (jit, vmap over same-shape trials, lax.scan over batches),
+#      each grid timed cold (compilation included) and compiled (a second pass), in seconds;
+#   4. runs scripts/compare_keras.py: the seed's grids as the seed writes them (Keras fit, ParameterGrid,
 #      mean_squared_error), timed per grid (about 6 minutes on 2 cores per run), KERAS_RUNS times;
-#   3. prints per grid: both wall times, their ratio, both best test MSEs and parameters, AEGrid's best over the seeds
-#      (median, min–max, how many seeds reach Keras's best), and each grid point's Keras MSE beside AEGrid's mean,
-#      min and max over the seeds.
-# Results go to compare-results/: aegrid-gridG/ (seed 0), aegrid-gridG-seedS/ (S ≥ 1), aegrid-times.txt,
+#   5. prints per grid: the wall times of Keras, JAX (cold and compiled) and AEGrid, their ratios, the best test MSEs
+#      and parameters, AEGrid's best over the seeds (median, min–max, how many seeds reach Keras's best), and each grid
+#      point's Keras and JAX MSE beside AEGrid's mean, min and max over the seeds.
+# Results go to compare-results/: aegrid-gridG/ (seed 0), aegrid-gridG-seedS/ (S ≥ 1), aegrid-times.txt, jax.json,
 # keras.json (keras-2.json, … with KERAS_RUNS > 1), compare.json. Not part of `make test`.
 #
 # Usage: scripts/compare.sh [--grids 1,2,3] [--seeds S]
 # Environment:
 #   AEGRID_SEEDS=S      AEGrid seeds per grid (default 10; --seeds wins)
 #   KERAS_RUNS=k        Keras runs (default 1); the report gives Keras's best as median and min–max over them
-#   KERAS_JSON="a b"    reuse these compare_keras.py results (space-separated) instead of running Keras: no venv,
-#                       seconds instead of minutes; e.g. KERAS_JSON=compare-results/keras.json after a full run
+#   KERAS_JSON="a b"    reuse these compare_keras.py results (space-separated) instead of running Keras: seconds
+#                       instead of minutes (JAX still runs); e.g. KERAS_JSON=compare-results/keras.json after a full run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 grids=1,2,3
@@ -78,13 +81,29 @@ for g in ${grids//,/ }; do
   done
 done
 
-if [ ${#keras_files[@]} -eq 0 ]; then
-  if ! "$venv/bin/python" -c "import tensorflow, sklearn, numpy" 2>/dev/null; then
-    echo "== creating $venv (tensorflow-cpu, numpy, scikit-learn from PyPI; a few minutes on a fresh machine)"
+# The venv: created once, then only what is missing is installed (JAX came after Keras; a venv made before it gets it
+# added), and nothing is printed when everything is there.
+python_modules=(jax sklearn numpy)
+pip_packages=("jax[cpu]" scikit-learn numpy)
+if [ ${#keras_files[@]} -eq 0 ]; then python_modules+=(tensorflow); pip_packages+=(tensorflow-cpu); fi
+missing=()
+for i in "${!python_modules[@]}"; do
+  if ! "$venv/bin/python" -c "import ${python_modules[$i]}" 2>/dev/null; then missing+=("${pip_packages[$i]}"); fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]} into $venv from PyPI (once; a few minutes on a fresh machine)"
+  if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --upgrade pip
-    "$venv/bin/pip" install --quiet tensorflow-cpu numpy scikit-learn
   fi
+  "$venv/bin/pip" install --quiet "${missing[@]}"
+fi
+
+echo "== JAX: scripts/compare_jax.py (jit + vmap + lax.scan; each grid cold, then compiled)"
+"$venv/bin/python" scripts/compare_jax.py --train $seed/X_train.npy --test $seed/X_test.npy \
+    --out "$out/jax.json" --grids "$grids"
+
+if [ ${#keras_files[@]} -eq 0 ]; then
   # Results of an earlier run with more Keras runs would otherwise sit beside this run's as if they belonged to it.
   rm -f "$out"/keras-[0-9]*.json
   for ((r = 1; r <= keras_runs; r++)); do
@@ -101,5 +120,5 @@ fi
 echo
 keras_args=()
 for f in "${keras_files[@]}"; do keras_args+=(--keras "$f"); done
-# The report needs only the standard library, so it runs without the venv when KERAS_JSON skips Keras.
-python3 scripts/compare_report.py "${keras_args[@]}" --aegrid "$out" --seeds "$seeds" --out "$out/compare.json"
+# The report needs only the standard library.
+python3 scripts/compare_report.py "${keras_args[@]}" --jax "$out/jax.json" --aegrid "$out" --seeds "$seeds" --out "$out/compare.json"

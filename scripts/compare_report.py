@@ -5,7 +5,8 @@ Reads one or more Keras runs' JSON (scripts/compare_keras.py; the first is the r
 per-grid wall times (aegrid-times.txt: one "GRID SECONDS" line per timed run, one per seed; the report takes each
 grid's median; the lines also say which grids ran) and, per grid
 and seed, AEGrid's results directory: aegrid-gridG/ for seed 0, aegrid-gridG-seedS/ for seed S ≥ 1 (best.json for
-the best trial, results.csv for every trial's test MSE).
+the best trial, results.csv for every trial's test MSE), and optionally JAX's run (scripts/compare_jax.py: each grid's
+cold and compiled wall time and every point's test MSE), printed beside both.
 
 A grid's best test MSE depends on the initial weights (ReLU units that die at initialisation), in Keras as in
 AEGrid, so one run of each compares two random draws. The report therefore gives AEGrid's best over its seeds (and
@@ -73,7 +74,7 @@ def load_aegrid_run(directory):
     return best, scores
 
 
-def compare_grid(grid, keras_runs, keras_files, seconds, root, seed_count):
+def compare_grid(grid, keras_runs, keras_files, seconds, root, seed_count, jax_run=None):
     runs = []
     for k, path in zip(keras_runs, keras_files):
         if grid not in k["grids"]:
@@ -104,8 +105,12 @@ def compare_grid(grid, keras_runs, keras_files, seconds, root, seed_count):
                 fail(f"{s['dir']}/results.csv has no trial for Keras's point {r['params']}")
             aegrid_mse.append(s["scores"][key])
         finished = [m for m in aegrid_mse if m is not None]
+        jax_mse = None
+        if jax_run is not None:
+            match = [x["test_mse"] for x in jax_run["results"] if point_key(x["params"]) == key]
+            jax_mse = match[0] if len(match) == 1 else None
         points.append({
-            "params": r["params"], "keras_test_mse": keras_mse, "aegrid_test_mse": aegrid_mse,
+            "params": r["params"], "keras_test_mse": keras_mse, "aegrid_test_mse": aegrid_mse, "jax_test_mse": jax_mse,
             "aegrid_mean": statistics.fmean(finished) if finished else None,
             "aegrid_min": min(finished) if finished else None, "aegrid_max": max(finished) if finished else None,
             "aegrid_at_or_below_keras": sum(a <= k for a in finished for k in keras_mse),
@@ -118,7 +123,13 @@ def compare_grid(grid, keras_runs, keras_files, seconds, root, seed_count):
     keras_best = [run["best_test_mse"] for run in runs]
     aegrid_best = [s["best"]["test_score"] for s in seeds]
     at_or_below = sum(a <= k for a in aegrid_best for k in keras_best)
+    jax = None
+    if jax_run is not None:
+        jax = {"cold_seconds": jax_run["cold_seconds"], "compiled_seconds": jax_run["compiled_seconds"],
+               "compiled_over_aegrid": jax_run["compiled_seconds"] / seconds,
+               "best_test_mse": jax_run["best_test_mse"], "best_params": jax_run["best_params"]}
     return {
+        "jax": jax,
         # The keys a single-seed, single-run report had: Keras's first run against AEGrid's seed 0.
         "grid": int(grid), "trials": first["trials"],
         "keras_seconds": first["wall_seconds"], "aegrid_seconds": seconds,
@@ -177,6 +188,30 @@ def print_speed(rows, keras_runs):
         print(f"{'':>{len(lead)}}AEGrid {params_text(r['aegrid_best_params'])}")
 
 
+def print_jax(rows, jax_version):
+    """Keras, JAX cold and compiled, and AEGrid per grid: wall times, AEGrid against compiled JAX, best test MSEs."""
+    print(f"\nJAX {jax_version} (scripts/compare_jax.py: jit, vmap over same-shape trials, lax.scan over batches; cold "
+          "= first pass with compilation, compiled = second pass), same data, same run")
+    header = (f"{'grid':>4}  {'Keras s':>8}  {'JAX cold s':>10}  {'JAX compiled s':>14}  {'AEGrid s':>8}  "
+              f"{'JAX compiled÷AEGrid':>19}  {'Keras MSE':>9}  {'JAX MSE':>8}  {'AEGrid MSE':>10}")
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        j = r["jax"]
+        print(f"{r['grid']:>4}  {r['keras_seconds']:>8.1f}  {j['cold_seconds']:>10.2f}  {j['compiled_seconds']:>14.3f}  "
+              f"{r['aegrid_seconds']:>8.3f}  {j['compiled_over_aegrid']:>18.1f}×  {r['keras_best_test_mse']:>9.5f}  "
+              f"{j['best_test_mse']:>8.5f}  {r['aegrid_best_test_mse']:>10.5f}")
+    k = sum(r["keras_seconds"] for r in rows)
+    cold = sum(r["jax"]["cold_seconds"] for r in rows)
+    compiled = sum(r["jax"]["compiled_seconds"] for r in rows)
+    a = sum(r["aegrid_seconds"] for r in rows)
+    print(f"{'all':>4}  {k:>8.1f}  {cold:>10.2f}  {compiled:>14.3f}  {a:>8.3f}  {compiled / a:>18.1f}×")
+    print(f"Keras÷JAX compiled {k / compiled:.0f}×, Keras÷JAX cold {k / cold:.0f}×, Keras÷AEGrid {k / a:.0f}×")
+    for r in rows:
+        lead = f"grid {r['grid']} best parameters: "
+        print(f"{lead}JAX    {params_text(r['jax']['best_params'])}")
+
+
 def print_best_over_draws(rows, keras_runs, seed_count):
     print(f"\nBest test MSE over initial weights: AEGrid --seed 0…{seed_count - 1}, Keras {keras_runs} "
           f"run{'s' if keras_runs > 1 else ''}")
@@ -217,7 +252,9 @@ def print_points(rows, keras_runs, seed_count):
             keras_head = f"{'Keras':>8}"
         else:
             keras_head = f"{'Keras mean':>10}  {'Keras min–max':>15}"
-        header = f"{param_head}  {keras_head}  {'AEGrid mean':>11}  {'AEGrid min–max':>15}  {'≤K':>7}"
+        with_jax = any(p["jax_test_mse"] is not None for p in r["points"])
+        jax_head = f"  {'JAX':>8}" if with_jax else ""
+        header = f"{param_head}  {keras_head}{jax_head}  {'AEGrid mean':>11}  {'AEGrid min–max':>15}  {'≤K':>7}"
         print(f"\ngrid {r['grid']}")
         print(header)
         print("-" * len(header))
@@ -232,7 +269,8 @@ def print_points(rows, keras_runs, seed_count):
                 keras_cells = f"{mse(k_mean):>10}  {span(min(k), max(k)):>15}"
             missing = sum(m is None for m in p["aegrid_test_mse"])
             note = f"  {missing} seed(s) did not finish" if missing else ""
-            print(f"{cells}  {keras_cells}  {mse(p['aegrid_mean']):>11}  "
+            jax_cell = f"  {mse(p['jax_test_mse']):>8}" if with_jax else ""
+            print(f"{cells}  {keras_cells}{jax_cell}  {mse(p['aegrid_mean']):>11}  "
                   f"{span(p['aegrid_min'], p['aegrid_max']):>15}  {p['aegrid_at_or_below_keras']:>3}/{p['pairs']:<3}"
                   f"{note}".rstrip())
             if p["aegrid_min"] is None:
@@ -259,6 +297,7 @@ def main():
                         help="directory holding aegrid-times.txt, aegrid-gridG/ and aegrid-gridG-seedS/")
     parser.add_argument("--seeds", type=int, default=1, help="AEGrid seeds per grid (0 … seeds-1); default 1")
     parser.add_argument("--out", required=True, help="where to write the comparison as JSON")
+    parser.add_argument("--jax", help="a compare_jax.py result, printed beside Keras and AEGrid")
     args = parser.parse_args()
     if args.seeds < 1:
         fail(f"--seeds must be at least 1, got {args.seeds}")
@@ -278,17 +317,25 @@ def main():
     if not times:
         fail(f"{path} lists no grid: run scripts/compare.sh first")
 
-    rows = [compare_grid(grid, keras_runs, args.keras, statistics.median(seconds), args.aegrid, args.seeds)
+    jax = load_json(args.jax) if args.jax else None
+    for grid in times:
+        if jax is not None and grid not in jax["grids"]:
+            fail(f"{args.jax} has no grid {grid}: run compare.sh with the same --grids for both")
+    rows = [compare_grid(grid, keras_runs, args.keras, statistics.median(seconds), args.aegrid, args.seeds,
+                         jax["grids"][grid] if jax else None)
             for grid, seconds in times.items()]
     runs = len(keras_runs)
     print(f"Keras {keras_runs[0].get('keras_version', '?')} (the seed's loop{'' if runs == 1 else ', run 1'}) against "
           "`aegrid search` (one process per grid, start-up, reports and best model included; AEGrid s is the median "
           f"of its {args.seeds} seeds' runs)")
     print_speed(rows, runs)
+    if jax:
+        print_jax(rows, jax.get("jax_version", "?"))
     print_best_over_draws(rows, runs, args.seeds)
     print_points(rows, runs, args.seeds)
     with open(args.out, "w") as f:
         json.dump({"keras_version": keras_runs[0].get("keras_version"), "keras_files": args.keras,
+                   "jax_version": jax.get("jax_version") if jax else None, "jax_file": args.jax,
                    "aegrid_seed_count": args.seeds, "grids": rows}, f, indent=1)
     print(f"\nwrote {args.out}")
 

@@ -108,6 +108,7 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
+        let timings = SearchTimings()
         let evaluation: SearchSettings.Evaluation
         if let test {
             evaluation = .testFile(test)
@@ -131,7 +132,8 @@ struct SearchCommand: ParsableCommand {
         // line: a signal then still stops the search gracefully and prints the summary.
         let pending = PendingSearch()
         let interruption = Interruption { _ in pending.cancel() }
-        let search = try Search(settings: settings) { Terminal.writeError("aegrid: \($0)\n") }
+        timings.mark("settings")
+        let search = try Search(settings: settings, timings: timings) { Terminal.writeError("aegrid: \($0)\n") }
         pending.set(search)
         if !output.quiet {
             if let shardChoice { Terminal.writeError("aegrid: running \(shardChoice.description)\n") }
@@ -164,8 +166,12 @@ struct SearchCommand: ParsableCommand {
         var files = outcome.files
         // A shard's directory is reported whole by `aegrid merge`; a single run gets its page now.
         if settings.shard == nil { files.append(try HTMLReport.write(directory: settings.outputDirectory)) }
+        timings.mark("report.html")
         print(outcome.leaderboard, terminator: outcome.leaderboard.hasSuffix("\n") ? "" : "\n")
         print("results: \(files.joined(separator: ", "))")
+        timings.mark("leaderboard printed")
+        // `AEGRID_TIMINGS=1`: where this process's time went, one line for scripts/search-phases.py.
+        if SearchTimings.requested { Terminal.writeError("aegrid: timings \(timings.jsonLine)\n") }
         if let first = outcome.failures.first {
             // Every other result is written; the status says some trials could not run, and the line says why.
             let count = outcome.failures.count, total = outcome.progress.total

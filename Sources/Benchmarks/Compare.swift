@@ -105,7 +105,37 @@ struct Comparison {
             \(ratioHeader): each build's default backend at the fewest threads; above 1 means \(other.build.label) is higher.
 
             \(table.render())
+
+            \(renderTargets())
             """
+    }
+
+    /// Issue 17's figures ("What it must show"), each build's beside its target, from the rows that measure them;
+    /// "-" where a run did not measure one (a section left out, or a row a later change adds).
+    func renderTargets() -> String {
+        func value(_ report: BenchmarkReport, section: String, name: String, metric: String) -> Double? {
+            report.records.first { $0.section == section && $0.name == name && $0.metric == metric }?.value
+        }
+        /// The best samples/s per core of any 10→4→10 batch-32 training row (single trials or grouped ones).
+        func smallModelRate(_ report: BenchmarkReport) -> Double? {
+            report.records.filter { $0.section == "train" && $0.name.hasPrefix("10→4→10") && $0.name.contains("batch 32")
+                && $0.metric == "throughput" }.map { $0.value / Double(max(1, $0.threads)) }.max()
+        }
+        let figures: [(name: String, unit: String, target: String, read: (BenchmarkReport) -> Double?)] = [
+            ("seed grids, 3 whole processes, --jobs 2, best repeat", "s wall", "< 0.12",
+             { value($0, section: "search", name: "seed grids, 52 trials, --jobs 2", metric: "best wall") }),
+            ("seed grids, 3 whole processes, --jobs 2, median", "s wall", "",
+             { value($0, section: "search", name: "seed grids, 52 trials, --jobs 2", metric: "wall") }),
+            ("10→4→10 batch 32, best train row, per core", "samples/s", "≥ 3 × 17 M (51 M)", smallModelRate),
+            ("784→256→64→256→784 batch 32 ÷ batch 256, lone trial", "%", "≥ 85",
+             { value($0, section: "batch", name: "784→256→64→256→784 batch 32 ÷ batch 256", metric: "share") }),
+        ]
+        var table = TextTable(headers: ["issue 17", "unit", baseline.build.label, other.build.label, "target"])
+        for figure in figures {
+            table.append([figure.name, figure.unit, figure.read(baseline).map(formatValue) ?? "-",
+                          figure.read(other).map(formatValue) ?? "-", figure.target])
+        }
+        return table.render() + "\nAEGrid against compiled JAX (issue 17: at least 10×) is measured by `make compare`."
     }
 
     /// Horizontal bars, two per row (baseline, other), each row scaled to its own larger value, since rows differ

@@ -4,6 +4,7 @@ extension BenchmarkSection {
     static let all: [BenchmarkSection] = [
         .gemm,
         .train,
+        .batch,
         .search,
         .halving,
         .codec,

@@ -114,8 +114,7 @@ public struct HTMLReport: Sendable {
             defer { try? handle.close() }
             var pending: [UInt8] = []
             func take(_ line: ArraySlice<UInt8>) {
-                guard let range = line.firstRange(of: marker) else { return }
-                let idStart = range.upperBound
+                guard let idStart = end(of: marker, in: line) else { return }
                 guard let idEnd = line[idStart...].firstIndex(of: UInt8(ascii: "\"")) else { return }
                 let id = String(decoding: line[idStart ..< idEnd], as: UTF8.self)
                 // A torn or corrupt line is the log reader's business; here it just draws no curve.
@@ -135,5 +134,19 @@ public struct HTMLReport: Sendable {
             if !pending.isEmpty { take(pending[...]) }
         }
         return found
+    }
+
+    /// The index just past the first occurrence of `marker` (not empty) in `line`, found by jumping from one
+    /// occurrence of its first byte to the next. Foundation's generic `firstRange(of:)` compared byte by byte through
+    /// protocol witnesses, and took a third of the page's time on a seed grid.
+    static func end(of marker: [UInt8], in line: ArraySlice<UInt8>) -> Int? {
+        var from = line.startIndex
+        while let start = line[from...].firstIndex(of: marker[0]) {
+            let end = start + marker.count
+            if end > line.endIndex { return nil }
+            if line[start ..< end].elementsEqual(marker) { return end }
+            from = start + 1
+        }
+        return nil
     }
 }

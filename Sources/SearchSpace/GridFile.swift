@@ -10,15 +10,17 @@ import Yams
 extension ParameterGrid {
     /// Reads the grid named by a `--grid` argument: inline JSON when it starts with `{` or `[`, else a file path.
     public static func load(argument: String) throws -> ParameterGrid {
-        let trimmed = argument.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.hasPrefix("{") || trimmed.hasPrefix("[") {
-            return try parse(trimmed, source: "inline grid")
-        }
-        return try load(path: argument)
+        try GridDocument(argument: argument).grid()
     }
 
     /// Reads a grid file (`.json`, `.yaml`, `.yml` or any other name: the content decides).
     public static func load(path: String) throws -> ParameterGrid {
+        let text = try readText(path: path)
+        return try parse(text, source: path)
+    }
+
+    /// A grid file's text; `GridError.unreadable` when it cannot be read or is not UTF-8.
+    static func readText(path: String) throws -> String {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -29,17 +31,25 @@ extension ParameterGrid {
         guard let text = String(data: data, encoding: .utf8) else {
             throw GridError.unreadable(source: path, reason: "not UTF-8 text")
         }
-        return try parse(text, source: path)
+        return text
     }
 
     /// Parses grid text (JSON or YAML); `source` names it in error messages.
     public static func parse(_ text: String, source: String) throws -> ParameterGrid {
-        let root: Node?
+        try parse(root: try compose(text, source: source), source: source)
+    }
+
+    /// The YAML (or JSON) document of grid text, or nil when it is empty.
+    static func compose(_ text: String, source: String) throws -> Node? {
         do {
-            root = try Yams.compose(yaml: text, .basic)
+            return try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             throw GridFileReader.syntaxError(error, source: source)
         }
+    }
+
+    /// The grid a composed document describes.
+    static func parse(root: Node?, source: String) throws -> ParameterGrid {
         guard let root else {
             throw GridError.structure(source: source, line: nil, problem: "the grid is empty; give a mapping of key to "
                                       + "list of values, e.g. {\"latent_dim\": [2, 4]}")
@@ -71,6 +81,32 @@ extension ParameterGrid {
                                       + "found \(GridFileReader.kind(of: root))")
         }
     }
+}
+
+/// A `--grid` argument read and composed once, to be parsed as a plain grid and, when that fails because a key holds
+/// a distribution, as a space with distributions (`ParameterSpace`), without reading or parsing the text again.
+package struct GridDocument {
+    let root: Node?
+    package let source: String
+
+    /// Reads the argument as `ParameterGrid.load(argument:)` does: inline JSON when it starts with `{` or `[`, else
+    /// a file path.
+    package init(argument: String) throws {
+        let trimmed = argument.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.hasPrefix("{") || trimmed.hasPrefix("[") {
+            source = "inline grid"
+            root = try ParameterGrid.compose(trimmed, source: source)
+        } else {
+            source = argument
+            root = try ParameterGrid.compose(try ParameterGrid.readText(path: argument), source: source)
+        }
+    }
+
+    /// The document as a plain grid (lists of values only).
+    package func grid() throws -> ParameterGrid { try ParameterGrid.parse(root: root, source: source) }
+
+    /// The document as a space whose keys may hold distributions.
+    package func space() throws -> ParameterSpace { try ParameterSpace.parse(root: root, source: source) }
 }
 
 /// Turns YAML nodes into grid entries with the typing rule documented on `ParameterGrid.parse`.

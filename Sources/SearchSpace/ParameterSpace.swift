@@ -29,12 +29,11 @@ public struct ParameterSpace: Sendable {
     }
 
     package static func parse(_ text: String, source: String) throws -> ParameterSpace {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text, .basic)
-        } catch let error as YamlError {
-            throw GridFileReader.syntaxError(error, source: source)
-        }
+        try parse(root: try ParameterGrid.compose(text, source: source), source: source)
+    }
+
+    /// The space a composed grid document describes.
+    static func parse(root: Node?, source: String) throws -> ParameterSpace {
         let mappings: [Node.Mapping]
         switch root {
         case .mapping(let mapping)?: mappings = [mapping]

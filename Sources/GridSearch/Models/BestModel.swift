@@ -20,14 +20,28 @@ public enum BestModel {
     /// The model file's name in the results directory.
     public static let fileName = "best.safetensors"
 
+    /// Where the saved weights came from.
+    public enum Origin: String, Sendable, Equatable {
+        /// The weights the search itself trained for the best trial, saved as they are: no training at all.
+        case trialWeights = "the best trial's own weights"
+        /// The best configuration trained again (`--refit all`, cross-validation, a trial of an earlier session).
+        case retrained = "retrained"
+    }
+
+    /// A saved `best.safetensors`: its path, and whether its weights were trained again.
+    public struct Saved: Sendable, Equatable {
+        public var path: String
+        public var origin: Origin
+    }
+
     /// Retrains `best` (same configuration and seed) on the training part (`--refit train`; for cross-validation,
     /// the whole training file, as scikit-learn's `refit`) or on all the data (`--refit all`) and saves it.
     /// With `--refit train` on a single split the weights are bitwise the trial's own, so its test score holds;
     /// `trained`, the weights the search itself trained for `best` (same configuration, seed and data), is then
     /// saved as is instead of training again. It is ignored in every other case.
-    /// - Returns: the path written.
+    /// - Returns: the path written, and where its weights came from.
     public static func refit(_ best: TrialRecord, settings: SearchSettings, grid: ParameterGrid,
-                             data: EvaluationData, trained: Autoencoder? = nil) throws -> String {
+                             data: EvaluationData, trained: Autoencoder? = nil) throws -> Saved {
         let trial = try TrialConfiguration.make(grid: grid, index: best.index, inputSize: data.inputSize,
                                                 baseSeed: settings.seed)
         let training: Matrix
@@ -47,12 +61,15 @@ public enum BestModel {
         let configuration = trial.training
         let fitted: Autoencoder
         let refitTrainLoss: Double?
+        let origin: Origin
         if let trained, settings.refit == .train, data.folds.count == 1 {
+            origin = .trialWeights
             // The trial's own record holds what a retraining would measure: same weights, same data.
             fitted = trained
             refitTrainLoss = best.trainLoss
             testMSE = best.testScore
         } else {
+            origin = .retrained
             let model = Autoencoder(architecture: trial.architecture, seed: configuration.seed)
             var validation: Matrix?
             var fitData = training
@@ -90,6 +107,6 @@ public enum BestModel {
         ]
         let path = (settings.outputDirectory as NSString).appendingPathComponent(fileName)
         try ModelFile.save(fitted, metadata: metadata, to: path)
-        return path
+        return Saved(path: path, origin: origin)
     }
 }

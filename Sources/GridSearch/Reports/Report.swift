@@ -211,19 +211,31 @@ public struct Report: Sendable {
     }
 
     /// Writes `leaderboard.txt`, `results.csv` (or `csvPath`) and `best.json` (when a trial finished) into
-    /// `directory`, each atomically. Returns the paths written.
+    /// `directory`, each atomically, side by side (their fsyncs overlap). Returns the paths written.
     public func write(directory: String, top: Int, csvPath: String? = nil) throws -> [String] {
+        let files = try self.files(directory: directory, top: top, csvPath: csvPath)
+        return try SideBySide.run(files.map { file in { try file.write() } })
+    }
+
+    /// The files `write` writes, with their contents, in that order: `results.csv` (or `csvPath`),
+    /// `leaderboard.txt`, and `best.json` when a trial finished.
+    func files(directory: String, top: Int, csvPath: String? = nil) throws -> [ReportFile] {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
-        var written: [String] = []
-        let csvTarget = csvPath ?? path("results.csv")
-        try ResultsLog.writeFileAtomically(Data(csv().utf8), path: csvTarget)
-        written.append(csvTarget)
-        try ResultsLog.writeFileAtomically(Data(leaderboard(top: top).utf8), path: path("leaderboard.txt"))
-        written.append(path("leaderboard.txt"))
-        if let best = try bestJSON() {
-            try ResultsLog.writeFileAtomically(best, path: path("best.json"))
-            written.append(path("best.json"))
-        }
-        return written
+        var files = [ReportFile(path: csvPath ?? path("results.csv"), contents: Data(csv().utf8)),
+                     ReportFile(path: path("leaderboard.txt"), contents: Data(leaderboard(top: top).utf8))]
+        if let best = try bestJSON() { files.append(ReportFile(path: path("best.json"), contents: best)) }
+        return files
+    }
+}
+
+/// One file of a report and what it holds, ready to be written.
+struct ReportFile: Sendable {
+    var path: String
+    var contents: Data
+
+    /// Replaces the file atomically and durably (`ResultsLog.writeFileAtomically`); returns its path.
+    func write() throws -> String {
+        try ResultsLog.writeFileAtomically(contents, path: path)
+        return path
     }
 }

@@ -18,6 +18,9 @@ public struct SearchOutcome: Sendable {
     /// The trials of this run's scope recorded as `failed` (not trained: over the memory budget, or invalid for
     /// this data), in grid order; the CLI exits with status 1 when there are any.
     public var failures: [TrialRecord] = []
+    /// Where `best.safetensors`'s weights came from (nil when none was saved: `--refit none`, a shard, no trial
+    /// finished, or interrupted).
+    public var bestModel: BestModel.Origin? = nil
 }
 
 /// A whole `aegrid search` as one library call: everything but parsing flags and printing.
@@ -51,6 +54,8 @@ public final class Search: Sendable {
     public let work: WorkProgress
     /// The candidates and rungs of a `--halving` search (nil for a plain one).
     public let halving: HalvingPlan?
+    /// Where this search's time went, phase by phase (set-up in `init`, then `run`'s phases).
+    public let timings: SearchTimings
     private let runner: Runner
     private let scopeIndices: @Sendable () -> AnyIterator<Int>
 
@@ -58,16 +63,22 @@ public final class Search: Sendable {
     /// is computed at); beyond, points are validated as they are planned (an invalid one is recorded as failed).
     public static let eagerValidationLimit = 200_000
 
-    /// `notice` hears about a wait before training starts (another host's claim on the results directory).
-    public init(settings: SearchSettings, notice: @Sendable (String) -> Void = { _ in }) throws {
+    /// `timings` is the clock the set-up phases are marked on (a caller that started it earlier, such as the
+    /// CLI at its start, sees its own phases before these). `notice` hears about a wait before training starts
+    /// (another host's claim on the results directory).
+    public init(settings: SearchSettings, timings: SearchTimings = SearchTimings(),
+                notice: @Sendable (String) -> Void = { _ in }) throws {
         self.settings = settings
+        self.timings = timings
         let (searchGrid, samplingWarnings) = try Self.searchSpace(argument: settings.grid, settings: settings)
         grid = searchGrid
         // The whole grid, with the line of each key, before the data is loaded: a typo is reported at once.
         try TrialValidator.validate(grid)
+        timings.mark("grid")
         data = try EvaluationData.prepare(trainPath: settings.trainPath, evaluation: settings.evaluation,
                                           seed: settings.seed, scaling: settings.scaling,
                                           limit: settings.memoryBudget.map { LoadLimit(bytes: $0.bytes, description: $0.origin) })
+        timings.mark("data")
         let grid = self.grid
         if let halvingSettings = settings.halving {
             if settings.shard != nil {
@@ -105,6 +116,7 @@ public final class Search: Sendable {
             validated += 1
         }
         warnings = samplingWarnings + (try rangeCheck.warnings(folds: data.folds, scaling: settings.scaling))
+        timings.mark("points and output range")
         var resultSettings = Self.resultSettings(settings)
         if let halving {
             resultSettings.merge(halving.schedule.manifestEntries(aggressive: settings.halving!.aggressiveElimination)) { a, _ in a }
@@ -120,6 +132,7 @@ public final class Search: Sendable {
                                                    share: Self.memoryShare(budget, data: data, jobs: jobs).bytes)
         }
         resumedCount = log.completedIDs.count
+        timings.mark("results directory")
         // A halving search's work depends on which trials its rungs promote: its progress counts records only.
         work = scopeCount <= Self.eagerValidationLimit && halving == nil
             ? WorkProgress(plan: TrialPlan(grid: grid, nextIndex: { [iterator = scopeIndices()] in iterator.next() },
@@ -127,7 +140,9 @@ public final class Search: Sendable {
                                            sampleCount: data.folds[0].training.rows, baseSeed: settings.seed),
                            folds: data.folds.count, workers: jobs)
             : .unknown
+        timings.mark("plan estimate")
         if settings.shard == nil { try SearchWarnings.write(warnings, directory: settings.outputDirectory) }
+        timings.mark("warnings.json")
         // Training runs OpenBLAS at one thread (see `Runner`). When the PCA (rows × columns² multiply-adds) does not
         // need its threads either, OpenBLAS runs at one thread from here on: its idle threads, started when it
         // loaded, stop spinning on the other cores.
@@ -138,8 +153,11 @@ public final class Search: Sendable {
             BLASThreads.set(1)
         }
         runner = Runner(jobs: jobs)
+        timings.mark("set-up")
         baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents), budget: settings.memoryBudget)
+        timings.mark("PCA baseline")
         try ResultsDirectory.writeBaseline(baseline, directory: settings.outputDirectory, shard: settings.shard)
+        timings.mark("pca_baseline.json")
     }
 
     /// A PCA below this many multiply-adds (rows × columns²) gains nothing from OpenBLAS's threads: its products are
@@ -195,6 +213,7 @@ public final class Search: Sendable {
     /// `onProgress` is called once at the start and after every write of the results log (one or more trials, as
     /// they reach the disk), one call at a time.
     public func run(onProgress: @escaping @Sendable (SearchProgress) -> Void = { _ in }) throws -> SearchOutcome {
+        timings.mark("between set-up and run")
         let started = DispatchTime.now().uptimeNanoseconds
         let startedAt = Date()
         var initial = SearchProgress(total: scopeCount, done: 0, resumed: resumedCount, diverged: 0, failed: 0,
@@ -264,10 +283,16 @@ public final class Search: Sendable {
             }
         }
         try writer.finish()
+        timings.mark("training")
         var final = progress.withLock { $0 }
         final.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        try recordSession(startedAt: startedAt, progress: final, interrupted: runner.isCancelled)
-        if runner.isCancelled {
+        let finalProgress = final, interrupted = runner.isCancelled
+        let recordSession: @Sendable () throws -> (path: String?, origin: BestModel.Origin?) = { [self] in
+            try self.recordSession(startedAt: startedAt, progress: finalProgress, interrupted: interrupted)
+            return (nil, nil)
+        }
+        if interrupted {
+            _ = try recordSession()
             try log.close()
             return SearchOutcome(progress: final, interrupted: true, leaderboard: "", files: [log.path])
         }
@@ -276,23 +301,36 @@ public final class Search: Sendable {
             ? try ResultsDirectory.report(directory: settings.outputDirectory)
             : Report(records: try ResultsLog.read(path: log.path, histories: false).records, baseline: baseline,
                      latentSizes: latentSizes, warnings: warnings)
-        var files = [log.path]
+        timings.mark("report")
+        // What is left is writing files (sessions.json, the reports, best.safetensors), each waiting on its own
+        // fsyncs: written side by side, the waits overlap. Nothing depends on another's file.
+        var writes = [recordSession]
         if settings.shard == nil {
-            files += try report.write(directory: settings.outputDirectory, top: settings.top)
+            writes += try report.files(directory: settings.outputDirectory, top: settings.top).map { file in
+                { (try file.write(), nil) }
+            }
             if settings.refit != .none, let best = report.best {
-                let trained = try bestTrained.withLock { $0 }.flatMap { kept in
-                    kept.record.trialID == best.trialID
-                        ? try Autoencoder(architecture: kept.architecture, parameters: kept.parameters) : nil
+                let kept = bestTrained.withLock { $0 }.flatMap { $0.record.trialID == best.trialID ? $0 : nil }
+                let (settings, grid, data) = (settings, grid, data)
+                writes.append {
+                    let trained = try kept.map { try Autoencoder(architecture: $0.architecture, parameters: $0.parameters) }
+                    let saved = try BestModel.refit(best, settings: settings, grid: grid, data: data, trained: trained)
+                    return (saved.path, saved.origin)
                 }
-                files.append(try BestModel.refit(best, settings: settings, grid: grid, data: data, trained: trained))
             }
         }
+        let written = try SideBySide.run(writes)
+        let files = [log.path] + written.compactMap(\.path)
+        let bestModel = written.lazy.compactMap(\.origin).first
+        timings.mark(bestModel == nil ? "sessions.json and reports" : "sessions.json, reports and best.safetensors")
         // Every record is fsynced by now; closing (which releases the lock) reports what a file system says only
         // at close, as NFS's write-back can.
         try log.close()
+        timings.mark("close")
         return SearchOutcome(progress: final, interrupted: false, leaderboard: report.leaderboard(top: settings.top),
                              files: files,
-                             failures: report.ranked.filter { $0.status == .failed }.sorted { $0.index < $1.index })
+                             failures: report.ranked.filter { $0.status == .failed }.sorted { $0.index < $1.index },
+                             bestModel: bestModel)
     }
 
     /// Each planned trial's latent size (the PCA column of a shard's own leaderboard).
@@ -356,11 +394,13 @@ extension Search {
     /// merge see exactly the points trained.
     static func searchSpace(argument: String, settings: SearchSettings) throws -> (grid: ParameterGrid, warnings: [String]) {
         let grid: ParameterGrid
+        // Read and parsed once, whether it turns out a plain grid or one with distributions.
+        let document = try GridDocument(argument: argument)
         do {
-            grid = try ParameterGrid.load(argument: argument)
+            grid = try document.grid()
         } catch let listError {
             // A grid with distributions: sampled (with replacement) before anything else sees it.
-            guard var space = try distributions(argument: argument, listError: listError) else { throw listError }
+            guard var space = try distributions(document, listError: listError) else { throw listError }
             guard let count = settings.sampleCount else {
                 let first = space.subGrids.flatMap(\.distributions).first!
                 throw GridError.structure(source: space.source, line: first.line, problem: "'\(first.key)' is a "
@@ -394,11 +434,11 @@ extension Search {
 
     /// The grid as a space with distributions, when that is why it is not a plain grid: nil when it has none (the
     /// plain grid's error stands); a distribution's own error (e.g. `loguniform` with low ≤ 0) is thrown.
-    private static func distributions(argument: String, listError: Error) throws -> ParameterSpace? {
+    private static func distributions(_ document: GridDocument, listError: Error) throws -> ParameterSpace? {
         guard case GridError.structure(_, _, let problem)? = listError as? GridError, problem.contains("found a mapping") else {
             return nil
         }
-        let space = try ParameterSpace.load(argument: argument)
+        let space = try document.space()
         return space.hasDistributions ? space : nil
     }
 }

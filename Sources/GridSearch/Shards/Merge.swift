@@ -61,6 +61,6 @@ extension Merge {
                     + "the search used \(manifest.dataFingerprint)); refitting needs the search's own data")
         }
         let grid = try manifest.parsedGrid(source: ResultsLog.manifestPath(directory: directory))
-        return try BestModel.refit(best, settings: settings, grid: grid, data: data)
+        return try BestModel.refit(best, settings: settings, grid: grid, data: data).path
     }
 }
