@@ -52,7 +52,9 @@ final class WriterClaimTests: XCTestCase {
         XCTAssertEqual(first.pid, getpid())
         XCTAssertEqual(first.host, WriterClaim.hostName())
         XCTAssertEqual(first.beat, 0)
-        Thread.sleep(forTimeInterval: 6 * heartbeat)
+        // Wait for a beat (a loaded machine may run the timer late; 5 s is far beyond any).
+        let deadline = Date().addingTimeInterval(5)
+        while WriterClaim.read(path: lockPath)?.beat == 0, Date() < deadline { Thread.sleep(forTimeInterval: heartbeat) }
         let later = try XCTUnwrap(WriterClaim.read(path: lockPath))
         XCTAssertTrue(later.isSameWriter(as: first))
         XCTAssertGreaterThan(later.beat, 0, "the heartbeat should have moved the beat")
@@ -61,6 +63,8 @@ final class WriterClaimTests: XCTestCase {
     }
 
     func testALiveWriterOnAnotherHostIsRefused() throws {
+        // A window of 1.5 s: the beating thread below gets scheduled within it even on a loaded machine.
+        setenv("AEGRID_CLAIM_HEARTBEAT", "0.5", 1)
         writeClaim(foreignClaim())
         // The other host's writer keeps beating while this one watches.
         let stop = Locked(false)
@@ -78,13 +82,13 @@ final class WriterClaimTests: XCTestCase {
         XCTAssertThrowsError(try ResultsLog.open(directory: directory, manifest: manifest(),
                                                  notice: { message in notices.withLock { $0.append(message) } })) {
             XCTAssertEqual("\($0)", "aegrid pid 4242 on host node-17 is still writing to \(self.directory): its claim in "
-                           + "\(self.lockPath) kept beating for the 0.15 s this run watched it. This file system's locks "
+                           + "\(self.lockPath) kept beating for the 1.5 s this run watched it. This file system's locks "
                            + "may not reach across machines, so two writers would mix their results; wait for that one "
                            + "to finish, stop it, or use another --out directory")
         }
         XCTAssertEqual(notices.value, [
             "\(lockPath) is claimed by aegrid pid 4242 on host node-17, and a lock taken here may not reach that host; "
-            + "waiting up to 0.15 s to see whether that writer is still alive"])
+            + "waiting up to 1.5 s to see whether that writer is still alive"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/results.jsonl"), "nothing was written")
     }
 
