@@ -5,18 +5,20 @@ import NeuralNet
 /// Trials trained side by side (`TrainingGroup`, one trial per SIMD lane) against the lone `Trainer`, at
 /// 10→4→10 batch 32 with Adam, both on one thread: samples per second per core, and their ratio.
 ///
-/// A sample is one training row of one trial. The lone figure is `Trainer.fit` on one trial (the build's default
-/// GEMM backend); the grouped figure is a full group of eight trials (learning rates 1e-3…8e-3, their own seeds)
+/// A sample is one training row of one trial. The lone figures are `Trainer.fit` on one trial, on each GEMM backend
+/// of the build (naive aside); the grouped figure is a full group of eight trials (learning rates 1e-3…8e-3, their own seeds)
 /// trained by one `TrainingGroup.fit`, counting 8 × rows per step. Both train whole epochs of 16 batches with
 /// `shuffle: false`, so the figure is the step. Time is the thread's CPU time (per core, and less disturbed by
 /// other processes on a shared machine); the runs alternate, `repeats` times each, so drift in the machine's load
 /// hits all of them; the figures are the medians.
 enum GroupedTrainingBenchmark {
-    struct Result: Codable {
+    struct Result {
         var model: String
         var batchSize: Int
-        /// Median samples/s of one trial on `Trainer`.
-        var loneSamplesPerSecond: Double
+        /// Median samples/s of one trial on `Trainer`, per GEMM backend (backend name, figure).
+        var lone: [(backend: String, samplesPerSecond: Double)]
+        /// The fastest lone figure.
+        var loneSamplesPerSecond: Double { lone.map(\.samplesPerSecond).max() ?? 0 }
         /// Median samples/s (all members together) of a group of eight.
         var groupedSamplesPerSecond: Double
         /// Median samples/s of a group of one (a lone trial as the search trains it on this engine).
@@ -36,10 +38,13 @@ enum GroupedTrainingBenchmark {
                                   epochs: epochs, shuffle: false, seed: UInt64(member + 1))
         }
         let models = (0 ..< TrainingGroup.capacity).map { Autoencoder(architecture: architecture, seed: UInt64($0 + 1)) }
-        /// Seconds per sample of one `fit`, for `epochs` epochs: lone (group size 0), or a group of `size`.
+        let backends = GEMMBackend.available.filter { $0 != .naive }
+        /// Seconds per sample of one `fit`, for `epochs` epochs: lone (size ≤ 0: on `backends[-size]`), or a group of
+        /// `size`.
         func secondsPerSample(size: Int, epochs: Int) throws -> Double {
-            if size == 0 {
-                let trainer = try Trainer(model: models[0], configuration: configuration(0, epochs: epochs), training: x)
+            if size <= 0 {
+                let trainer = try Trainer(model: models[0], configuration: configuration(0, epochs: epochs), training: x,
+                                          backend: backends[-size])
                 let t = TrainingBenchmark.cpuNow()
                 _ = trainer.fit()
                 return (TrainingBenchmark.cpuNow() - t) / Double(epochs * rows)
@@ -51,7 +56,7 @@ enum GroupedTrainingBenchmark {
             _ = group.fit()
             return (TrainingBenchmark.cpuNow() - t) / Double(epochs * rows * size)
         }
-        let sizes = [0, TrainingGroup.capacity, 1]
+        let sizes = backends.indices.map { -$0 } + [TrainingGroup.capacity, 1]
         // Warm up, and size each run to about `seconds` / 3.
         let epochs = try sizes.map { size in
             let once = try secondsPerSample(size: size, epochs: 1) * Double(rows * max(size, 1))
@@ -69,7 +74,9 @@ enum GroupedTrainingBenchmark {
             let sorted = values.sorted(), n = sorted.count
             return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
         }
-        return Result(model: "10→4→10", batchSize: batchSize, loneSamplesPerSecond: median(samples[0]),
-                      groupedSamplesPerSecond: median(samples[1]), groupOfOneSamplesPerSecond: median(samples[2]))
+        let lone = backends.indices.map { (backend: backends[$0].rawValue, samplesPerSecond: median(samples[$0])) }
+        return Result(model: "10→4→10", batchSize: batchSize, lone: lone,
+                      groupedSamplesPerSecond: median(samples[backends.count]),
+                      groupOfOneSamplesPerSecond: median(samples[backends.count + 1]))
     }
 }

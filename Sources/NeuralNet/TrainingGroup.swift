@@ -295,7 +295,8 @@ public final class TrainingGroup {
             gather(x, from: start, rows: rows)
             optimizer.beginStep()
             let (loss, check) = backpropagate(input: workspace.batch, rows: rows, update: true)
-            for m in 0 ..< count where active[m] && stages[m].ended == nil {
+            // The common case, every lane finite, reads no member state.
+            for m in 0 ..< count where active[m] && !(loss[m].isFinite && check[m].isFinite) && stages[m].ended == nil {
                 if !loss[m].isFinite {
                     diverge(m, .diverged(epoch: epoch, batch: batch, reason: "the training loss became \(loss[m])"))
                 } else if !check[m].isFinite {
