@@ -4,6 +4,7 @@ import XCTest
 import DataFiles
 import NeuralNet
 import SearchSpace
+import TestSupport
 
 /// Trials trained side by side (issue 17): the plan groups compatible families automatically, and a member's record
 /// is bitwise the same alone (its family as a group of one) and in any group, on one split and on CV folds, with
@@ -120,5 +121,17 @@ final class GroupTrainingTests: XCTestCase {
             shouldCancel: { epochs >= 6 }, onEpoch: { _, _, _ in epochs += 1 }) { records.append($0) }
         XCTAssertEqual(records.count, 2, "the two one-epoch members")
         XCTAssertTrue(records.allSatisfy { $0.epochsRun == 1 && $0.status == .ok })
+    }
+
+    /// Every trial of the seed's three grids (10 features) trains on the grouped engine.
+    func testTheSeedGridsTrainOnTheGroupedEngine() throws {
+        for name in ["grid1.json", "grid2.json", "grid3.json"] {
+            let grid = try ParameterGrid.load(argument: exampleDataPath("seed", name))
+            XCTAssertGreaterThan(grid.count, 0)
+            for index in 0 ..< grid.count {
+                let trial = try TrialConfiguration.make(grid: grid, index: index, inputSize: 10, baseSeed: 0)
+                XCTAssertTrue(GroupTraining.routes(trial), "\(name) trial \(index): \(trial.architecture.summary)")
+            }
+        }
     }
 }
