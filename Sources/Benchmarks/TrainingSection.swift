@@ -5,7 +5,7 @@ extension BenchmarkSection {
     /// The NeuralNet training-step benchmark (`TrainingBenchmark`) as a section of the harness.
     static let train = BenchmarkSection(
         name: "train",
-        summary: "one Adam training step (µs/step, samples/s) for three model sizes, per GEMM backend; the large one also on every core"
+        summary: "one Adam training step (µs/step, samples/s) for three model sizes, per GEMM backend; the large one also on every core; 10→4→10 trials grouped eight to a pass against the lone trainer (samples/s/core)"
     ) { context in
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let results = try TrainingBenchmark.run(backends: GEMMBackend.available, seconds: context.quick ? 0.1 : 0.5,
@@ -27,5 +27,16 @@ extension BenchmarkSection {
                 record("GEMM share, own operands", result.stepGFLOPS / rate * 100, "% own-op sgemm")
             }
         }
+        // Trials side by side (TrainingGroup) against the lone Trainer, measured alternately in this run.
+        let grouped = try GroupedTrainingBenchmark.run(seconds: context.quick ? 0.05 : 0.3, repeats: context.repeats)
+        func record(_ metric: String, _ value: Double, _ unit: String) {
+            let name = "\(grouped.model) batch \(grouped.batchSize), \(metric)"
+            context.record(BenchmarkRecord(section: "train", name: name, backend: GEMM.defaultBackend.rawValue,
+                                           threads: 1, metric: metric, value: value, unit: unit))
+        }
+        for (backend, figure) in grouped.lone { record("lone trainer, \(backend)", figure, "samples/s/core") }
+        record("grouped, 8 trials", grouped.groupedSamplesPerSecond, "samples/s/core")
+        record("grouped, 1 trial", grouped.groupOfOneSamplesPerSecond, "samples/s/core")
+        record("grouped ÷ fastest lone", grouped.ratio, "×")
     }
 }

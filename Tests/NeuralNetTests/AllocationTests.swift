@@ -89,6 +89,42 @@ final class AllocationTests: XCTestCase {
             XCTAssertLessThan(abs(twice.mapped - n.mapped), noise, "\(label): mapped memory grows with the number of steps")
         }
     }
+
+    /// The grouped engine's steps allocate nothing either: eight members with penalties, shuffling and early
+    /// stopping, one epoch of N and of 2N steps.
+    func testGroupedTrainingStepsDoNotAllocate() throws {
+        func growth(batches: Int) throws -> Counters {
+            let train = TrainerTests.data(rows: batches * 8, columns: 12, seed: 1)
+            let validation = TrainerTests.data(rows: 9, columns: 12, seed: 2)
+            let configurations = (0 ..< TrainingGroup.capacity).map { m in
+                TrainingConfiguration(optimizer: .adam(learningRate: Float(m + 1) * 1e-3), batchSize: 8, epochs: 1,
+                                      l1: 1e-4, l2: 1e-4, shuffle: true, seed: UInt64(m),
+                                      earlyStopping: EarlyStopping(patience: 2))
+            }
+            let models = configurations.map {
+                Autoencoder(architecture: Architecture(inputSize: 12, encoderUnits: [9, 4]), seed: $0.seed)
+            }
+            let group = try TrainingGroup(models: models, configurations: configurations, training: train,
+                                          validation: validation)
+            let before = Counters.now()
+            let results = group.fit()
+            let after = Counters.now()
+            XCTAssertEqual(results[0].history.count, 1)
+            return Counters(inUse: after.inUse - before.inUse, arena: after.arena - before.arena,
+                            mapped: after.mapped - before.mapped)
+        }
+        let noise = 1024
+        var n = Counters(inUse: 0, arena: 0, mapped: 0), twice = n
+        for _ in 0 ..< 5 {
+            n = try growth(batches: 200)
+            twice = try growth(batches: 400)
+            if abs(twice.inUse - n.inUse) < noise && abs(twice.arena - n.arena) < noise
+                && abs(twice.mapped - n.mapped) < noise { break }
+        }
+        XCTAssertLessThan(abs(twice.inUse - n.inUse), noise, "bytes in use grow with the steps (\(n.inUse) → \(twice.inUse))")
+        XCTAssertLessThan(abs(twice.arena - n.arena), noise, "arena grows with the number of steps")
+        XCTAssertLessThan(abs(twice.mapped - n.mapped), noise, "mapped memory grows with the number of steps")
+    }
 }
 #endif
 import LinearAlgebra

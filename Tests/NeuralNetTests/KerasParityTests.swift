@@ -4,7 +4,8 @@ import LinearAlgebra
 
 /// Trains each of the nine Keras fixture cases from its recorded initial weights and compares with Keras 3.15:
 /// per-batch losses and history to 1e-5 relative, final weights to 1e-4 relative, test MSE to 1e-5 relative, and
-/// the first batch's gradients.
+/// the first batch's gradients. Every case is a model the search trains on `TrainingGroup`, so each is checked on
+/// both engines, the same way.
 final class KerasParityTests: XCTestCase {
     func testSeed1Adam() throws { try checkCase("seed1_adam") }
     func testSeed2AdamDeep() throws { try checkCase("seed2_adam_deep") }
@@ -24,13 +25,52 @@ final class KerasParityTests: XCTestCase {
         XCTAssertEqual(Set(files), Set(KerasFixture.caseNames))
     }
 
+    /// One engine's probes: per-batch losses and weights of epoch 1, first-batch gradients, and the whole fit with
+    /// its final model.
+    struct Engine {
+        var name: String
+        var batchLosses: (KerasFixture) throws -> [(loss: Float, parametersAfter: [Float])]
+        var gradients: (KerasFixture, Range<Int>) throws -> [Float]
+        var fit: (KerasFixture) throws -> (TrainingResult, Autoencoder)
+    }
+
+    static var trainer: Engine { Engine(name: "Trainer", batchLosses: { f in
+        try Trainer(model: f.model(), configuration: f.trainingConfiguration(epochs: 1), training: f.train)
+            .firstEpochBatchLosses()
+    }, gradients: { f, rows in
+        try Trainer(model: f.model(), configuration: f.trainingConfiguration(), training: f.train).gradients(ofRows: rows)
+    }, fit: { f in
+        let trainer = try Trainer(model: f.model(), configuration: f.trainingConfiguration(), training: f.train,
+                                  validation: f.test)
+        return (trainer.fit(), trainer.model)
+    }) }
+
+    static var group: Engine { Engine(name: "TrainingGroup", batchLosses: { f in
+        try TrainingGroup(models: [f.model()], configurations: [f.trainingConfiguration(epochs: 1)], training: f.train)
+            .firstEpochBatchLosses()[0]
+    }, gradients: { f, rows in
+        try TrainingGroup(models: [f.model()], configurations: [f.trainingConfiguration()], training: f.train)
+            .gradients(ofRows: rows)[0]
+    }, fit: { f in
+        let group = try TrainingGroup(models: [f.model()], configurations: [f.trainingConfiguration()],
+                                      training: f.train, validation: f.test)
+        return (group.fit()[0], group.model(0))
+    }) }
+
     func checkCase(_ name: String) throws {
         let f = try KerasFixture.load(name)
+        XCTAssertTrue(TrainingGroup.accepts(try f.model().architecture, f.trainingConfiguration()),
+                      "\(name): the search trains this model on TrainingGroup")
+        try checkCase(name, f, on: Self.trainer)
+        try checkCase(name, f, on: Self.group)
+    }
+
+    func checkCase(_ caseName: String, _ f: KerasFixture, on engine: Engine) throws {
+        let name = "\(caseName) (\(engine.name))"
         let model = try f.model()
 
         // Epoch 1 batch by batch: the loss before each step and the weights after it.
-        let probe = try Trainer(model: model, configuration: f.trainingConfiguration(epochs: 1), training: f.train)
-        let batchLosses = probe.firstEpochBatchLosses()
+        let batchLosses = try engine.batchLosses(f)
         XCTAssertEqual(batchLosses.count, f.per_batch.count, "\(name): batches per epoch")
         for (b, (mine, keras)) in zip(batchLosses, f.per_batch).enumerated() {
             XCTAssertLessThanOrEqual(relativeError(Double(mine.loss), Double(keras.loss)), 1e-5,
@@ -41,8 +81,7 @@ final class KerasParityTests: XCTestCase {
         }
 
         // First batch gradients (penalty included).
-        let gradientProbe = try Trainer(model: model, configuration: f.trainingConfiguration(), training: f.train)
-        let gradients = gradientProbe.gradients(ofRows: 0 ..< min(f.config.batch_size, f.x_train.count))
+        let gradients = try engine.gradients(f, 0 ..< min(f.config.batch_size, f.x_train.count))
         for (l, keras) in f.first_batch_gradients.enumerated() {
             let layer = model.layers[l]
             let kernel = Array(gradients[layer.kernelOffset ..< layer.biasOffset])
@@ -52,9 +91,7 @@ final class KerasParityTests: XCTestCase {
         }
 
         // The whole fit: history, final weights, test MSE.
-        let trainer = try Trainer(model: model, configuration: f.trainingConfiguration(), training: f.train,
-                                  validation: f.test)
-        let result = trainer.fit()
+        let (result, trained) = try engine.fit(f)
         XCTAssertEqual(result.outcome, .completed)
         XCTAssertEqual(result.history.count, f.history.loss.count)
         for (e, (mine, keras)) in zip(result.history, f.history.loss).enumerated() {
@@ -66,15 +103,15 @@ final class KerasParityTests: XCTestCase {
                                      "\(name) validation loss epoch \(e + 1)")
         }
         let final = KerasFixture.flatten(f.final_layers.map { ($0.kernel, $0.bias) })
-        for layer in trainer.model.layers {
-            let mine = Array(trainer.model.parameters[layer.kernelOffset ..< layer.biasOffset + layer.outputs])
+        for layer in trained.layers {
+            let mine = Array(trained.parameters[layer.kernelOffset ..< layer.biasOffset + layer.outputs])
             let keras = Array(final[layer.kernelOffset ..< layer.biasOffset + layer.outputs])
             XCTAssertLessThanOrEqual(relativeError(mine, keras), 1e-4, "\(name) final weights of layer \(layer.index)")
         }
-        let mse = trainer.model.meanSquaredError(f.test)
+        let mse = trained.meanSquaredError(f.test)
         XCTAssertLessThanOrEqual(relativeError(mse, f.epoch_end.last!.test_mse), 1e-5,
                                  "\(name) test MSE \(mse) vs Keras \(f.epoch_end.last!.test_mse)")
-        let prediction = trainer.model.reconstruct(Matrix(Array(f.x_test.prefix(3))))
+        let prediction = trained.reconstruct(Matrix(Array(f.x_test.prefix(3))))
         XCTAssertLessThanOrEqual(relativeError(prediction.elements, f.test_prediction_first_rows.flatMap { $0 }), 1e-5)
     }
 }

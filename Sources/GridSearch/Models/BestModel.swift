@@ -77,15 +77,26 @@ public enum BestModel {
                 let fold = EvaluationFold(training: training, test: training, scaler: scaler)
                 (fitData, validation) = { let s = fold.earlyStoppingSplit(); return (s.training, s.validation as Matrix?) }()
             }
-            // As the trials train: OpenBLAS at one thread, the products split across every core (the same bits
-            // as one thread), so a retrained `--refit train` model is bitwise the trial's own.
-            let trainer = try Trainer(model: model, configuration: configuration, training: fitData, validation: validation,
-                                      threads: ThreadAllowance(ProcessInfo.processInfo.activeProcessorCount))
-            let result = BLASThreads.with(1) { trainer.fit() }
+            let result: TrainingResult
+            if GroupTraining.routes(trial) {
+                // On the engine the trial trained on (a group of one), so a retrained `--refit train` model is
+                // bitwise the trial's own.
+                let group = try TrainingGroup(models: [model], configurations: [configuration], training: fitData,
+                                              validation: validation)
+                result = group.fit()[0]
+                fitted = group.model(0)
+            } else {
+                // As the trials train: OpenBLAS at one thread, the products split across every core (the same bits
+                // as one thread), so a retrained `--refit train` model is bitwise the trial's own.
+                let trainer = try Trainer(model: model, configuration: configuration, training: fitData,
+                                          validation: validation,
+                                          threads: ThreadAllowance(ProcessInfo.processInfo.activeProcessorCount))
+                result = BLASThreads.with(1) { trainer.fit() }
+                fitted = trainer.model
+            }
             if case let .diverged(epoch, batch, reason) = result.outcome {
                 throw Failure.refitDiverged(trialID: best.trialID, reason: "epoch \(epoch), batch \(batch): \(reason)")
             }
-            fitted = trainer.model
             refitTrainLoss = FamilyTraining.finalLoss(result, restoresBest: configuration.earlyStopping?.restoreBestWeights ?? false)
             if settings.refit == .train, data.folds.count == 1 { testMSE = fitted.meanSquaredError(data.folds[0].test) }
         }

@@ -5,6 +5,9 @@ import SearchSpace
 
 /// Trains one trial family on every fold and turns each member's outcome into its `TrialRecord`.
 ///
+/// A family the grouped engine accepts (`GroupTraining.routes`) is handed to `GroupTraining` as a group of one, so it
+/// gives the same bits as in any group; the others train on `Trainer`, as described here.
+///
 /// The family is trained once per fold, to its largest epoch count, with `Trainer.fit(checkpoints:)` stopping by at
 /// every member's count; a member's result is what a separate run with its `epochs` would give, bitwise. A member's
 /// record is handed to `deliver` as soon as its last fold reaches its checkpoint, so short members are on disk
@@ -36,6 +39,13 @@ struct FamilyTraining {
     func run(threads: ThreadAllowance = ThreadAllowance(), shouldCancel: @escaping () -> Bool,
              trainedModel: ((TrialRecord, Autoencoder) -> Void)? = nil, onEpoch: ((Int, Int) -> Void)? = nil,
              deliver: @escaping (TrialRecord) -> Void) {
+        if GroupTraining.routes(family.largest) {
+            // A small model trains on TrainingGroup, alone here as in any group: the same bits either way.
+            GroupTraining(families: [family], folds: folds, memoryShare: memoryShare).run(
+                shouldCancel: shouldCancel, trainedModel: trainedModel,
+                onEpoch: onEpoch.map { onEpoch in { _, fold, epoch in onEpoch(fold, epoch) } }, deliver: deliver)
+            return
+        }
         let members = family.members
         let epochCounts = members.map { $0.training.epochs }
         var outcomes = Array(repeating: [FoldOutcome](), count: members.count)

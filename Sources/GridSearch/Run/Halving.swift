@@ -265,10 +265,9 @@ public struct HalvingSummary: Sendable {
 
 // MARK: - Running
 
-/// One candidate's trainers (one per fold) and how far each has trained: what a promoted trial continues from.
+/// One candidate's training (one per fold) and how far each has trained: what a promoted trial continues from.
 struct KeptTraining {
-    var trainers: [Trainer]
-    var stages: [TrainingStage]
+    var folds: [StagedTraining]
     let bytes: Int
 }
 
@@ -349,7 +348,7 @@ struct HalvingRun {
             let isLast = r == plan.schedule.rungs.count - 1
             let work = replay.rungs[r].filter { $0.record == nil }.map { entry in
                 let trial = plan.trial(entry.candidate, epochs: rung.epochs)
-                let done = slots[entry.candidate].kept.withLock { $0?.stages.first?.epoch ?? 0 }
+                let done = slots[entry.candidate].kept.withLock { $0?.folds.first?.epoch ?? 0 }
                 return HalvingWork(trial: trial, maxEpochs: plan.schedule.maxEpochs, slot: slots[entry.candidate],
                                    mayBePromoted: !isLast, isLastRung: isLast,
                                    cost: Double(rung.epochs - done) * Double(trial.parameterCount))
@@ -378,8 +377,7 @@ struct HalvingRun {
         let trial = work.trial
         let family = FamilyTraining(family: TrialFamily(members: [trial]), folds: folds)
         work.slot.kept.withLock { kept in
-            var trainers = kept?.trainers ?? []
-            var stages = kept?.stages ?? []
+            var trainers = kept?.folds ?? []
             if let k = kept { keptBytes.bytes.subtract(k.bytes, ordering: .relaxed) }
             kept = nil
             var outcomes: [FamilyTraining.FoldOutcome] = []
@@ -394,23 +392,18 @@ struct HalvingRun {
                         ? (training: fold.training, validation: nil as Matrix?)
                         : { let split = fold.earlyStoppingSplit(); return (training: split.training, validation: split.validation as Matrix?) }()
                     do {
-                        let trainer = try Trainer(model: Autoencoder(architecture: trial.architecture, seed: configuration.seed),
-                                                  configuration: configuration, training: data.training,
-                                                  validation: data.validation, threads: ThreadAllowance(threads.threads))
-                        stages.append(trainer.beginStages())
-                        trainers.append(trainer)
+                        trainers.append(try StagedTraining(trial: trial, configuration: configuration,
+                                                           training: data.training, validation: data.validation,
+                                                           threads: ThreadAllowance(threads.threads)))
                     } catch {
                         deliver(family.record(trial, failure: "\(error)"))
                         return
                     }
                 }
-                // The worker's share of the cores changes as other workers finish: pass it on at every epoch.
-                let own = trainers[f].threads
+                // The worker's share of the cores changes as other workers finish: passed on at every epoch.
                 let started = DispatchTime.now().uptimeNanoseconds
-                guard let advanced = trainers[f].advance(&stages[f], to: trial.settings.epochs, shouldCancel: {
-                    own.set(threads.threads)
-                    return shouldCancel()
-                }) else { return }
+                guard let advanced = trainers[f].advance(to: trial.settings.epochs, threads: threads,
+                                                         shouldCancel: shouldCancel) else { return }
                 let (result, model) = advanced
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 if case let .diverged(epoch, batch, reason) = result.outcome {
@@ -427,7 +420,7 @@ struct HalvingRun {
             if work.mayBePromoted, record.status == .ok {
                 let bytes = trainers.count * HalvingRun.trainerBytes(trial)
                 if keptBytes.bytes.add(bytes, ordering: .relaxed).newValue <= budget {
-                    kept = KeptTraining(trainers: trainers, stages: stages, bytes: bytes)
+                    kept = KeptTraining(folds: trainers, bytes: bytes)
                 } else {
                     keptBytes.bytes.subtract(bytes, ordering: .relaxed)
                 }

@@ -274,6 +274,13 @@ public final class Search: Sendable {
                                                                      onEpoch: familyProgress.epochEnded,
                                                                      deliver: writer.submit)
                     familyProgress.ended()
+                case let .group(families):
+                    let progress = families.map { work.begin($0, worker: context.worker, folds: folds.count) }
+                    GroupTraining(families: families, folds: folds, memoryShare: memoryShare).run(
+                        shouldCancel: { runner.isCancelled }, trainedModel: keepIfBest,
+                        onEpoch: { family, fold, epoch in progress[family].epochEnded(fold, epoch) },
+                        deliver: writer.submit)
+                    for family in progress { family.ended() }
                 case let .invalid(index, point, reason):
                     writer.submit(TrialRecord(
                         trialID: Self.invalidTrialID(point), index: index,

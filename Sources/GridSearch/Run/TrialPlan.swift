@@ -17,6 +17,9 @@ public struct TrialFamily: Sendable {
 /// as `failed` with the reason, so one bad combination does not stop the search).
 public enum PlannedWork: Sendable {
     case family(TrialFamily)
+    /// Up to `TrainingGroup.capacity` families of small models with one `GroupTraining.key`, trained side by side
+    /// in one pass (`GroupTraining`).
+    case group([TrialFamily])
     case invalid(index: Int, point: GridPoint, reason: String)
 }
 
@@ -92,7 +95,36 @@ public final class TrialPlan: RunnerWorkSource {
         built.sort { a, b in
             a.estimatedCost != b.estimatedCost ? a.estimatedCost > b.estimatedCost : a.largest.index < b.largest.index
         }
-        window = invalid + built.map { PlannedWork.family($0) }
+        window = invalid + Self.grouped(built)
+    }
+
+    /// The window's work items: families the grouped engine accepts, gathered by `GroupTraining.key` into groups of
+    /// up to `TrainingGroup.capacity` (as few groups as the count needs, of even sizes, members of similar cost
+    /// together), the others one by one; all ordered most expensive first (a group costs its members' sum). Which
+    /// group a family joins never changes its results, so this is purely a matter of speed.
+    static func grouped(_ families: [TrialFamily]) -> [PlannedWork] {
+        var items: [(cost: Double, index: Int, work: PlannedWork)] = []
+        var buckets: [String: [TrialFamily]] = [:], keys: [String] = []
+        for family in families {
+            guard GroupTraining.routes(family.largest) else {
+                items.append((family.estimatedCost, family.largest.index, .family(family)))
+                continue
+            }
+            let key = GroupTraining.key(family)
+            if buckets[key] == nil { keys.append(key) }
+            buckets[key, default: []].append(family)
+        }
+        for key in keys {
+            let bucket = buckets[key]!  // already most expensive first
+            let groups = (bucket.count + TrainingGroup.capacity - 1) / TrainingGroup.capacity
+            let size = (bucket.count + groups - 1) / groups
+            for start in stride(from: 0, to: bucket.count, by: size) {
+                let members = Array(bucket[start ..< min(start + size, bucket.count)])
+                items.append((members.reduce(0) { $0 + $1.estimatedCost }, members[0].largest.index, .group(members)))
+            }
+        }
+        items.sort { $0.cost != $1.cost ? $0.cost > $1.cost : $0.index < $1.index }
+        return items.map(\.work)
     }
 
     /// Orders a family key's members by epochs. Members may only share training if everything but `epochs` is

@@ -85,7 +85,11 @@ public final class WorkProgress: Sendable {
     convenience init(plan: TrialPlan, folds: Int, workers: Int) {
         var families: [TrialFamily] = []
         while let item = plan.next() {
-            if case let .family(family) = item { families.append(family) }
+            switch item {
+            case let .family(family): families.append(family)
+            case let .group(group): families.append(contentsOf: group)
+            case .invalid: break
+            }
         }
         self.init(families: families, folds: folds, workers: workers)
     }

@@ -13,7 +13,13 @@ final class WorkProgressTests: XCTestCase {
             defer { next += 1 }
             return next < parsed.count ? next : nil
         }, isDone: { _ in false }, inputSize: 4, sampleCount: samples, baseSeed: 0)
-        while let item = plan.next() { if case let .family(f) = item { result.append(f) } }
+        while let item = plan.next() {
+            switch item {
+            case let .family(f): result.append(f)
+            case let .group(g): result.append(contentsOf: g)
+            case .invalid: break
+            }
+        }
         return result
     }
 

@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import LinearAlgebra
+
+/// The optimiser state of a `TrainingGroup`: one optimiser kind for the group, each lane with its own
+/// hyperparameters and slots, updating the interleaved parameter buffer with `OptimizerState`'s formulas (Keras's,
+/// constants rounded as it rounds them), one lane-wise `Float8` operation at a time.
+struct LaneOptimizer {
+    /// The update formula, shared by every lane of a group.
+    enum Kind: Equatable, Sendable {
+        case adam, sgd, sgdMomentum, sgdNesterov, rmsprop, rmspropMomentum
+
+        init(_ configuration: OptimizerConfiguration) {
+            switch configuration {
+            case .adam: self = .adam
+            case .sgd(_, let momentum, let nesterov): self = momentum == 0 ? .sgd : (nesterov ? .sgdNesterov : .sgdMomentum)
+            case .rmsprop(_, _, let momentum, _): self = momentum == 0 ? .rmsprop : .rmspropMomentum
+            }
+        }
+
+        var slotCount: Int {
+            switch self {
+            case .adam, .rmspropMomentum: return 2
+            case .sgd: return 0
+            case .sgdMomentum, .sgdNesterov, .rmsprop: return 1
+            }
+        }
+    }
+
+    let kind: Kind
+    let configurations: [OptimizerConfiguration]
+    /// Parameters per lane.
+    let count: Int
+    /// `slotCount × count` interleaved elements (× 8 floats), zero at the start; owned, freed by `deallocate()`.
+    let slots: UnsafeMutablePointer<Float>
+    /// Batches applied so far (every lane steps together).
+    private(set) var iterations = 0
+    /// Per lane: the learning rate and the Float32 constants of `OptimizerState` (Adam: 1 − β₁, 1 − β₂, ε; SGD: μ;
+    /// RMSprop: ρ, 1 − ρ, ε, μ).
+    private let lr: Float8, c0: Float8, c1: Float8, c2: Float8, mu: Float8
+    /// Adam's step size per lane for the current step (set by `beginStep`).
+    private var alpha = Float8(repeating: 0)
+
+    /// - Parameter configurations: one per lane (8), all of one `Kind`.
+    init(configurations: [OptimizerConfiguration], count: Int) {
+        precondition(configurations.count == LaneKernels.width)
+        let kind = Kind(configurations[0])
+        precondition(configurations.allSatisfy { Kind($0) == kind }, "LaneOptimizer: lanes of different optimisers")
+        self.kind = kind
+        self.configurations = configurations
+        self.count = count
+        var lr = Float8(), c0 = Float8(), c1 = Float8(), c2 = Float8(), mu = Float8()
+        for (j, configuration) in configurations.enumerated() {
+            lr[j] = configuration.learningRate
+            switch configuration {
+            case .adam(_, let beta1, let beta2, let epsilon):
+                c0[j] = Float(1 - decimalDouble(beta1)); c1[j] = Float(1 - decimalDouble(beta2))
+                c2[j] = Float(decimalDouble(epsilon))
+            case .sgd(_, let momentum, _):
+                mu[j] = Float(decimalDouble(momentum))
+            case .rmsprop(_, let rho, let momentum, let epsilon):
+                c0[j] = Float(decimalDouble(rho)); c1[j] = Float(1 - decimalDouble(rho)); c2[j] = Float(decimalDouble(epsilon))
+                mu[j] = Float(decimalDouble(momentum))
+            }
+        }
+        (self.lr, self.c0, self.c1, self.c2, self.mu) = (lr, c0, c1, c2, mu)
+        let n = max(1, kind.slotCount * count * LaneKernels.width)
+        slots = .allocate(capacity: n)
+        slots.initialize(repeating: 0, count: n)
+    }
+
+    func deallocate() { slots.deallocate() }
+
+    /// Starts step t = iterations + 1; Adam's α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) per lane, as `OptimizerState`.
+    mutating func beginStep() {
+        iterations += 1
+        guard kind == .adam else { return }
+        let t = Float(iterations)
+        for (j, configuration) in configurations.enumerated() {
+            if case .adam(let lr, let beta1, let beta2, _) = configuration {
+                alpha[j] = lr * (1 - powf(beta2, t)).squareRoot() / (1 - powf(beta1, t))
+            }
+        }
+    }
+
+    /// Updates the interleaved elements `range` of the parameter buffer (`w`, `g` point at the buffers' starts).
+    /// Returns Σ (w − w) over the updated weights per lane: 0 where every weight is finite, NaN where one is not.
+    func update(weights: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, range: Range<Int>) -> Float8 {
+        let w = weights, g = gradients, count = self.count
+        var check = Float8(repeating: 0)
+        switch kind {
+        case .adam:
+            let alpha = self.alpha, oneMinusBeta1 = c0, oneMinusBeta2 = c1, eps = c2
+            let m = slots, v = slots + count * 8
+            for k in range {
+                let gk = LaneKernels.lane(g, k), mOld = LaneKernels.lane(m, k), vOld = LaneKernels.lane(v, k)
+                let mk = mOld + (gk - mOld) * oneMinusBeta1
+                let vk = vOld + (gk * gk - vOld) * oneMinusBeta2
+                LaneKernels.store(mk, m, k)
+                LaneKernels.store(vk, v, k)
+                let wk = LaneKernels.lane(w, k) - (mk * alpha) / (vk.squareRoot() + eps)
+                LaneKernels.store(wk, w, k)
+                check += wk - wk
+            }
+        case .sgd:
+            let lr = self.lr
+            for k in range {
+                let wk = LaneKernels.lane(w, k) - LaneKernels.lane(g, k) * lr
+                LaneKernels.store(wk, w, k)
+                check += wk - wk
+            }
+        case .sgdMomentum:
+            let lr = self.lr, mu = self.mu, m = slots
+            for k in range {
+                let mk = LaneKernels.lane(m, k) * mu - LaneKernels.lane(g, k) * lr
+                LaneKernels.store(mk, m, k)
+                let wk = LaneKernels.lane(w, k) + mk
+                LaneKernels.store(wk, w, k)
+                check += wk - wk
+            }
+        case .sgdNesterov:
+            let lr = self.lr, mu = self.mu, m = slots
+            for k in range {
+                let gl = LaneKernels.lane(g, k) * lr
+                let mk = LaneKernels.lane(m, k) * mu - gl
+                LaneKernels.store(mk, m, k)
+                let wk = LaneKernels.lane(w, k) + (mk * mu - gl)
+                LaneKernels.store(wk, w, k)
+                check += wk - wk
+            }
+        case .rmsprop, .rmspropMomentum:
+            let lr = self.lr, rho = c0, oneMinusRho = c1, eps = c2, mu = self.mu
+            let v = slots, mom = slots + count * 8
+            for k in range {
+                let gk = LaneKernels.lane(g, k)
+                let vk = rho * LaneKernels.lane(v, k) + oneMinusRho * (gk * gk)
+                LaneKernels.store(vk, v, k)
+                let increment = (lr * gk) / (vk + eps).squareRoot()
+                let wk: Float8
+                if kind == .rmspropMomentum {
+                    let mk = mu * LaneKernels.lane(mom, k) + increment
+                    LaneKernels.store(mk, mom, k)
+                    wk = LaneKernels.lane(w, k) - mk
+                } else {
+                    wk = LaneKernels.lane(w, k) - increment
+                }
+                LaneKernels.store(wk, w, k)
+                check += wk - wk
+            }
+        }
+        return check
+    }
+}
