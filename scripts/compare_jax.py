@@ -31,12 +31,13 @@ import jax.numpy as jnp
 import numpy as np
 from sklearn.model_selection import ParameterGrid
 
-GRIDS = {
-    1: {"latent_dim": [2, 4, 6], "learning_rate": [0.01, 0.001], "epochs": [50, 100]},
-    2: {"encoder_layer1_size": [8, 16], "encoder_layer2_size": [4, 8], "learning_rate": [0.01, 0.001],
-        "epochs": [50, 100]},
-    3: {"latent_dim": [2, 4, 6], "learning_rate": [0.01, 0.001], "l2_reg": [0.001, 0.01], "epochs": [50, 100]},
-}
+SEED_GRIDS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "seed")
+
+
+def seed_grid(g):
+    """The seed project's grid g exactly as AEGrid reads it: examples/seed/grid<g>.json."""
+    with open(os.path.join(SEED_GRIDS, "grid%d.json" % g)) as f:
+        return json.load(f)
 BATCH = 32
 BETA1, BETA2, EPSILON = 0.9, 0.999, 1e-7
 
@@ -153,10 +154,10 @@ def main():
     out = {"jax_version": jax.__version__, "devices": [str(d) for d in jax.devices()], "grids": {}}
     for g in [int(s) for s in args.grids.split(",")]:
         start = time.perf_counter()
-        points, scores = run_grid(GRIDS[g], x_train, x_test, args.seed)
+        points, scores = run_grid(seed_grid(g), x_train, x_test, args.seed)
         cold = time.perf_counter() - start
         start = time.perf_counter()
-        points, again = run_grid(GRIDS[g], x_train, x_test, args.seed)
+        points, again = run_grid(seed_grid(g), x_train, x_test, args.seed)
         compiled = time.perf_counter() - start
         if not np.allclose(scores, again, rtol=1e-6, atol=0):
             raise SystemExit(f"compare_jax.py: grid {g}'s second pass gave other scores than its first")

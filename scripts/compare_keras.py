@@ -20,12 +20,13 @@ from sklearn.model_selection import ParameterGrid
 from tensorflow import keras
 from tensorflow.keras import layers, regularizers
 
-GRIDS = {
-    1: {"latent_dim": [2, 4, 6], "learning_rate": [0.01, 0.001], "epochs": [50, 100]},
-    2: {"encoder_layer1_size": [8, 16], "encoder_layer2_size": [4, 8], "learning_rate": [0.01, 0.001],
-        "epochs": [50, 100]},
-    3: {"latent_dim": [2, 4, 6], "learning_rate": [0.01, 0.001], "l2_reg": [0.001, 0.01], "epochs": [50, 100]},
-}
+SEED_GRIDS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "seed")
+
+
+def seed_grid(g):
+    """The seed project's grid g exactly as AEGrid reads it: examples/seed/grid<g>.json."""
+    with open(os.path.join(SEED_GRIDS, "grid%d.json" % g)) as f:
+        return json.load(f)
 
 
 def build_autoencoder(input_dim, params):
@@ -72,7 +73,7 @@ def main():
     x_test = np.load(args.test)
     out = {"keras_version": keras.__version__, "grids": {}}
     for g in [int(s) for s in args.grids.split(",")]:
-        out["grids"][str(g)] = run_grid(GRIDS[g], x_train, x_test)
+        out["grids"][str(g)] = run_grid(seed_grid(g), x_train, x_test)
         r = out["grids"][str(g)]
         print(f"keras grid {g}: {r['trials']} trials in {r['wall_seconds']:.1f} s, best test MSE "
               f"{r['best_test_mse']:.5f} {r['best_params']}", flush=True)
