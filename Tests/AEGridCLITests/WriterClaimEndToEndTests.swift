@@ -24,13 +24,17 @@ final class WriterClaimEndToEndTests: XCTestCase {
         let lock = out.appendingPathComponent(".lock")
         try Data(Self.claim(beat: 1).utf8).write(to: lock)
         let stop = Locked(false)
+        // In place, as a writer's heartbeat does: the file is never empty between beats.
         let beater = Thread {
             var beat = 1
+            guard let handle = FileHandle(forWritingAtPath: lock.path) else { return }
             while !stop.value {
                 beat += 1
-                try? Data(Self.claim(beat: beat).utf8).write(to: lock)
+                try? handle.seek(toOffset: 0)
+                try? handle.write(contentsOf: Data(Self.claim(beat: beat).utf8))
                 Thread.sleep(forTimeInterval: 0.03)
             }
+            try? handle.close()
         }
         beater.start()
         defer { stop.withLock { $0 = true } }

@@ -60,13 +60,13 @@ final class FileLock {
         }
         let text = Array(mine.line.utf8)
         do {
-            guard ftruncate(fd, 0) == 0 else {
-                throw ResultsError.writeFailed(path: path, reason: "cannot clear the lock file: \(ResultsError.errnoText())")
+            // Written over the old text, then cut to length: a reader on another node never sees an empty file
+            // (which means "released") while this claim replaces another.
+            try ResultsError.reporting { try DurableFile.writeAll(fd, text, at: 0, path: path) }
+            guard ftruncate(fd, off_t(text.count)) == 0 else {
+                throw ResultsError.writeFailed(path: path, reason: "cannot cut the lock file: \(ResultsError.errnoText())")
             }
-            try ResultsError.reporting {
-                try DurableFile.writeAll(fd, text, at: 0, path: path)
-                try DurableFile.sync(fd, path: path)
-            }
+            try ResultsError.reporting { try DurableFile.sync(fd, path: path) }
         } catch {
             close(fd)
             throw error

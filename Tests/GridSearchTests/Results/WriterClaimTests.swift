@@ -68,13 +68,18 @@ final class WriterClaimTests: XCTestCase {
         writeClaim(foreignClaim())
         // The other host's writer keeps beating while this one watches.
         let stop = Locked(false)
+        // In place, as a writer's heartbeat does (pwrite of a same-length line): the file is never empty between
+        // beats. `Data.write` would truncate first, and a read in that moment sees no claim at all.
         let beater = Thread { [lockPath, heartbeat, claim = foreignClaim()] in
             var claim = claim
+            guard let handle = FileHandle(forWritingAtPath: lockPath) else { return }
             while !stop.value {
                 claim.beat += 1
-                try? Data(claim.line.utf8).write(to: URL(fileURLWithPath: lockPath))
+                try? handle.seek(toOffset: 0)
+                try? handle.write(contentsOf: Data(claim.line.utf8))
                 Thread.sleep(forTimeInterval: heartbeat / 2)
             }
+            try? handle.close()
         }
         beater.start()
         defer { stop.withLock { $0 = true } }
