@@ -86,6 +86,76 @@ struct LaneOptimizer {
         }
     }
 
+    /// `update` for a group of one, on plain buffers (element k at k, the slots too): lane 0's formulas and
+    /// constants, element by element, the same operations in the same order as `update` gives lane 0. Returns
+    /// Σ (w − w) over the updated weights: 0 where every weight is finite, NaN where one is not.
+    func updateSolo(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, range: Range<Int>) -> Float {
+        let count = self.count
+        var check: Float = 0
+        switch kind {
+        case .adam:
+            let alpha = self.alpha[0], oneMinusBeta1 = c0[0], oneMinusBeta2 = c1[0], eps = c2[0]
+            let m = slots, v = slots + count
+            for k in range {
+                let gk = g[k], mOld = m[k], vOld = v[k]
+                let mk = mOld + (gk - mOld) * oneMinusBeta1
+                let vk = vOld + (gk * gk - vOld) * oneMinusBeta2
+                m[k] = mk
+                v[k] = vk
+                let wk = w[k] - (mk * alpha) / (vk.squareRoot() + eps)
+                w[k] = wk
+                check += wk - wk
+            }
+        case .sgd:
+            let lr = self.lr[0]
+            for k in range {
+                let wk = w[k] - g[k] * lr
+                w[k] = wk
+                check += wk - wk
+            }
+        case .sgdMomentum:
+            let lr = self.lr[0], mu = self.mu[0], m = slots
+            for k in range {
+                let mk = m[k] * mu - g[k] * lr
+                m[k] = mk
+                let wk = w[k] + mk
+                w[k] = wk
+                check += wk - wk
+            }
+        case .sgdNesterov:
+            let lr = self.lr[0], mu = self.mu[0], m = slots
+            for k in range {
+                let gl = g[k] * lr
+                let mk = m[k] * mu - gl
+                m[k] = mk
+                let wk = w[k] + (mk * mu - gl)
+                w[k] = wk
+                check += wk - wk
+            }
+        case .rmsprop, .rmspropMomentum:
+            let lr = self.lr[0], rho = c0[0], oneMinusRho = c1[0], eps = c2[0], mu = self.mu[0]
+            let v = slots, mom = slots + count
+            let momentum = kind == .rmspropMomentum
+            for k in range {
+                let gk = g[k]
+                let vk = rho * v[k] + oneMinusRho * (gk * gk)
+                v[k] = vk
+                let increment = (lr * gk) / (vk + eps).squareRoot()
+                let wk: Float
+                if momentum {
+                    let mk = mu * mom[k] + increment
+                    mom[k] = mk
+                    wk = w[k] - mk
+                } else {
+                    wk = w[k] - increment
+                }
+                w[k] = wk
+                check += wk - wk
+            }
+        }
+        return check
+    }
+
     /// Updates the interleaved elements `range` of the parameter buffer (`w`, `g` point at the buffers' starts).
     /// Returns Σ (w − w) over the updated weights per lane: 0 where every weight is finite, NaN where one is not.
     func update(weights: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, range: Range<Int>) -> Float8 {
