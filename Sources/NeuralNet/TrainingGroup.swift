@@ -5,8 +5,9 @@ import LinearAlgebra
 /// order, optimiser state, hyperparameters (learning rate, betas, momentum, L1/L2), epochs and early stopping.
 ///
 /// **A member's results do not depend on the group.** Each lane's arithmetic is a fixed sequence of lane-wise
-/// operations on that lane's values: a trial trained alone (a group of one, the other lanes padded) and in any
-/// group, at any position, gives the same bits, on either build (no GEMM backend is involved). The engine is not
+/// operations on that lane's values: a trial trained alone (a group of one, on `SoloKernels`' plain path, which
+/// performs the same operations per element) and in any group, at any position, gives the same bits, on either
+/// build (no GEMM backend is involved). The engine is not
 /// bitwise `Trainer` (its sums run in another order), so a search trains **every** trial it accepts
 /// (`accepts(_:_:)`, a rule on the trial's own configuration) through it, alone or grouped.
 ///
