@@ -273,6 +273,9 @@ protocol SoloVector {
     func store(_ p: UnsafeMutablePointer<Float>)
     static func + (lhs: Self, rhs: Self) -> Self
     static func * (lhs: Self, rhs: Self) -> Self
+    static func - (lhs: Self, rhs: Self) -> Self
+    static func / (lhs: Self, rhs: Self) -> Self
+    func squareRoot() -> Self
 }
 
 extension SIMD8: SoloVector where Scalar == Float {
