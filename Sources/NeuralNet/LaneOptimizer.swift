@@ -86,6 +86,72 @@ struct LaneOptimizer {
         }
     }
 
+    /// `update` for a group of one, on plain buffers (element k at k, the slots too): lane 0's formulas and
+    /// constants, element by element, the same operations in the same order as `update` gives lane 0, eight
+    /// elements at a time (then one at a time). Returns a sum of (w − w) over the updated weights: 0 where every
+    /// weight is finite, NaN where one is not (whatever the order of the sum).
+    func updateSolo(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, range: Range<Int>) -> Float {
+        var check8 = Float8(repeating: 0), check: Float = 0
+        var k = range.lowerBound
+        while k + 8 <= range.upperBound {
+            check8 = check8 + updateSolo(Float8.self, k, weights: w, gradients: g)
+            k += 8
+        }
+        while k < range.upperBound {
+            check += updateSolo(Float.self, k, weights: w, gradients: g)
+            k += 1
+        }
+        return check + laneSum(check8)
+    }
+
+    /// Elements k ..< k + V.lanes of `updateSolo`; returns w − w per element.
+    @inline(__always)
+    private func updateSolo<V: SoloVector>(_: V.Type, _ k: Int, weights w: UnsafeMutablePointer<Float>,
+                                           gradients g: UnsafePointer<Float>) -> V {
+        let count = self.count
+        let wk: V
+        switch kind {
+        case .adam:
+            let alpha = V(repeating: self.alpha[0]), oneMinusBeta1 = V(repeating: c0[0])
+            let oneMinusBeta2 = V(repeating: c1[0]), eps = V(repeating: c2[0])
+            let m = slots + k, v = slots + count + k
+            let gk = V.load(g + k), mOld = V.load(m), vOld = V.load(v)
+            let mk = mOld + (gk - mOld) * oneMinusBeta1
+            let vk = vOld + (gk * gk - vOld) * oneMinusBeta2
+            mk.store(m)
+            vk.store(v)
+            wk = V.load(w + k) - (mk * alpha) / (vk.squareRoot() + eps)
+        case .sgd:
+            wk = V.load(w + k) - V.load(g + k) * V(repeating: lr[0])
+        case .sgdMomentum:
+            let m = slots + k
+            let mk = V.load(m) * V(repeating: mu[0]) - V.load(g + k) * V(repeating: lr[0])
+            mk.store(m)
+            wk = V.load(w + k) + mk
+        case .sgdNesterov:
+            let m = slots + k, mu = V(repeating: self.mu[0])
+            let gl = V.load(g + k) * V(repeating: lr[0])
+            let mk = V.load(m) * mu - gl
+            mk.store(m)
+            wk = V.load(w + k) + (mk * mu - gl)
+        case .rmsprop, .rmspropMomentum:
+            let v = slots + k, mom = slots + count + k
+            let gk = V.load(g + k)
+            let vk = V(repeating: c0[0]) * V.load(v) + V(repeating: c1[0]) * (gk * gk)
+            vk.store(v)
+            let increment = (V(repeating: lr[0]) * gk) / (vk + V(repeating: c2[0])).squareRoot()
+            if kind == .rmspropMomentum {
+                let mk = V(repeating: mu[0]) * V.load(mom) + increment
+                mk.store(mom)
+                wk = V.load(w + k) - mk
+            } else {
+                wk = V.load(w + k) - increment
+            }
+        }
+        wk.store(w + k)
+        return wk - wk
+    }
+
     /// Updates the interleaved elements `range` of the parameter buffer (`w`, `g` point at the buffers' starts).
     /// Returns Σ (w − w) over the updated weights per lane: 0 where every weight is finite, NaN where one is not.
     func update(weights: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, range: Range<Int>) -> Float8 {

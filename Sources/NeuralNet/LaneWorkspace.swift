@@ -17,6 +17,8 @@ final class LaneWorkspace {
     let permutations: UnsafeMutablePointer<Int>
     /// One lane's parameters in the plain flat layout (for early stopping and snapshots).
     let laneParameters: UnsafeMutablePointer<Float>
+    /// Scratch for a group of one (`SoloKernels.inputGradient`): a kernel transposed, the largest kernel's size.
+    let transposed: UnsafeMutablePointer<Float>
     /// Early stopping's saved weights, one plain flat copy per lane (only with `restoreBestWeights`, else empty).
     let bestWeights: UnsafeMutablePointer<Float>
 
@@ -55,6 +57,7 @@ final class LaneWorkspace {
             for i in 0 ..< trainingRows { (permutations + j * trainingRows + i).initialize(to: i) }
         }
         laneParameters = floats(parameterCount)
+        transposed = floats(layers.map(\.kernelCount).max() ?? 0)
         self.bestWeights = floats(bestWeights ? parameterCount * lanes : 0)
         self.owned = owned
     }

@@ -5,8 +5,9 @@ import LinearAlgebra
 /// order, optimiser state, hyperparameters (learning rate, betas, momentum, L1/L2), epochs and early stopping.
 ///
 /// **A member's results do not depend on the group.** Each lane's arithmetic is a fixed sequence of lane-wise
-/// operations on that lane's values: a trial trained alone (a group of one, the other lanes padded) and in any
-/// group, at any position, gives the same bits, on either build (no GEMM backend is involved). The engine is not
+/// operations on that lane's values: a trial trained alone (a group of one, on `SoloKernels`' plain path, which
+/// performs the same operations per element) and in any group, at any position, gives the same bits, on either
+/// build (no GEMM backend is involved). The engine is not
 /// bitwise `Trainer` (its sums run in another order), so a search trains **every** trial it accepts
 /// (`accepts(_:_:)`, a rule on the trial's own configuration) through it, alone or grouped.
 ///
@@ -59,6 +60,12 @@ public final class TrainingGroup {
     private var shuffleGenerators: [SeededGenerator]
     private let shuffles: [Bool]
     private let l1: Float8, l2: Float8, twoL2: Float8
+    /// Whether this group runs `SoloKernels` on plain buffers (a group of one) rather than `LaneKernels` on
+    /// interleaved ones: the same bits either way (see `SoloKernels`), a step about eight times less work.
+    let solo: Bool
+
+    /// Which kernels a group runs: by its member count, or (for tests) one path forced.
+    enum Path { case automatic, lanes, solo }
     private var stages: [Stage]
 
     /// One member's progress: epochs done, history, early stopping, how it ended, its final weights.
@@ -74,8 +81,16 @@ public final class TrainingGroup {
     /// Prepares training of copies of `models` (one per member, all of one architecture) with `configurations`, on
     /// shared `training` rows and an optional `validation` set. Throws `TrainingError` for an invalid configuration,
     /// data of the wrong width, or members that cannot share a group (the rule they break is named).
-    public init(models: [Autoencoder], configurations: [TrainingConfiguration], training: Matrix,
-                validation: Matrix? = nil) throws {
+    public convenience init(models: [Autoencoder], configurations: [TrainingConfiguration], training: Matrix,
+                            validation: Matrix? = nil) throws {
+        try self.init(models: models, configurations: configurations, training: training, validation: validation,
+                      path: .automatic)
+    }
+
+    /// As the public `init`, with the kernels chosen by `path`: `.automatic` runs a group of one on `SoloKernels`
+    /// and larger groups on `LaneKernels`; `.solo` requires a single member.
+    init(models: [Autoencoder], configurations: [TrainingConfiguration], training: Matrix, validation: Matrix?,
+         path: Path) throws {
         guard !models.isEmpty, models.count == configurations.count, models.count <= Self.capacity else {
             throw TrainingError.invalidSetting(name: "group size", value: "\(models.count) models, \(configurations.count) configurations",
                                                rule: "must be 1...\(Self.capacity), one configuration per model")
@@ -101,6 +116,8 @@ public final class TrainingGroup {
         if let v = validation, v.columns != d {
             throw TrainingError.dataShape(what: "validation", rows: v.rows, columns: v.columns, expectedColumns: d)
         }
+        precondition(path != .solo || models.count == 1, "TrainingGroup: the solo path trains one member")
+        solo = path == .solo || (path == .automatic && models.count == 1)
         self.configurations = configurations
         self.architecture = architecture
         self.training = training
@@ -125,9 +142,17 @@ public final class TrainingGroup {
         for (j, m) in lanes.enumerated() { l1[j] = configurations[m].l1; l2[j] = configurations[m].l2 }
         (self.l1, self.l2, twoL2) = (l1, l2, 2 * l2)
         stages = configurations.map { Stage(stopper: $0.earlyStopping.map { EarlyStoppingState(settings: $0) }) }
-        for (j, m) in lanes.enumerated() {
-            let source = models[m].storage
-            for k in 0 ..< parameterCount { workspace.parameters[k * 8 + j] = source[k] }
+        // `storage` is a raw pointer into each model: the models must outlive the copy (an initialiser owns its
+        // arguments and may release them after their last use).
+        withExtendedLifetime(models) {
+            if solo {
+                workspace.parameters.update(from: models[0].storage, count: parameterCount)
+            } else {
+                for (j, m) in lanes.enumerated() {
+                    let source = models[m].storage
+                    for k in 0 ..< parameterCount { workspace.parameters[k * 8 + j] = source[k] }
+                }
+            }
         }
     }
 
@@ -222,7 +247,11 @@ public final class TrainingGroup {
     /// Copies lane m's live parameters into `workspace.laneParameters` (plain flat layout).
     private func extract(_ m: Int) {
         let p = workspace.parameters, out = workspace.laneParameters
-        for k in 0 ..< parameterCount { out[k] = p[k * 8 + m] }
+        if solo {
+            out.update(from: p, count: parameterCount)
+        } else {
+            for k in 0 ..< parameterCount { out[k] = p[k * 8 + m] }
+        }
     }
 
     /// The epoch loop shared by `fit` and `advance`: every member not ended trains epoch after epoch until it reaches
@@ -320,6 +349,10 @@ public final class TrainingGroup {
     /// vector of the eight lanes' values per feature.
     private func gather(_ x: UnsafePointer<Float>, from start: Int, rows: Int) {
         let n = training.rows, d = inputSize, out = workspace.batch, order = workspace.permutations + start
+        if solo {
+            for r in 0 ..< rows { (out + r * d).update(from: x + order[r] * d, count: d) }
+            return
+        }
         for r in 0 ..< rows {
             let s0 = x + order[r] * d, s1 = x + order[n + r] * d, s2 = x + order[2 * n + r] * d
             let s3 = x + order[3 * n + r] * d, s4 = x + order[4 * n + r] * d, s5 = x + order[5 * n + r] * d
@@ -334,6 +367,10 @@ public final class TrainingGroup {
     /// Fills `workspace.batch` with `rows` rows from `x` (dense, `inputSize` wide), the same in every lane.
     private func broadcast(_ x: UnsafePointer<Float>, rows: Int) {
         let out = workspace.batch
+        if solo {
+            out.update(from: x, count: rows * inputSize)
+            return
+        }
         for k in 0 ..< rows * inputSize { LaneKernels.store(Float8(repeating: x[k]), out, k) }
     }
 
@@ -343,6 +380,10 @@ public final class TrainingGroup {
     ///
     /// input: (rows, inputSize), interleaved; also the target.
     private func backpropagate(input: UnsafePointer<Float>, rows: Int, update: Bool) -> (loss: Float8, check: Float8) {
+        if solo {
+            let (loss, check) = backpropagateSolo(input: input, rows: rows, update: update)
+            return (Float8(repeating: loss), Float8(repeating: check))
+        }
         let parameters = workspace.parameters, gradients = workspace.gradients
         forward(input, rows: rows)
         let last = layers.count - 1
@@ -374,10 +415,52 @@ public final class TrainingGroup {
         return (dataLoss + penalty, check)
     }
 
-    /// Forward pass of `rows` interleaved samples through every layer.
+    /// `backpropagate` for a group of one, on plain buffers (`SoloKernels`, `LaneOptimizer.updateSolo`): the same
+    /// steps in the same order as lane 0 of the lane path.
+    private func backpropagateSolo(input: UnsafePointer<Float>, rows: Int, update: Bool) -> (loss: Float, check: Float) {
+        let parameters = workspace.parameters, gradients = workspace.gradients
+        forward(input, rows: rows)
+        let last = layers.count - 1
+        let dataLoss = SoloKernels.loss(loss, z: workspace.z[last], a: workspace.activation[last], target: input,
+                                        rows: rows, columns: inputSize, outputActivation: layers[last].activation,
+                                        gradient: workspace.deltaA)
+        let penalty = currentPenalty()[0]
+        let l1 = self.l1[0], twoL2 = self.twoL2[0]
+        var check: Float = 0
+        var dZ = workspace.deltaA, other = workspace.deltaB
+        for l in stride(from: last, through: 0, by: -1) {
+            let layer = layers[l]
+            let layerInput = l == 0 ? input : UnsafePointer(workspace.activation[l - 1])
+            SoloKernels.parameterGradients(layer, x: layerInput, dZ: dZ, rows: rows, gradients: gradients)
+            if l > 0 {
+                SoloKernels.inputGradient(layer, dZ: dZ, rows: rows, parameters: parameters,
+                                          transposed: workspace.transposed, dX: other)
+            }
+            SoloKernels.addPenaltyGradient(parameters + layer.kernelOffset, to: gradients + layer.kernelOffset,
+                                           count: layer.kernelCount, l1: l1, twoL2: twoL2)
+            if update {
+                check += optimizer.updateSolo(weights: parameters, gradients: gradients,
+                                              range: layer.kernelOffset ..< layer.biasOffset + layer.outputs)
+            }
+            if l > 0 {
+                layers[l - 1].activation.backward(z: workspace.z[l - 1], a: workspace.activation[l - 1], da: other,
+                                                  into: other, count: rows * layer.inputs)
+                swap(&dZ, &other)
+            }
+        }
+        return (dataLoss + penalty, check)
+    }
+
+    /// Forward pass of `rows` samples (interleaved, or plain for a solo group) through every layer.
     private func forward(_ input: UnsafePointer<Float>, rows: Int) {
         var x = input
         for (l, layer) in layers.enumerated() {
+            if solo {
+                SoloKernels.forward(layer, x: x, rows: rows, parameters: workspace.parameters, z: workspace.z[l],
+                                    a: workspace.activation[l])
+                x = UnsafePointer(workspace.activation[l])
+                continue
+            }
             LaneKernels.forward(layer, x: x, rows: rows, parameters: workspace.parameters, z: workspace.z[l],
                                 a: workspace.activation[l])
             x = UnsafePointer(workspace.activation[l])
@@ -387,6 +470,14 @@ public final class TrainingGroup {
     /// Each lane's Σ over kernels of its penalty, on the current weights.
     private func currentPenalty() -> Float8 {
         var penalty = Float8(repeating: 0)
+        if solo {
+            var sum: Float = 0
+            for layer in layers {
+                sum += SoloKernels.penalty(workspace.parameters + layer.kernelOffset, count: layer.kernelCount,
+                                           l1: l1[0], l2: l2[0])
+            }
+            return Float8(repeating: sum)
+        }
         for layer in layers {
             penalty += LaneKernels.penalty(workspace.parameters + layer.kernelOffset * 8, count: layer.kernelCount,
                                            l1: l1, l2: l2)
@@ -405,9 +496,14 @@ public final class TrainingGroup {
             let rows = min(batchSize, n - start)
             broadcast(data + start * d, rows: rows)
             forward(workspace.batch, rows: rows)
-            let batchLoss = LaneKernels.loss(loss, z: workspace.z[last], a: workspace.activation[last],
-                                             target: workspace.batch, rows: rows, columns: d,
-                                             outputActivation: layers[last].activation, gradient: nil) + penalty
+            let dataLoss = solo
+                ? Float8(repeating: SoloKernels.loss(loss, z: workspace.z[last], a: workspace.activation[last],
+                                                     target: workspace.batch, rows: rows, columns: d,
+                                                     outputActivation: layers[last].activation, gradient: nil))
+                : LaneKernels.loss(loss, z: workspace.z[last], a: workspace.activation[last],
+                                   target: workspace.batch, rows: rows, columns: d,
+                                   outputActivation: layers[last].activation, gradient: nil)
+            let batchLoss = dataLoss + penalty
             total += batchLoss * Float(rows)
             rowCount += Float(rows)
             start += rows
@@ -447,6 +543,7 @@ extension TrainingGroup {
             broadcast(buffer.baseAddress! + range.lowerBound * inputSize, rows: range.count)
             _ = backpropagate(input: workspace.batch, rows: range.count, update: false)
         }
+        if solo { return [Array(UnsafeBufferPointer(start: workspace.gradients, count: parameterCount))] }
         return (0 ..< count).map { m in (0 ..< parameterCount).map { workspace.gradients[$0 * 8 + m] } }
     }
 }

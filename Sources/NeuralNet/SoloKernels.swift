@@ -1,0 +1,306 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import LinearAlgebra
+
+/// The arithmetic of a `TrainingGroup` of one member, over **plain** buffers (element k at k, no lanes):
+/// vectorised inside the trial, along a layer's outputs (forward product, dW, db), along its inputs (dX) and along
+/// the parameters (optimiser, penalty gradient), instead of across eight lanes of which seven would be padding.
+///
+/// **Every element gets exactly `LaneKernels`' sequence of Float32 operations**, so a member's bits are the same on
+/// either path: each product starts from 0 and adds `x·w` terms in the same index order (inputs for z, rows for dW,
+/// outputs for dX), then the bias; db starts from the first row's dZ and adds the others in row order; the loss,
+/// its gradient and the penalty are the same formulas, with the row sums, the batch total and the penalty sums kept
+/// serial in the same order. A block of outputs (or inputs) is one SIMD vector; where the width is not a multiple
+/// of the vector, the last block overlaps the one before it and recomputes those elements with the same operations,
+/// to the same bits. `TrainingGroupTests` holds both paths to bitwise equality. Nothing here allocates.
+enum SoloKernels {
+    // MARK: - Dense layer
+
+    /// `z = x·W + b`, `a = f(z)`. x: (rows, inputs), W: (inputs, outputs), z, a: (rows, outputs), plain.
+    static func forward(_ layer: DenseLayer, x: UnsafePointer<Float>, rows: Int, parameters: UnsafePointer<Float>,
+                        z: UnsafeMutablePointer<Float>, a: UnsafeMutablePointer<Float>) {
+        let m = layer.outputs
+        if m >= 8 {
+            forward(Float8.self, layer, x: x, rows: rows, parameters: parameters, z: z)
+        } else if m >= 4 {
+            forward(SIMD4<Float>.self, layer, x: x, rows: rows, parameters: parameters, z: z)
+        } else {
+            forward(Float.self, layer, x: x, rows: rows, parameters: parameters, z: z)
+        }
+        layer.activation.apply(z, into: a, count: rows * m)
+    }
+
+    @inline(__always)
+    private static func forward<V: SoloVector>(_: V.Type, _ layer: DenseLayer, x: UnsafePointer<Float>, rows: Int,
+                                               parameters: UnsafePointer<Float>, z: UnsafeMutablePointer<Float>) {
+        let n = layer.inputs, m = layer.outputs
+        let w = parameters + layer.kernelOffset, b = parameters + layer.biasOffset
+        var block = 0
+        while block < m {
+            let o = min(block, m - V.lanes)
+            let bias = V.load(b + o)
+            var r = 0
+            while r + 4 <= rows {
+                let x0 = x + r * n, x1 = x0 + n, x2 = x1 + n, x3 = x2 + n
+                var s0 = V(repeating: 0), s1 = s0, s2 = s0, s3 = s0
+                for i in 0 ..< n {
+                    let wi = V.load(w + i * m + o)
+                    s0 = s0 + V(repeating: x0[i]) * wi
+                    s1 = s1 + V(repeating: x1[i]) * wi
+                    s2 = s2 + V(repeating: x2[i]) * wi
+                    s3 = s3 + V(repeating: x3[i]) * wi
+                }
+                let z0 = z + r * m + o
+                (s0 + bias).store(z0); (s1 + bias).store(z0 + m)
+                (s2 + bias).store(z0 + 2 * m); (s3 + bias).store(z0 + 3 * m)
+                r += 4
+            }
+            while r < rows {
+                let xr = x + r * n
+                var s = V(repeating: 0)
+                for i in 0 ..< n { s = s + V(repeating: xr[i]) * V.load(w + i * m + o) }
+                (s + bias).store(z + r * m + o)
+                r += 1
+            }
+            block += V.lanes
+        }
+    }
+
+    /// `dW = xᵀ·dZ` (summed over the rows in row order, from 0) and `db = Σ_rows dZ` (from the first row), overwritten.
+    static func parameterGradients(_ layer: DenseLayer, x: UnsafePointer<Float>, dZ: UnsafePointer<Float>, rows: Int,
+                                   gradients: UnsafeMutablePointer<Float>) {
+        let m = layer.outputs
+        if m >= 8 {
+            parameterGradients(Float8.self, layer, x: x, dZ: dZ, rows: rows, gradients: gradients)
+        } else if m >= 4 {
+            parameterGradients(SIMD4<Float>.self, layer, x: x, dZ: dZ, rows: rows, gradients: gradients)
+        } else {
+            parameterGradients(Float.self, layer, x: x, dZ: dZ, rows: rows, gradients: gradients)
+        }
+    }
+
+    @inline(__always)
+    private static func parameterGradients<V: SoloVector>(_: V.Type, _ layer: DenseLayer, x: UnsafePointer<Float>,
+                                                          dZ: UnsafePointer<Float>, rows: Int,
+                                                          gradients: UnsafeMutablePointer<Float>) {
+        let n = layer.inputs, m = layer.outputs
+        let dw = gradients + layer.kernelOffset, db = gradients + layer.biasOffset
+        var block = 0
+        while block < m {
+            let o = min(block, m - V.lanes)
+            var i = 0
+            while i < n {
+                if n >= 4 {
+                    // Four inputs at a time; the last quadruple overlaps the previous one when n is not a multiple
+                    // of four (same sums, same bits).
+                    let i0 = min(i, n - 4)
+                    var s0 = V(repeating: 0), s1 = s0, s2 = s0, s3 = s0
+                    for r in 0 ..< rows {
+                        let d = V.load(dZ + r * m + o), xr = x + r * n + i0
+                        s0 = s0 + V(repeating: xr[0]) * d
+                        s1 = s1 + V(repeating: xr[1]) * d
+                        s2 = s2 + V(repeating: xr[2]) * d
+                        s3 = s3 + V(repeating: xr[3]) * d
+                    }
+                    let d0 = dw + i0 * m + o
+                    s0.store(d0); s1.store(d0 + m); s2.store(d0 + 2 * m); s3.store(d0 + 3 * m)
+                    i += 4
+                } else {
+                    var s = V(repeating: 0)
+                    for r in 0 ..< rows { s = s + V(repeating: x[r * n + i]) * V.load(dZ + r * m + o) }
+                    s.store(dw + i * m + o)
+                    i += 1
+                }
+            }
+            var s = V.load(dZ + o)
+            for r in 1 ..< max(rows, 1) { s = s + V.load(dZ + r * m + o) }
+            s.store(db + o)
+            block += V.lanes
+        }
+    }
+
+    /// `dX = dZ·Wᵀ`, each entry summed over the outputs in order from 0, with the kernel before its update.
+    /// `transposed` (inputs × outputs floats) receives Wᵀ, so that a block of inputs is one vector load.
+    static func inputGradient(_ layer: DenseLayer, dZ: UnsafePointer<Float>, rows: Int, parameters: UnsafePointer<Float>,
+                              transposed: UnsafeMutablePointer<Float>, dX: UnsafeMutablePointer<Float>) {
+        let n = layer.inputs, m = layer.outputs
+        let w = parameters + layer.kernelOffset
+        for i in 0 ..< n {
+            for o in 0 ..< m { transposed[o * n + i] = w[i * m + o] }
+        }
+        if n >= 8 {
+            inputGradient(Float8.self, n: n, m: m, dZ: dZ, rows: rows, wt: transposed, dX: dX)
+        } else if n >= 4 {
+            inputGradient(SIMD4<Float>.self, n: n, m: m, dZ: dZ, rows: rows, wt: transposed, dX: dX)
+        } else {
+            inputGradient(Float.self, n: n, m: m, dZ: dZ, rows: rows, wt: transposed, dX: dX)
+        }
+    }
+
+    @inline(__always)
+    private static func inputGradient<V: SoloVector>(_: V.Type, n: Int, m: Int, dZ: UnsafePointer<Float>, rows: Int,
+                                                     wt: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>) {
+        var block = 0
+        while block < n {
+            let i = min(block, n - V.lanes)
+            var r = 0
+            while r + 4 <= rows {
+                let d0 = dZ + r * m, d1 = d0 + m, d2 = d1 + m, d3 = d2 + m
+                var s0 = V(repeating: 0), s1 = s0, s2 = s0, s3 = s0
+                for o in 0 ..< m {
+                    let wo = V.load(wt + o * n + i)
+                    s0 = s0 + V(repeating: d0[o]) * wo
+                    s1 = s1 + V(repeating: d1[o]) * wo
+                    s2 = s2 + V(repeating: d2[o]) * wo
+                    s3 = s3 + V(repeating: d3[o]) * wo
+                }
+                let x0 = dX + r * n + i
+                s0.store(x0); s1.store(x0 + n); s2.store(x0 + 2 * n); s3.store(x0 + 3 * n)
+                r += 4
+            }
+            while r < rows {
+                let d = dZ + r * m
+                var s = V(repeating: 0)
+                for o in 0 ..< m { s = s + V(repeating: d[o]) * V.load(wt + o * n + i) }
+                s.store(dX + r * n + i)
+                r += 1
+            }
+            block += V.lanes
+        }
+    }
+
+    // MARK: - Loss
+
+    /// The batch loss and (with `gradient`) its gradient with respect to the output layer's z, as
+    /// `LaneKernels.loss` computes each lane's: the same per-element formulas, row sums and total in the same order.
+    static func loss(_ loss: Loss, z: UnsafePointer<Float>, a: UnsafePointer<Float>, target: UnsafePointer<Float>,
+                     rows n: Int, columns d: Int, outputActivation: Activation,
+                     gradient: UnsafeMutablePointer<Float>?) -> Float {
+        let fd = Float(d), fn = Float(n)
+        var total: Float = 0
+        switch loss {
+        case .mse:
+            for r in 0 ..< n {
+                var rowSum: Float = 0
+                for c in 0 ..< d {
+                    let e = target[r * d + c] - a[r * d + c]
+                    rowSum += e * e
+                }
+                total += rowSum / fd
+            }
+            guard let g = gradient else { break }
+            let scale = 2 / (Float(d) * Float(n))
+            if outputActivation == .sigmoid {
+                for k in 0 ..< n * d {
+                    let y = a[k], x = target[k]
+                    let dy = (y - x) * scale
+                    g[k] = dy * y * (1 - y)
+                }
+            } else {
+                for k in 0 ..< n * d { g[k] = (a[k] - target[k]) * scale }
+                outputActivation.backward(z: z, a: a, da: g, into: g, count: n * d)
+            }
+        case .binaryCrossentropy where outputActivation == .sigmoid:
+            for r in 0 ..< n {
+                var rowSum: Float = 0
+                for c in 0 ..< d {
+                    let k = r * d + c
+                    let v = z[k], x = target[k]
+                    let softplus = log1pf(expf(-abs(v)))
+                    let positive = max(v, 0)
+                    rowSum += (positive - v * x) + softplus
+                }
+                total += rowSum / fd
+            }
+            if let g = gradient {
+                let scale = 1 / (Float(d) * Float(n))
+                for k in 0 ..< n * d { g[k] = (a[k] - target[k]) * scale }
+            }
+        case .binaryCrossentropy:
+            let lo = Loss.probabilityEpsilon, hi = 1 - Loss.probabilityEpsilon
+            for r in 0 ..< n {
+                var rowSum: Float = 0
+                for c in 0 ..< d {
+                    let k = r * d + c
+                    let y = a[k], x = target[k]
+                    let p = min(max(y, lo), hi)
+                    rowSum += -(x * logf(p) + (1 - x) * logf(1 - p))
+                }
+                total += rowSum / fd
+            }
+            if let g = gradient {
+                for k in 0 ..< n * d {
+                    let v = a[k], x = target[k], p = min(max(v, lo), hi)
+                    g[k] = (v < lo || v > hi) ? 0 : (-(x / p) + (1 - x) / (1 - p)) / Float(d) / Float(n)
+                }
+                outputActivation.backward(z: z, a: a, da: g, into: g, count: n * d)
+            }
+        }
+        return total / fn
+    }
+
+    // MARK: - Kernel penalty
+
+    /// `l1·Σ|W| + l2·ΣW²` over one kernel (sums in index order, both terms always computed).
+    static func penalty(_ kernel: UnsafePointer<Float>, count: Int, l1: Float, l2: Float) -> Float {
+        var absolute: Float = 0, square: Float = 0
+        for k in 0 ..< count {
+            let w = kernel[k]
+            absolute += Float(bitPattern: w.bitPattern & 0x7FFF_FFFF)
+            square += w * w
+        }
+        return l1 * absolute + l2 * square
+    }
+
+    /// `dW += l1·sign(W) + 2·l2·W`, sign(0) = 0.
+    static func addPenaltyGradient(_ kernel: UnsafePointer<Float>, to dKernel: UnsafeMutablePointer<Float>, count: Int,
+                                   l1: Float, twoL2: Float) {
+        for k in 0 ..< count {
+            let w = kernel[k]
+            dKernel[k] += l1 * (w > 0 ? 1 : (w < 0 ? -1 : 0)) + twoL2 * w
+        }
+    }
+}
+
+/// A block of a solo kernel: one SIMD vector of floats, or one float (widths below four).
+protocol SoloVector {
+    static var lanes: Int { get }
+    init(repeating value: Float)
+    static func load(_ p: UnsafePointer<Float>) -> Self
+    func store(_ p: UnsafeMutablePointer<Float>)
+    static func + (lhs: Self, rhs: Self) -> Self
+    static func * (lhs: Self, rhs: Self) -> Self
+    static func - (lhs: Self, rhs: Self) -> Self
+    static func / (lhs: Self, rhs: Self) -> Self
+    func squareRoot() -> Self
+}
+
+extension SIMD8: SoloVector where Scalar == Float {
+    static var lanes: Int { 8 }
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self {
+        UnsafeRawPointer(p).loadUnaligned(as: Self.self)
+    }
+    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self)
+    }
+}
+
+extension SIMD4: SoloVector where Scalar == Float {
+    static var lanes: Int { 4 }
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self {
+        UnsafeRawPointer(p).loadUnaligned(as: Self.self)
+    }
+    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self)
+    }
+}
+
+extension Float: SoloVector {
+    static var lanes: Int { 1 }
+    @inline(__always) init(repeating value: Float) { self = value }
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Float { p.pointee }
+    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) { p.pointee = self }
+}
