@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import GridSearch
+import LinearAlgebra
 
 // The entry point: parse, run, and turn every failure into one line on stderr and a non-zero status. Usage mistakes
 // (a missing or malformed flag) exit with 64 (EX_USAGE), failures while running with 1, interrupted searches with
@@ -12,6 +14,9 @@ do {
     Terminal.fail(usageMessage(for: error), status: 64)
 }
 do {
+    // A variable set to something it cannot take is an error, not a silent fallback to the default.
+    try GEMM.validateEnvironment()
+    try ResultsLog.validateEnvironment()
     var runnable = command
     try runnable.run()
 } catch let exit as ExitCode {

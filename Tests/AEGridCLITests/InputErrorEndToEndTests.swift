@@ -129,6 +129,33 @@ final class InputErrorEndToEndTests: XCTestCase {
         XCTAssertTrue(line.hasPrefix("aegrid: error: "), line)
         XCTAssertTrue(line.contains("/nonexistent/data.csv"), line)
     }
+    func testEnvironmentVariablesWithValuesTheyCannotTakeAreRefused() throws {
+        let out = try temporaryDirectory().appendingPathComponent("out")
+        let arguments = ["search", "--train", train, "--test", test, "--grid", grid, "--out", out.path]
+        let cases: [(String, String, String)] = [
+            ("AEGRID_CLAIM_HEARTBEAT", "soon", "aegrid: error: AEGRID_CLAIM_HEARTBEAT=soon is not valid; expected seconds "
+             + "between writer heartbeats, above 0 and at most 3600 (e.g. 10)\n"),
+            ("AEGRID_CLAIM_HEARTBEAT", "0", "aegrid: error: AEGRID_CLAIM_HEARTBEAT=0 is not valid; expected seconds "
+             + "between writer heartbeats, above 0 and at most 3600 (e.g. 10)\n"),
+            ("AEGRID_GEMM", "openblas", "aegrid: error: AEGRID_GEMM=openblas is not valid; expected "
+             + "\(availableBackends)\n"),
+        ]
+        for (variable, value, message) in cases {
+            let result = try AEGridProcess.run(arguments, environment: [variable: value])
+            XCTAssertEqual(result.status, 1, "\(variable)=\(value): \(result.stderr)")
+            XCTAssertEqual(result.stderr, message)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "nothing written")
+        }
+    }
+
+    /// `AEGRID_GEMM`'s names in this build.
+    var availableBackends: String {
+        #if BLAS
+        return "blas|swift|naive"
+        #else
+        return "swift|naive"
+        #endif
+    }
 }
 
 // The pinned error lines ($FILE: the file's path).

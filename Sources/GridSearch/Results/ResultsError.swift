@@ -20,6 +20,8 @@ public enum ResultsError: Error, Equatable, CustomStringConvertible, LocalizedEr
     case io(path: String, reason: String)
     /// The directory holds no results of the kind asked for.
     case noResults(directory: String, detail: String)
+    /// An environment variable that sets how results are written holds a value it cannot take.
+    case invalidEnvironment(variable: String, value: String, expected: String)
     /// Merging a search with missing trials without `--allow-partial`; `detail` lists them by shard.
     case incomplete(directory: String, missing: Int, total: Int, detail: String)
 
@@ -49,6 +51,8 @@ public enum ResultsError: Error, Equatable, CustomStringConvertible, LocalizedEr
             return "\(path): \(reason)"
         case let .noResults(directory, detail):
             return "\(directory): \(detail)"
+        case let .invalidEnvironment(variable, value, expected):
+            return "\(variable)=\(value) is not valid; expected \(expected)"
         case let .incomplete(directory, missing, total, detail):
             return "\(directory): the search is incomplete, \(missing) of \(total) trials have no result (\(detail)); "
                 + "rerun the missing shards with the same command, or pass --allow-partial to merge what is there"

@@ -51,6 +51,10 @@ public final class ResultsLog: Sendable {
     }
     private let state: Mutex<State>
 
+    /// Throws `ResultsError.invalidEnvironment` when a variable that sets how results are written
+    /// (`AEGRID_CLAIM_HEARTBEAT`) holds a value it cannot take.
+    public static func validateEnvironment() throws { try WriterClaim.validateEnvironment() }
+
     /// The manifest file of a results directory.
     public static func manifestPath(directory: String) -> String { (directory as NSString).appendingPathComponent("manifest.json") }
 

@@ -97,15 +97,33 @@ struct WriterClaim: Equatable, Sendable {
         return cleaned.isEmpty ? "unknown-host" : cleaned
     }
 
-    /// Seconds between heartbeats: `AEGRID_CLAIM_HEARTBEAT` when set to a positive number (tests use a fraction of
-    /// a second; a slow shared file system may want more), else 10. A new writer waits three of them before it
-    /// takes over another host's silent claim.
+    /// Seconds between heartbeats: `AEGRID_CLAIM_HEARTBEAT` when set (tests use a fraction of a second; a slow
+    /// shared file system may want more), else 10. A new writer waits three of them before it takes over another
+    /// host's silent claim. A value `validateEnvironment` refuses is never used.
     static func heartbeatInterval() -> Double {
-        if let raw = getenv("AEGRID_CLAIM_HEARTBEAT"), let seconds = Double(String(cString: raw)), seconds > 0,
-           seconds <= 3600 {
-            return seconds
+        heartbeatSetting().flatMap(parseHeartbeat) ?? 10
+    }
+
+    /// `AEGRID_CLAIM_HEARTBEAT` as set, or nil.
+    private static func heartbeatSetting() -> String? {
+        guard let raw = getenv("AEGRID_CLAIM_HEARTBEAT") else { return nil }
+        let text = String(cString: raw)
+        return text.isEmpty ? nil : text
+    }
+
+    /// Seconds in (0, 3600], or nil.
+    private static func parseHeartbeat(_ text: String) -> Double? {
+        guard let seconds = Double(text), seconds > 0, seconds <= 3600 else { return nil }
+        return seconds
+    }
+
+    /// Throws when `AEGRID_CLAIM_HEARTBEAT` is set to something other than seconds in (0, 3600], so the CLI says
+    /// so instead of beating at the default without a word.
+    static func validateEnvironment() throws {
+        if let text = heartbeatSetting(), parseHeartbeat(text) == nil {
+            throw ResultsError.invalidEnvironment(variable: "AEGRID_CLAIM_HEARTBEAT", value: text,
+                                                  expected: "seconds between writer heartbeats, above 0 and at most 3600 (e.g. 10)")
         }
-        return 10
     }
 }
 
