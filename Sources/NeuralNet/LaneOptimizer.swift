@@ -44,8 +44,15 @@ struct LaneOptimizer {
     /// Adam's step size per lane for the current step (set by `beginStep`).
     private var alpha = Float8(repeating: 0)
 
-    /// - Parameter configurations: one per lane (8), all of one `Kind`.
-    init(configurations: [OptimizerConfiguration], count: Int) {
+    /// Lanes that hold a member (the others are padding, whose values are never read).
+    private let members: Int
+
+    /// - Parameters:
+    ///   - configurations: one per lane (8), all of one `Kind`.
+    ///   - members: how many of the lanes (from the first) hold a member; the step constants of the others are not
+    ///     computed.
+    init(configurations: [OptimizerConfiguration], count: Int, members: Int = LaneKernels.width) {
+        self.members = min(max(1, members), LaneKernels.width)
         precondition(configurations.count == LaneKernels.width)
         let kind = Kind(configurations[0])
         precondition(configurations.allSatisfy { Kind($0) == kind }, "LaneOptimizer: lanes of different optimisers")
@@ -74,12 +81,13 @@ struct LaneOptimizer {
 
     func deallocate() { slots.deallocate() }
 
-    /// Starts step t = iterations + 1; Adam's α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) per lane, as `OptimizerState`.
+    /// Starts step t = iterations + 1; Adam's α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) per member's lane, as `OptimizerState`
+    /// (padding lanes keep α = 0: their weights are never read).
     mutating func beginStep() {
         iterations += 1
         guard kind == .adam else { return }
         let t = Float(iterations)
-        for (j, configuration) in configurations.enumerated() {
+        for (j, configuration) in configurations.prefix(members).enumerated() {
             if case .adam(let lr, let beta1, let beta2, _) = configuration {
                 alpha[j] = lr * (1 - powf(beta2, t)).squareRoot() / (1 - powf(beta1, t))
             }

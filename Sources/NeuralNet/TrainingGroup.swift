@@ -60,6 +60,8 @@ public final class TrainingGroup {
     private var shuffleGenerators: [SeededGenerator]
     private let shuffles: [Bool]
     private let l1: Float8, l2: Float8, twoL2: Float8
+    /// Whether any lane has an L1 or L2 penalty.
+    private let penalized: Bool
     /// Whether this group runs `SoloKernels` on plain buffers (a group of one) rather than `LaneKernels` on
     /// interleaved ones: the same bits either way (see `SoloKernels`), a step about eight times less work.
     let solo: Bool
@@ -133,7 +135,8 @@ public final class TrainingGroup {
                                   trainingRows: training.rows, bestWeights: restores)
         // Padding lanes repeat member 0: valid values whose results are never read.
         let lanes = (0 ..< Self.capacity).map { min($0, models.count - 1) }
-        optimizer = LaneOptimizer(configurations: lanes.map { configurations[$0].optimizer }, count: parameterCount)
+        optimizer = LaneOptimizer(configurations: lanes.map { configurations[$0].optimizer }, count: parameterCount,
+                                  members: models.count)
         shuffleGenerators = lanes.map {
             SeededGenerator(seed: SeededGenerator.deriveSeed(configurations[$0].seed, Trainer.shuffleStream))
         }
@@ -141,6 +144,7 @@ public final class TrainingGroup {
         var l1 = Float8(), l2 = Float8()
         for (j, m) in lanes.enumerated() { l1[j] = configurations[m].l1; l2[j] = configurations[m].l2 }
         (self.l1, self.l2, twoL2) = (l1, l2, 2 * l2)
+        penalized = any(l1 .!= 0) || any(l2 .!= 0)
         stages = configurations.map { Stage(stopper: $0.earlyStopping.map { EarlyStoppingState(settings: $0) }) }
         // `storage` is a raw pointer into each model: the models must outlive the copy (an initialiser owns its
         // arguments and may release them after their last use).
@@ -467,9 +471,12 @@ public final class TrainingGroup {
         }
     }
 
-    /// Each lane's Σ over kernels of its penalty, on the current weights.
+    /// Each lane's Σ over kernels of its penalty, on the current weights. Without L1 and L2 in any lane it is 0 in
+    /// every lane, the sum's own value then (0·|w| + 0·w² is +0 for the finite weights of a member still training;
+    /// a non-finite weight has already ended the member), so the sweep over the weights is skipped.
     private func currentPenalty() -> Float8 {
         var penalty = Float8(repeating: 0)
+        if !penalized { return penalty }
         if solo {
             var sum: Float = 0
             for layer in layers {
