@@ -36,6 +36,16 @@ public final class TrainingGroup {
             && architecture.multiplyAddsPerSample <= maximumMultiplyAdds
     }
 
+    /// What one step of the lane path costs in steps of one trial on the solo path, for a model of this size: a
+    /// pass over eight lanes does eight trials' work in only about four to five solo steps' time, so a group is
+    /// worth forming only with more members than that. The planner (`TrialPlan`) weighs a group against its members
+    /// alone with it; results never depend on the choice. Thread CPU time, batch 32, shuffled, Adam, Zen 3
+    /// (`aegrid-bench lanes`, 2026-12-02): 3.8 at 40 multiply-adds per sample, 4.3 at 80–120, 4.7–5.1 at 224–576,
+    /// 5.1–5.3 at 1216–2048.
+    public static func laneStepCost(_ architecture: Architecture) -> Double {
+        architecture.multiplyAddsPerSample <= 128 ? 4.25 : 5.0
+    }
+
     /// What members of one group must share besides the data: equal keys may train together.
     public static func compatibilityKey(_ architecture: Architecture, _ configuration: TrainingConfiguration) -> String {
         "\(architecture.layerSizes)|\((0 ..< architecture.layerCount).map { architecture.activation(ofLayer: $0).rawValue })"

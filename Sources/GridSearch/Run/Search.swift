@@ -256,7 +256,7 @@ public final class Search: Sendable {
         let plan = TrialPlan(
             grid: grid, nextIndex: { [iterator = scopeIndices()] in iterator.next() },
             isDone: { log.contains($0) }, inputSize: data.inputSize, sampleCount: folds[0].training.rows,
-            baseSeed: settings.seed)
+            baseSeed: settings.seed, workers: runner.jobs)
         let work = self.work
         work.start()
         if let halving {

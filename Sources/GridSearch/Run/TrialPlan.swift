@@ -23,6 +23,27 @@ public enum PlannedWork: Sendable {
     case invalid(index: Int, point: GridPoint, reason: String)
 }
 
+/// A work item while the plan weighs it: its estimated cost (`TrialConfiguration.estimatedCost` units; a group costs
+/// its lane pass), its first trial's grid index (for a stable order) and its families.
+struct PlanItem {
+    var cost: Double
+    var index: Int
+    var members: [TrialFamily]
+    /// Whether the members train on the grouped engine (a lone member as a group of one).
+    var grouped: Bool
+
+    init(cost: Double, index: Int, members: [TrialFamily]) {
+        (self.cost, self.index, self.members, grouped) = (cost, index, members, true)
+    }
+
+    /// One family alone: on the grouped engine as a group of one (`group`), or as a plain family.
+    init(_ family: TrialFamily, group: Bool) {
+        (cost, index, members, grouped) = (family.estimatedCost, family.largest.index, [family], group)
+    }
+
+    var work: PlannedWork { grouped ? .group(members) : .family(members[0]) }
+}
+
 /// Hands the runner the pending trials of a grid, grouped into families, longest first, window by window.
 ///
 /// Memory is bounded by the window, not the grid: the plan walks the grid's indices lazily (`nextIndex`), skips
@@ -39,6 +60,7 @@ public final class TrialPlan: RunnerWorkSource {
     private let sampleCount: Int
     private let baseSeed: UInt64
     private let windowSize: Int
+    private let workers: Int
     private var window: [PlannedWork] = []
     private var windowPosition = 0
 
@@ -48,8 +70,9 @@ public final class TrialPlan: RunnerWorkSource {
     ///   - isDone: whether a trial id is already recorded (resume).
     ///   - inputSize, sampleCount: the data's columns and the training rows per fold (for cost estimates).
     ///   - baseSeed: the search's `--seed`.
+    ///   - workers: the runner's workers, for which the plan balances its groups (`grouped(_:workers:)`).
     public init(grid: ParameterGrid, nextIndex: @escaping () -> Int?, isDone: @escaping (String) -> Bool,
-                inputSize: Int, sampleCount: Int, baseSeed: UInt64, windowSize: Int = 65_536) {
+                inputSize: Int, sampleCount: Int, baseSeed: UInt64, workers: Int = 1, windowSize: Int = 65_536) {
         self.grid = grid
         self.nextIndex = nextIndex
         self.isDone = isDone
@@ -57,6 +80,7 @@ public final class TrialPlan: RunnerWorkSource {
         self.sampleCount = sampleCount
         self.baseSeed = baseSeed
         self.windowSize = max(1, windowSize)
+        self.workers = max(1, workers)
     }
 
     public func next() -> PlannedWork? {
@@ -95,19 +119,25 @@ public final class TrialPlan: RunnerWorkSource {
         built.sort { a, b in
             a.estimatedCost != b.estimatedCost ? a.estimatedCost > b.estimatedCost : a.largest.index < b.largest.index
         }
-        window = invalid + Self.grouped(built)
+        window = invalid + Self.grouped(built, workers: workers)
     }
 
-    /// The window's work items: families the grouped engine accepts, gathered by `GroupTraining.key` into groups of
-    /// up to `TrainingGroup.capacity` (as few groups as the count needs, of even sizes, members of similar cost
-    /// together), the others one by one; all ordered most expensive first (a group costs its members' sum). Which
-    /// group a family joins never changes its results, so this is purely a matter of speed.
-    static func grouped(_ families: [TrialFamily]) -> [PlannedWork] {
-        var items: [(cost: Double, index: Int, work: PlannedWork)] = []
+    /// The window's work items, ordered most expensive first: families the grouped engine accepts, gathered by
+    /// `GroupTraining.key` into groups where that saves time, and the others one by one. Which group a family joins,
+    /// or whether it trains alone (a group of one, on the solo path), never changes its results, so this is purely a
+    /// matter of speed:
+    /// - a key's families (most expensive first) are cut into runs of `TrainingGroup.capacity`; a run becomes one
+    ///   group when its lane pass (`TrainingGroup.laneStepCost` solo steps for as long as its longest member trains)
+    ///   costs less than training its members alone, else its members train alone;
+    /// - with several `workers`, groups are split back into their members, costliest first, while that shortens the
+    ///   window's estimated finish (longest-first assignment to the least loaded worker): three groups on two cores
+    ///   leave one core idle for a third of the time that twelve lone trials fill.
+    static func grouped(_ families: [TrialFamily], workers: Int = 1) -> [PlannedWork] {
+        var items: [PlanItem] = []
         var buckets: [String: [TrialFamily]] = [:], keys: [String] = []
         for family in families {
             guard GroupTraining.routes(family.largest) else {
-                items.append((family.estimatedCost, family.largest.index, .family(family)))
+                items.append(PlanItem(family, group: false))
                 continue
             }
             let key = GroupTraining.key(family)
@@ -116,15 +146,46 @@ public final class TrialPlan: RunnerWorkSource {
         }
         for key in keys {
             let bucket = buckets[key]!  // already most expensive first
-            let groups = (bucket.count + TrainingGroup.capacity - 1) / TrainingGroup.capacity
-            let size = (bucket.count + groups - 1) / groups
-            for start in stride(from: 0, to: bucket.count, by: size) {
-                let members = Array(bucket[start ..< min(start + size, bucket.count)])
-                items.append((members.reduce(0) { $0 + $1.estimatedCost }, members[0].largest.index, .group(members)))
+            let laneCost = TrainingGroup.laneStepCost(bucket[0].largest.architecture)
+            for start in stride(from: 0, to: bucket.count, by: TrainingGroup.capacity) {
+                let members = Array(bucket[start ..< min(start + TrainingGroup.capacity, bucket.count)])
+                let together = laneCost * members[0].estimatedCost
+                if members.count > 1 && together < members.reduce(0, { $0 + $1.estimatedCost }) {
+                    items.append(PlanItem(cost: together, index: members[0].largest.index, members: members))
+                } else {
+                    items.append(contentsOf: members.map { PlanItem($0, group: true) })
+                }
             }
         }
+        balance(&items, workers: workers)
         items.sort { $0.cost != $1.cost ? $0.cost > $1.cost : $0.index < $1.index }
         return items.map(\.work)
+    }
+
+    /// Splits groups into their members, the costliest group first, while that lowers the estimated finish of the
+    /// window on `workers` workers. Skipped for one worker (where only the total counts) and for windows of many
+    /// items, which longest-first assignment balances well anyway.
+    static func balance(_ items: inout [PlanItem], workers: Int) {
+        guard workers > 1, items.count <= 64 * workers else { return }
+        var finish = estimatedFinish(items.map(\.cost), workers: workers)
+        while let g = items.indices.filter({ items[$0].members.count > 1 }).max(by: { items[$0].cost < items[$1].cost }) {
+            var split = items
+            let group = split.remove(at: g)
+            split.append(contentsOf: group.members.map { PlanItem($0, group: true) })
+            let splitFinish = estimatedFinish(split.map(\.cost), workers: workers)
+            guard splitFinish < finish else { return }
+            (items, finish) = (split, splitFinish)
+        }
+    }
+
+    /// When the last of `workers` finishes `costs` handed out longest first, each to the least loaded worker.
+    static func estimatedFinish(_ costs: [Double], workers: Int) -> Double {
+        var loads = [Double](repeating: 0, count: max(1, workers))
+        for cost in costs.sorted(by: >) {
+            let least = loads.indices.min { loads[$0] < loads[$1] }!
+            loads[least] += cost
+        }
+        return loads.max()!
     }
 
     /// Orders a family key's members by epochs. Members may only share training if everything but `epochs` is

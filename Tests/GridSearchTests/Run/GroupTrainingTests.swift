@@ -105,11 +105,42 @@ final class GroupTrainingTests: XCTestCase {
         XCTAssertTrue(grouped.allSatisfy { $0.count == 6 && Set($0.map(GroupTraining.key)).count == 1 })
         XCTAssertEqual(alone.count, 2)
         XCTAssertTrue(alone.allSatisfy { !GroupTraining.routes($0.largest) })
-        // More than eight compatible families: as few groups as needed, of even sizes.
+        // More than eight compatible families: a full group of eight, and the two left over alone (a lane pass costs
+        // more than four solo steps, TrainingGroup.laneStepCost).
         let many = try plan(#"{"latent_dim": [2], "learning_rate": [0.1, 0.09, 0.08, 0.07, 0.06, 0.05, 0.04, 0.03, 0.02, 0.01], "epochs": [2]}"#,
                             columns: 4)
         let sizes = many.compactMap { if case let .group(g) = $0 { return g.count } else { return nil } }
-        XCTAssertEqual(sizes.sorted(), [5, 5])
+        XCTAssertEqual(sizes.sorted(), [1, 1, 8])
+    }
+
+    /// The sizes of the groups `TrialPlan.grouped` makes of `count` families of one key and equal cost on `workers`.
+    func groupSizes(families count: Int, workers: Int) throws -> [Int] {
+        let rates = (1 ... count).map { "\(Double($0) / 1000)" }.joined(separator: ", ")
+        let families = TrialPlan.split(try trials(#"{"latent_dim": [2], "epochs": [5], "learning_rate": ["# + rates + "]}",
+                                                  columns: 4))
+        XCTAssertEqual(families.count, count)
+        return TrialPlan.grouped(families, workers: workers).map { work -> Int in
+            guard case let .group(members) = work else { XCTFail("every family routes to the grouped engine"); return 0 }
+            return members.count
+        }.sorted()
+    }
+
+    func testTheCostModelSaysWhenAGroupPays() throws {
+        let laneCost = TrainingGroup.laneStepCost(Architecture(inputSize: 4, encoderUnits: [2]))
+        XCTAssertGreaterThan(laneCost, 3)
+        XCTAssertLessThan(laneCost, 8)
+        // One worker: a group pays when it holds more members than its lane pass costs solo steps.
+        XCTAssertEqual(try groupSizes(families: 3, workers: 1), [1, 1, 1])
+        XCTAssertEqual(try groupSizes(families: 4, workers: 1), [1, 1, 1, 1])
+        XCTAssertEqual(try groupSizes(families: 5, workers: 1), [5])
+        XCTAssertEqual(try groupSizes(families: 8, workers: 1), [8])
+        // Two workers: one group of eight would leave the other worker idle, eight lone trials fill both (4 solo
+        // steps each against 4.25 for the group); sixteen make two groups, one per worker.
+        XCTAssertEqual(try groupSizes(families: 8, workers: 2), [1, 1, 1, 1, 1, 1, 1, 1])
+        XCTAssertEqual(try groupSizes(families: 16, workers: 2), [8, 8])
+        // The estimate the balance uses: longest first, each to the least loaded worker.
+        XCTAssertEqual(TrialPlan.estimatedFinish([5, 4, 3, 3, 3], workers: 2), 10)
+        XCTAssertEqual(TrialPlan.estimatedFinish([5, 4, 3], workers: 1), 12)
     }
 
     func testACancelledGroupRecordsOnlyFinishedMembers() throws {
