@@ -8,5 +8,6 @@ extension BenchmarkSection {
         .search,
         .halving,
         .codec,
+        .lanes,
     ]
 }

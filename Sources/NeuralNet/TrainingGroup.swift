@@ -40,10 +40,11 @@ public final class TrainingGroup {
     /// pass over eight lanes does eight trials' work in only about four to five solo steps' time, so a group is
     /// worth forming only with more members than that. The planner (`TrialPlan`) weighs a group against its members
     /// alone with it; results never depend on the choice. Thread CPU time, batch 32, shuffled, Adam, Zen 3
-    /// (`aegrid-bench lanes`, 2026-12-02): 3.8 at 40 multiply-adds per sample, 4.3 at 80–120, 4.7–5.1 at 224–576,
-    /// 5.1–5.3 at 1216–2048.
+    /// (`aegrid-bench lanes`, 2026-12-02): 3.5–4.3 at 40–120 multiply-adds per sample, 4.7–5.5 at 224–576,
+    /// 5.2–6.3 at 1216–2048. Where it errs, it errs by a member either way.
     public static func laneStepCost(_ architecture: Architecture) -> Double {
-        architecture.multiplyAddsPerSample <= 128 ? 4.25 : 5.0
+        let multiplyAdds = architecture.multiplyAddsPerSample
+        return multiplyAdds <= 128 ? 4.25 : (multiplyAdds <= 1024 ? 5.0 : 5.75)
     }
 
     /// What members of one group must share besides the data: equal keys may train together.
