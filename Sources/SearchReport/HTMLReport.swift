@@ -89,10 +89,11 @@ public struct HTMLReport: Sendable {
     }
 
     /// Writes `html()` to `path` (default `directory/report.html`) atomically (`DurableFile.replace`); returns the
-    /// path.
+    /// path. Not fsynced (`.atomic`): the page is drawn from the directory's durable files and `aegrid report DIR`
+    /// draws it again, so a machine crash costs that command rather than every search two fsyncs.
     @discardableResult
     public func write(to path: String) throws -> String {
-        try ResultsLog.writeFileAtomically(Data(html().utf8), path: path)
+        try ResultsLog.writeFileAtomically(Data(html().utf8), path: path, guarantee: .atomic)
         return path
     }
 
