@@ -67,10 +67,22 @@ public struct SearchSessions: Codable, Sendable, Equatable {
         }.sorted { $0.started < $1.started }
     }
 
-    /// Now, as `Session.started` writes it.
+    /// Now, as `Session.started` writes it: ISO 8601 in UTC to the second, `2026-12-02T06:21:02Z` (what
+    /// `ISO8601DateFormatter` with `.withInternetDateTime` writes: the time rounded to the millisecond as
+    /// CoreFoundation hands it to ICU, then the milliseconds dropped). Formatted here rather than by that
+    /// formatter: creating one loads ICU's calendar and time-zone data, about 1 ms, and every search made two (its
+    /// session and its report's "made" line).
     public static func timestamp(_ date: Date = Date()) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        // CoreFoundation's conversion: (seconds since 2001 + 978307200) * 1000 + 0.5, which ICU truncates.
+        let milliseconds = ((date.timeIntervalSinceReferenceDate + 978_307_200) * 1000 + 0.5).rounded(.down)
+        var seconds = time_t((milliseconds / 1000).rounded(.down))
+        var utc = tm()
+        gmtime_r(&seconds, &utc)
+        func padded(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(padded(utc.tm_year + 1900, 4))-\(padded(utc.tm_mon + 1, 2))-\(padded(utc.tm_mday, 2))"
+            + "T\(padded(utc.tm_hour, 2)):\(padded(utc.tm_min, 2)):\(padded(utc.tm_sec, 2))Z"
     }
 }
