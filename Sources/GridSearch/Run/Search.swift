@@ -209,10 +209,18 @@ public final class Search: Sendable {
     /// Stops starting trials; trials in flight stop at their next epoch and are not recorded. Thread-safe.
     public func cancel() { runner.cancel() }
 
+    /// A page of the finished directory that the caller draws (the CLI's `report.html`, from SearchReport, above
+    /// this module): handed the directory's sessions with this run's, since `sessions.json` is being written at that
+    /// moment, and returning the path it wrote.
+    public typealias Page = @Sendable (_ sessions: [SearchSessions.Session]) throws -> String
+
     /// Trains every pending trial, then (unless cancelled) writes the reports and the refitted best model.
     /// `onProgress` is called once at the start and after every write of the results log (one or more trials, as
-    /// they reach the disk), one call at a time.
-    public func run(onProgress: @escaping @Sendable (SearchProgress) -> Void = { _ in }) throws -> SearchOutcome {
+    /// they reach the disk), one call at a time. `page`, for a single run that was not cancelled, is drawn side by
+    /// side with those writes, after the log is complete: its work overlaps their fsyncs. Its path comes last in
+    /// `SearchOutcome.files`.
+    public func run(onProgress: @escaping @Sendable (SearchProgress) -> Void = { _ in },
+                    page: Page? = nil) throws -> SearchOutcome {
         timings.mark("between set-up and run")
         let started = DispatchTime.now().uptimeNanoseconds
         let startedAt = Date()
@@ -293,9 +301,10 @@ public final class Search: Sendable {
         timings.mark("training")
         var final = progress.withLock { $0 }
         final.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        let finalProgress = final, interrupted = runner.isCancelled
-        let recordSession: @Sendable () throws -> (path: String?, origin: BestModel.Origin?) = { [self] in
-            try self.recordSession(startedAt: startedAt, progress: finalProgress, interrupted: interrupted)
+        let interrupted = runner.isCancelled
+        let session = self.session(startedAt: startedAt, progress: final, interrupted: interrupted)
+        let recordSession: @Sendable () throws -> (path: String?, origin: BestModel.Origin?) = {
+            try session.write()
             return (nil, nil)
         }
         if interrupted {
@@ -309,8 +318,9 @@ public final class Search: Sendable {
             : Report(records: try ResultsLog.read(path: log.path, histories: false).records, baseline: baseline,
                      latentSizes: latentSizes, warnings: warnings)
         timings.mark("report")
-        // What is left is writing files (sessions.json, the reports, best.safetensors), each waiting on its own
-        // fsyncs: written side by side, the waits overlap. Nothing depends on another's file.
+        // What is left is writing files (sessions.json, the reports, best.safetensors, the caller's page), the
+        // durable ones each waiting on their fsyncs: written side by side, the waits overlap each other and the
+        // page's drawing. Nothing reads another's file (the page gets its sessions from here).
         var writes = [recordSession]
         if settings.shard == nil {
             writes += try report.files(directory: settings.outputDirectory, top: settings.top).map { file in
@@ -325,11 +335,17 @@ public final class Search: Sendable {
                     return (saved.path, saved.origin)
                 }
             }
+            if let page {
+                let sessions = SearchSessions.ordered(session.file.sessions)
+                writes.append { (try page(sessions), nil) }
+            }
         }
         let written = try SideBySide.run(writes)
         let files = [log.path] + written.compactMap(\.path)
         let bestModel = written.lazy.compactMap(\.origin).first
-        timings.mark(bestModel == nil ? "sessions.json and reports" : "sessions.json, reports and best.safetensors")
+        var phase = bestModel == nil ? "sessions.json and reports" : "sessions.json, reports and best.safetensors"
+        if page != nil && settings.shard == nil { phase += " and report.html" }
+        timings.mark(phase)
         // Every record is fsynced by now; closing (which releases the lock) reports what a file system says only
         // at close, as NFS's write-back can.
         try log.close()
