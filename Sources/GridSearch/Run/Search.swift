@@ -216,9 +216,9 @@ public final class Search: Sendable {
 
     /// Trains every pending trial, then (unless cancelled) writes the reports and the refitted best model.
     /// `onProgress` is called once at the start and after every write of the results log (one or more trials, as
-    /// they reach the disk), one call at a time. `page`, for a single run that was not cancelled, is drawn side by
-    /// side with those writes, after the log is complete: its work overlaps their fsyncs. Its path comes last in
-    /// `SearchOutcome.files`.
+    /// they reach the disk), one call at a time. `page`, for a single run that was not cancelled, is drawn once
+    /// the log is complete, beside the report and those writes: its work overlaps theirs and their fsyncs. Its path
+    /// comes last in `SearchOutcome.files`.
     public func run(onProgress: @escaping @Sendable (SearchProgress) -> Void = { _ in },
                     page: Page? = nil) throws -> SearchOutcome {
         timings.mark("between set-up and run")
@@ -312,39 +312,27 @@ public final class Search: Sendable {
             try log.close()
             return SearchOutcome(progress: final, interrupted: true, leaderboard: "", files: [log.path])
         }
-        // A shard reports on its own log; `aegrid merge` / `aegrid results` report on the whole directory.
-        let report = settings.shard == nil
-            ? try ResultsDirectory.report(directory: settings.outputDirectory)
-            : Report(records: try ResultsLog.read(path: log.path, histories: false).records, baseline: baseline,
-                     latentSizes: latentSizes, warnings: warnings)
-        timings.mark("report")
-        // What is left is writing files (sessions.json, the reports, best.safetensors, the caller's page), the
-        // durable ones each waiting on their fsyncs: written side by side, the waits overlap each other and the
-        // page's drawing. Nothing reads another's file (the page gets its sessions from here).
-        var writes = [recordSession]
-        if settings.shard == nil {
-            writes += try report.files(directory: settings.outputDirectory, top: settings.top).map { file in
-                { (try file.write(), nil) }
-            }
-            if settings.refit != .none, let best = report.best {
-                let kept = bestTrained.withLock { $0 }.flatMap { $0.record.trialID == best.trialID ? $0 : nil }
-                let (settings, grid, data) = (settings, grid, data)
-                writes.append {
-                    let trained = try kept.map { try Autoencoder(architecture: $0.architecture, parameters: $0.parameters) }
-                    let saved = try BestModel.refit(best, settings: settings, grid: grid, data: data, trained: trained)
-                    return (saved.path, saved.origin)
-                }
-            }
-            if let page {
-                let sessions = SearchSessions.ordered(session.file.sessions)
-                writes.append { (try page(sessions), nil) }
+        // The page reads the finished log, the manifest and the PCA baseline, none of which changes from here on,
+        // and gets its sessions from here (sessions.json is about to be written): it starts now, and its drawing
+        // overlaps the report and the writes below.
+        let drawing = page.flatMap { page in
+            settings.shard != nil ? nil : SideBySide.Started(label: "aegrid.page") {
+                [sessions = SearchSessions.ordered(session.file.sessions)] in try page(sessions)
             }
         }
-        let written = try SideBySide.run(writes)
-        let files = [log.path] + written.compactMap(\.path)
+        let written: [(path: String?, origin: BestModel.Origin?)]
+        let report: Report
+        do {
+            (report, written) = try reportAndWrite(session: recordSession, bestTrained: bestTrained.withLock { $0 })
+        } catch {
+            _ = try? drawing?.wait()  // never left running behind an error
+            throw error
+        }
+        let pagePath = try drawing?.wait()
+        let files = [log.path] + written.compactMap(\.path) + (pagePath.map { [$0] } ?? [])
         let bestModel = written.lazy.compactMap(\.origin).first
         var phase = bestModel == nil ? "sessions.json and reports" : "sessions.json, reports and best.safetensors"
-        if page != nil && settings.shard == nil { phase += " and report.html" }
+        if drawing != nil { phase += " and report.html" }
         timings.mark(phase)
         // Every record is fsynced by now; closing (which releases the lock) reports what a file system says only
         // at close, as NFS's write-back can.
@@ -354,6 +342,39 @@ public final class Search: Sendable {
                              files: files,
                              failures: report.ranked.filter { $0.status == .failed }.sorted { $0.index < $1.index },
                              bestModel: bestModel)
+    }
+
+    /// The report of the finished run and the files written after it (sessions.json, the reports,
+    /// best.safetensors), with the path (when a file a user asked for) and the model's origin of each write.
+    private func reportAndWrite(
+        session recordSession: @escaping @Sendable () throws -> (path: String?, origin: BestModel.Origin?),
+        bestTrained: (record: TrialRecord, architecture: Architecture, parameters: [Float])?
+    ) throws -> (Report, [(path: String?, origin: BestModel.Origin?)]) {
+        // A shard reports on its own log; `aegrid merge` / `aegrid results` report on the whole directory.
+        let report = settings.shard == nil
+            ? try ResultsDirectory.report(directory: settings.outputDirectory)
+            : Report(records: try ResultsLog.read(path: log.path, histories: false).records, baseline: baseline,
+                     latentSizes: latentSizes, warnings: warnings)
+        timings.mark("report")
+        // What is left is writing files (sessions.json, the reports, best.safetensors), the durable ones each
+        // waiting on their fsyncs: written side by side, the waits overlap each other and the page's drawing.
+        // Nothing reads another's file.
+        var writes = [recordSession]
+        if settings.shard == nil {
+            writes += try report.files(directory: settings.outputDirectory, top: settings.top).map { file in
+                { (try file.write(), nil) }
+            }
+            if settings.refit != .none, let best = report.best {
+                let kept = bestTrained.flatMap { $0.record.trialID == best.trialID ? $0 : nil }
+                let (settings, grid, data) = (settings, grid, data)
+                writes.append {
+                    let trained = try kept.map { try Autoencoder(architecture: $0.architecture, parameters: $0.parameters) }
+                    let saved = try BestModel.refit(best, settings: settings, grid: grid, data: data, trained: trained)
+                    return (saved.path, saved.origin)
+                }
+            }
+        }
+        return (report, try SideBySide.run(writes))
     }
 
     /// Each planned trial's latent size (the PCA column of a shard's own leaderboard).
