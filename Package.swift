@@ -23,6 +23,16 @@ let codegen: [SwiftSetting] = portable
 let codegen: [SwiftSetting] = [.unsafeFlags(noMathErrno)]
 #endif
 
+// The BLAS build links OpenBLAS and LAPACKE statically, from the archives libopenblas-dev and liblapacke-dev install
+// (`-l:` names the file, so the linker never picks the shared library beside it), and OpenBLAS's Fortran runtime as
+// the shared library it needs at run time. Loading the shared OpenBLAS cost every `aegrid` process about 3 ms of CPU
+// before `main` (its 14,000 symbol relocations, each looked up in every loaded library, and the loading of
+// libopenblas, liblapacke, liblapack, libblas and libtmglib): a seed-grid search spends more in start-up than in
+// some of its phases (docs/measurements.md, 2026-12-02). Statically linked, those relocations are resolved once, at
+// link time, and the binary no longer needs OpenBLAS installed on the nodes.
+let staticBLAS: [LinkerSetting] = [":liblapacke.a", ":libopenblas.a", ":libgfortran.so.5", "pthread", "m"]
+    .map { .linkedLibrary($0, .when(traits: ["BLAS"])) }
+
 let package = Package(
     name: "AEGrid",
     products: [
@@ -43,10 +53,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // MARK: C boundary
+        // MARK: C boundary (headers only: the libraries are linked statically by LinearAlgebra, `staticBLAS`)
         .systemLibrary(
             name: "COpenBLAS",
-            pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
 
@@ -56,7 +65,8 @@ let package = Package(
         .target(
             name: "LinearAlgebra",
             dependencies: [.target(name: "COpenBLAS", condition: .when(traits: ["BLAS"]))],
-            swiftSettings: codegen
+            swiftSettings: codegen,
+            linkerSettings: staticBLAS
         ),
         .target(name: "NeuralNet", dependencies: ["LinearAlgebra", "DurableFiles", "JSONLines"], swiftSettings: codegen),
         .target(name: "DataFiles", dependencies: ["LinearAlgebra", "DurableFiles"], swiftSettings: codegen),

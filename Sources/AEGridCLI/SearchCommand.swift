@@ -148,7 +148,13 @@ struct SearchCommand: ParsableCommand {
         ticker.schedule(deadline: .now() + ProgressDisplay.tickInterval, repeating: ProgressDisplay.tickInterval)
         ticker.setEventHandler { display.tick() }
         ticker.resume()
-        let outcome = try search.run { display.update($0) }
+        // A single run's page is drawn while the search's last files are written (a shard's directory is reported
+        // whole by `aegrid merge`).
+        let directory = settings.outputDirectory
+        let outcome = try search.run(onProgress: { display.update($0) }, page: { sessions in
+            try HTMLReport.load(directory: directory, sessions: sessions).write(
+                to: (directory as NSString).appendingPathComponent(HTMLReport.fileName))
+        })
         ticker.cancel()
         interruption.stop()
         display.finish(outcome.progress)
@@ -163,10 +169,7 @@ struct SearchCommand: ParsableCommand {
                 """)
             throw ExitCode(128 + signal)
         }
-        var files = outcome.files
-        // A shard's directory is reported whole by `aegrid merge`; a single run gets its page now.
-        if settings.shard == nil { files.append(try HTMLReport.write(directory: settings.outputDirectory)) }
-        timings.mark("report.html")
+        let files = outcome.files
         print(outcome.leaderboard, terminator: outcome.leaderboard.hasSuffix("\n") ? "" : "\n")
         print("results: \(files.joined(separator: ", "))")
         timings.mark("leaderboard printed")

@@ -53,7 +53,9 @@ package enum BinaryArrayReader {
                 bytesRead = try source.readFully(into: UnsafeMutableRawBufferPointer(out))
                 initialized = bytesRead / 4
             } else {
-                let perChunk = max(1, (1 << 20) / type.size)
+                // At most 1 MiB, and no more than the data: zero-filling a whole MiB (256 page faults) for the
+                // seed's 80 KB of float64 cost each load about half a millisecond.
+                let perChunk = max(1, min((1 << 20) / type.size, count))
                 var chunk = [UInt8](repeating: 0, count: perChunk * type.size)
                 while initialized < count {
                     let wanted = min(perChunk, count - initialized)

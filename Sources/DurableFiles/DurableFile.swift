@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// The one home of AEGrid's file writes: every file it creates goes through here, so every writer gets the same
 /// rules (SQLite's and LMDB's): descriptors opened with `O_CLOEXEC`, short writes retried, `fsync` and `close` errors
@@ -11,7 +12,8 @@ import Darwin
 ///
 /// Atomic replacement (`replace(_:with:)`): write a uniquely named temporary file in the target's directory (created
 /// with `O_EXCL` under a random name, so two processes — two pods that are both pid 1, say — never share one), `fsync`
-/// it, `rename` it over the target, `fsync` the directory. Exclusive creation (`create(_:with:)`): the same, but
+/// it, `rename` it over the target, `fsync` the directory. A file rebuilt from others (a report) may skip both fsyncs
+/// (`Guarantee.atomic`): still whole or absent for a killed process, not for a crashed machine. Exclusive creation (`create(_:with:)`): the same, but
 /// `link` instead of `rename`, which fails when the name exists, so of two concurrent creators exactly one wins.
 public enum DurableFile {
     /// Opens `path` with `flags | O_CLOEXEC` (and `mode` for a created file); throws `DurableFileError` naming the
@@ -58,6 +60,7 @@ public enum DurableFile {
 
     /// Makes what was written to `descriptor` durable.
     public static func sync(_ descriptor: Int32, path: String) throws {
+        syncs.add(1, ordering: .relaxed)
         while fsync(descriptor) != 0 {
             if errno == EINTR { continue }
             throw DurableFileError(path: path, operation: .sync, code: errno)
@@ -70,6 +73,7 @@ public enum DurableFile {
         let path = directory.isEmpty ? "." : directory
         let fd = try open(path, O_RDONLY | O_DIRECTORY)
         defer { _ = systemClose(fd) }
+        syncs.add(1, ordering: .relaxed)
         while fsync(fd) != 0 {
             if errno == EINTR { continue }
             if errno == EINVAL || errno == EROFS { return }
@@ -83,41 +87,74 @@ public enum DurableFile {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
-    /// Replaces `path` with `bytes` atomically and durably: temporary file, fsync, rename, fsync of the directory.
+    /// What a write promises once it returns. Both are atomic: a reader, or a process killed at any instant, sees
+    /// the old file or the new one, never a half-written one.
+    public enum Guarantee: Sendable {
+        /// Also survives a machine crash or power loss: the temporary file is fsynced before the rename and the
+        /// directory after it (two fsyncs, each a journal commit that waits on the disk).
+        case durable
+        /// Survives the process being killed, not the machine crashing: nothing is fsynced, so after a crash or
+        /// power loss the file may be the old one, the new one, missing, or empty. For files that are derived from
+        /// durable ones and rebuilt from them (a report of a results log), where two fsyncs per file would cost more
+        /// than the file is worth.
+        case atomic
+    }
+
+    /// When the directory entry that `create` links is made durable.
+    public enum DirectorySync: Sendable {
+        /// Before `create` returns.
+        case now
+        /// By the caller, with one `syncDirectory` of the target's directory, before anything relies on the file
+        /// being durable: several entries created in one directory then share one fsync of it.
+        case deferred
+    }
+
+    /// Replaces `path` with `bytes` atomically: temporary file, rename. `.durable` (the default) adds an fsync of the
+    /// temporary file before the rename and of the directory after it; `.atomic` skips both (see `Guarantee`).
     /// On any failure the target is untouched and the temporary file is removed.
-    public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) throws {
-        let temporary = try writeTemporary(beside: path, bytes: bytes, mode: mode)
+    public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644,
+                               guarantee: Guarantee = .durable) throws {
+        let temporary = try writeTemporary(beside: path, bytes: bytes, mode: mode, sync: guarantee == .durable)
         guard rename(temporary, path) == 0 else {
             let code = errno
             unlink(temporary)
             throw DurableFileError(path: path, operation: .rename, code: code)
         }
-        try syncDirectory(directory(of: path))
+        if guarantee == .durable { try syncDirectory(directory(of: path)) }
     }
 
     /// `replace` for text (UTF-8).
-    public static func replace(_ path: String, with text: String, mode: mode_t = 0o644) throws {
-        try replace(path, with: Array(text.utf8), mode: mode)
+    public static func replace(_ path: String, with text: String, mode: mode_t = 0o644,
+                               guarantee: Guarantee = .durable) throws {
+        try replace(path, with: Array(text.utf8), mode: mode, guarantee: guarantee)
     }
 
     /// Creates `path` with `bytes`, complete and durable, unless a file of that name exists: returns false then and
     /// changes nothing. Of several processes creating the same name at once, exactly one gets true, and the others
-    /// find the winner's whole file, never a partial one.
-    public static func create(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) throws -> Bool {
-        let temporary = try writeTemporary(beside: path, bytes: bytes, mode: mode)
+    /// find the winner's whole file, never a partial one. The file's bytes are always fsynced before it gets its
+    /// name (a crash never leaves an empty `path`); with `directorySync: .deferred` the name itself is durable only
+    /// after the caller's `syncDirectory`.
+    public static func create(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644,
+                              directorySync: DirectorySync = .now) throws -> Bool {
+        let temporary = try writeTemporary(beside: path, bytes: bytes, mode: mode, sync: true)
         defer { unlink(temporary) }
         if link(temporary, path) != 0 {
             if errno == EEXIST { return false }
             throw DurableFileError(path: path, operation: .create, code: errno)
         }
-        try syncDirectory(directory(of: path))
+        if directorySync == .now { try syncDirectory(directory(of: path)) }
         return true
     }
 
+    /// fsyncs made by this process through `sync` and `syncDirectory` (tests count them to check what a write
+    /// promises).
+    static var syncCount: Int { syncs.load(ordering: .relaxed) }
+    private static let syncs = Atomic<Int>(0)
+
     /// Writes `bytes` to a new, uniquely named file in `path`'s directory (`.NAME.tmp-` and 16 random hex digits,
-    /// created with `O_EXCL`, so no other process, pid 1 in another pod included, can be handed the same file) and
-    /// fsyncs it; returns its path. Hidden by its leading dot, and removed again on failure.
-    static func writeTemporary(beside path: String, bytes: [UInt8], mode: mode_t) throws -> String {
+    /// created with `O_EXCL`, so no other process, pid 1 in another pod included, can be handed the same file) and,
+    /// with `sync`, fsyncs it; returns its path. Hidden by its leading dot, and removed again on failure.
+    static func writeTemporary(beside path: String, bytes: [UInt8], mode: mode_t, sync: Bool = true) throws -> String {
         let directory = directory(of: path)
         let name = path.split(separator: "/").last.map(String.init) ?? path
         var generator = SystemRandomNumberGenerator()
@@ -132,7 +169,7 @@ public enum DurableFile {
         guard fd >= 0 else { throw DurableFileError(path: path, operation: .createTemporary, code: errno) }
         do {
             try writeAll(fd, bytes, path: temporary)
-            try sync(fd, path: temporary)
+            if sync { try self.sync(fd, path: temporary) }
             try close(fd, path: temporary)
         } catch {
             _ = systemClose(fd)

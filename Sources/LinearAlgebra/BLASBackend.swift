@@ -1,8 +1,5 @@
 #if BLAS
 internal import COpenBLAS
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The only code that calls OpenBLAS's BLAS functions.
 enum BLASBackend {
@@ -25,19 +22,9 @@ enum BLASBackend {
     /// above one.
     static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(count))
-        if count == 1, let shutdown = threadShutdown { _ = shutdown() }
+        // `blas_thread_shutdown_` where this OpenBLAS has it (a weak symbol: see shim.h).
+        if count == 1 { _ = aegrid_blas_thread_shutdown() }
     }
-
-    /// OpenBLAS's `blas_thread_shutdown_` (exported by its threaded builds, absent from a serial one), looked up at
-    /// run time so any OpenBLAS variant links.
-    private static let threadShutdown: (@convention(c) () -> Int32)? = {
-        #if canImport(Glibc)
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) () -> Int32).self)
-        #else
-        return nil
-        #endif
-    }()
 
     static func threads() -> Int { Int(openblas_get_num_threads()) }
     static func configuration() -> String { String(cString: openblas_get_config()) }

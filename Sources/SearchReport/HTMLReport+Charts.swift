@@ -313,8 +313,8 @@ extension HTMLReport {
                 + "<span class=\"swatch\" style=\"border-color: \(colour)\"></span>\(ChartText.escape(name)) "
                 + "(test MSE \(ChartText.number(record.testScore!)))</button>")
         }
-        let svg = chart.svg(title: "Learning curves of the best trials", kind: "curves")
-            .replacingOccurrences(of: "<svg ", with: "<svg id=\"curves-chart\" ")
+        let svg = ChartText.replacingAll("<svg ", with: "<svg id=\"curves-chart\" ",
+                                         in: chart.svg(title: "Learning curves of the best trials", kind: "curves"))
         let hasValidation = curves.contains { $0.contains { $0.validationLoss != nil } }
         return Section(id: "curves", title: "Learning curves",
                        caption: "Training loss per epoch (solid)" + (hasValidation ? " and validation loss (dashed)" : "")

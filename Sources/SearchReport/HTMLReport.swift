@@ -65,8 +65,9 @@ public struct HTMLReport: Sendable {
 
     /// Reads a results directory (without locking: safe while a search writes it): its manifest, every log (one
     /// record per trial), the PCA baseline, the sessions, and the histories of the best trials only, so memory
-    /// stays that of the records without their histories however large the search.
-    public static func load(directory: String) throws -> HTMLReport {
+    /// stays that of the records without their histories however large the search. `sessions`, when given, stand
+    /// for the directory's (`SearchSessions.read`): a search draws its page while it writes `sessions.json`.
+    public static func load(directory: String, sessions: [SearchSessions.Session]? = nil) throws -> HTMLReport {
         let status = try SearchStatus.load(directory: directory, histories: false)
         let manifest = status.manifest
         var latentSizes: [String: Int] = [:]
@@ -84,15 +85,16 @@ public struct HTMLReport: Sendable {
         let name = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
         return HTMLReport(name: name, manifest: manifest, report: report,
                           histories: try histories(of: wanted, directory: directory),
-                          sessions: SearchSessions.read(directory: directory),
+                          sessions: sessions ?? SearchSessions.read(directory: directory),
                           shards: manifest.shards == nil ? nil : status.parts, missing: status.missing.count)
     }
 
     /// Writes `html()` to `path` (default `directory/report.html`) atomically (`DurableFile.replace`); returns the
-    /// path.
+    /// path. Not fsynced (`.atomic`): the page is drawn from the directory's durable files and `aegrid report DIR`
+    /// draws it again, so a machine crash costs that command rather than every search two fsyncs.
     @discardableResult
     public func write(to path: String) throws -> String {
-        try ResultsLog.writeFileAtomically(Data(html().utf8), path: path)
+        try ResultsLog.writeFileAtomically(Data(html().utf8), path: path, guarantee: .atomic)
         return path
     }
 

@@ -124,6 +124,18 @@ final class InputErrorEndToEndTests: XCTestCase {
         }
     }
 
+    /// `aegrid search …` is parsed as the search command alone when that succeeds (it starts faster); its help and
+    /// every usage error still come from the whole command tree, naming `aegrid search`.
+    func testSearchHelpAndUsageErrorsComeFromTheWholeCommandTree() throws {
+        let help = try AEGridProcess.run(["search", "--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("USAGE: aegrid search [<options>] --train <file>"), help.stdout)
+        let unknown = try AEGridProcess.run(["search", "--train", "x", "--grid", "{}", "--out", "o", "--bogus"])
+        XCTAssertEqual(unknown.status, 64)
+        XCTAssertEqual(unknown.stderr, "aegrid: error: unknown option '--bogus'. Did you mean '--out'? "
+                       + "(see 'aegrid search --help')\n")
+    }
+
     func testMissingFileIsOneLine() throws {
         let line = try failure(train: "/nonexistent/data.csv", test: nil)
         XCTAssertTrue(line.hasPrefix("aegrid: error: "), line)

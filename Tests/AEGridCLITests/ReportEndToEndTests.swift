@@ -34,6 +34,23 @@ final class ReportEndToEndTests: XCTestCase {
         XCTAssertTrue(results.stdout.contains(out.appendingPathComponent("report.html").path), results.stdout)
     }
 
+    /// The search draws its page while it writes sessions.json, from the sessions it is writing: a resumed run's
+    /// page counts both sessions and is still the page `aegrid report` draws from the files.
+    func testASearchsPageHasItsOwnSessionAndMatchesTheReportCommand() throws {
+        let out = try temporaryDirectory()
+        let arguments = ["search", "--train", train, "--test", test, "--grid", grid, "--out", out.path, "--quiet"]
+        for _ in 0 ..< 2 {
+            let search = try AEGridProcess.run(arguments)
+            XCTAssertEqual(search.status, 0, search.stderr)
+        }
+        let page = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(page.contains("over 2 sessions (resumed 1 time)"), "the page counts the run that drew it")
+        let elsewhere = out.appendingPathComponent("copy.html").path
+        XCTAssertEqual(try AEGridProcess.run(["report", out.path, "--out", elsewhere]).status, 0)
+        let withoutTime = { (text: String) in text.replacingOccurrences(of: #"made \S+ by"#, with: "", options: .regularExpression) }
+        XCTAssertEqual(withoutTime(try String(contentsOfFile: elsewhere, encoding: .utf8)), withoutTime(page))
+    }
+
     func testReportOfADirectoryNoSearchWroteIsAnError() throws {
         let empty = try temporaryDirectory()
         let result = try AEGridProcess.run(["report", empty.path])

@@ -33,6 +33,14 @@ final class NPYReaderTests: DataTestCase {
                 XCTAssertEqual(data.format, .npy)
             }
         }
+        // The conversion buffer is sized to the data up to 1 MiB: a file of several buffers (131072 float64 each)
+        // ending in a partial one, and a small one, read whole.
+        for count in [131_072 * 2 + 5, 7] {
+            let doubles = (0 ..< count).map { Double($0) * 0.5 }
+            let path = try write("big.npy", npyFile(descr: "<f8", shape: "(\(count),)",
+                                                    payload: doubles.flatMap { littleEndianBytes($0.bitPattern) }))
+            XCTAssertEqual(try Dataset.load(path: path).matrix.elements, doubles.map(Float.init), "\(count) values")
+        }
         // Negative integers keep their sign.
         let negatives = [Int16(-3), 300].flatMap { littleEndianBytes($0) }
         let path = try write("neg.npy", npyFile(descr: "<i2", shape: "(2,)", payload: negatives))

@@ -27,6 +27,33 @@ final class DurableFileTests: XCTestCase {
         XCTAssertEqual(try entries(), ["report.csv"])
     }
 
+    /// What each guarantee costs in fsyncs: `.durable` two (the bytes, then the directory), `.atomic` none; both
+    /// replace the whole file and leave no temporary file behind.
+    func testReplaceFsyncsOnlyWhenDurable() throws {
+        let path = directory + "/leaderboard.txt"
+        var before = DurableFile.syncCount
+        try DurableFile.replace(path, with: "durable\n")
+        XCTAssertEqual(DurableFile.syncCount - before, 2, "the temporary file, then the directory")
+        before = DurableFile.syncCount
+        try DurableFile.replace(path, with: "atomic, and longer\n", guarantee: .atomic)
+        XCTAssertEqual(DurableFile.syncCount - before, 0, "an atomic replacement fsyncs nothing")
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "atomic, and longer\n")
+        XCTAssertEqual(try entries(), ["leaderboard.txt"])
+    }
+
+    /// `create` always fsyncs the bytes before the name exists; `.deferred` leaves the directory's fsync to the
+    /// caller, so two names can share one.
+    func testCreateCanLeaveTheDirectorysFsyncToTheCaller() throws {
+        var before = DurableFile.syncCount
+        XCTAssertTrue(try DurableFile.create(directory + "/a.json", with: Array("a\n".utf8)))
+        XCTAssertEqual(DurableFile.syncCount - before, 2)
+        before = DurableFile.syncCount
+        XCTAssertTrue(try DurableFile.create(directory + "/b.json", with: Array("b\n".utf8), directorySync: .deferred))
+        XCTAssertEqual(DurableFile.syncCount - before, 1, "only the bytes")
+        XCTAssertEqual(try String(contentsOfFile: directory + "/b.json", encoding: .utf8), "b\n")
+        XCTAssertEqual(try entries(), ["a.json", "b.json"])
+    }
+
     func testCreateHasExactlyOneWinnerAmongConcurrentCreators() throws {
         let path = directory + "/manifest.json"
         let wins = Locked(0)

@@ -211,7 +211,7 @@ public struct Report: Sendable {
     }
 
     /// Writes `leaderboard.txt`, `results.csv` (or `csvPath`) and `best.json` (when a trial finished) into
-    /// `directory`, each atomically, side by side (their fsyncs overlap). Returns the paths written.
+    /// `directory`, each atomically, side by side. Returns the paths written.
     public func write(directory: String, top: Int, csvPath: String? = nil) throws -> [String] {
         let files = try self.files(directory: directory, top: top, csvPath: csvPath)
         return try SideBySide.run(files.map { file in { try file.write() } })
@@ -233,9 +233,11 @@ struct ReportFile: Sendable {
     var path: String
     var contents: Data
 
-    /// Replaces the file atomically and durably (`ResultsLog.writeFileAtomically`); returns its path.
+    /// Replaces the file atomically (`ResultsLog.writeFileAtomically`); returns its path. Not fsynced
+    /// (`.atomic`): a report is rebuilt from the durable results log and manifest (`aegrid results DIR`), so after
+    /// a machine crash a missing or empty one costs a command, while two fsyncs per file cost every search.
     func write() throws -> String {
-        try ResultsLog.writeFileAtomically(contents, path: path)
+        try ResultsLog.writeFileAtomically(contents, path: path, guarantee: .atomic)
         return path
     }
 }

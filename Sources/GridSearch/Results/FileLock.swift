@@ -29,8 +29,10 @@ final class FileLock {
     /// Takes the lock or throws: `ResultsError.locked` naming the holder when `flock` says another process holds
     /// it, `ResultsError.claimedElsewhere` when a writer on another host still beats in the file (see
     /// `WriterClaim`). Before it waits for such a claim to show whether it is alive, `notice` is told why.
+    /// The claim is fsynced before `acquire` returns, or with `syncClaim: false` by the caller's `claimSync`, which
+    /// must end before the caller writes anything the lock guards (so its fsync can overlap others').
     static func acquire(path: String, directory: String, heartbeat interval: Double = WriterClaim.heartbeatInterval(),
-                        notice: @Sendable (String) -> Void) throws -> FileLock {
+                        syncClaim: Bool = true, notice: @Sendable (String) -> Void) throws -> FileLock {
         let fd: Int32
         do { fd = try DurableFile.open(path, O_RDWR | O_CREAT) } catch let error as DurableFileError {
             throw ResultsError.io(path: path, reason: "cannot create lock file: \(error.reason)")
@@ -66,7 +68,7 @@ final class FileLock {
             guard ftruncate(fd, off_t(text.count)) == 0 else {
                 throw ResultsError.writeFailed(path: path, reason: "cannot cut the lock file: \(ResultsError.errnoText())")
             }
-            try ResultsError.reporting { try DurableFile.sync(fd, path: path) }
+            if syncClaim { try ResultsError.reporting { try DurableFile.sync(fd, path: path) } }
         } catch {
             close(fd)
             throw error
@@ -74,6 +76,13 @@ final class FileLock {
         return FileLock(path: path, descriptor: fd,
                         heartbeat: WriterHeartbeat(claim: mine, descriptor: fd, path: path, interval: interval),
                         tookOverFrom: tookOverFrom)
+    }
+
+    /// fsyncs the claim `acquire(syncClaim: false)` wrote (a plain value, so it may run on another thread while
+    /// this thread goes on). On NFS the fsync is what sends the claim to the server, for other nodes to see.
+    var claimSync: @Sendable () throws -> Void {
+        let (fd, path) = (descriptor, self.path)
+        return { try ResultsError.reporting { try DurableFile.sync(fd, path: path) } }
     }
 
     /// Watches `claim` in `path` for `window` seconds: returns the live writer's claim as soon as the file changes

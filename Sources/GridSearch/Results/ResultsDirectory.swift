@@ -84,9 +84,12 @@ public enum ResultsDirectory {
         shard.map { "pca_baseline.shard-\($0.index)-of-\($0.count).json" } ?? baselineFileName
     }
 
-    /// Writes the baseline where `baseline(directory:)` finds it, atomically.
+    /// Writes the baseline where `baseline(directory:)` finds it, atomically but not fsynced (`.atomic`): every
+    /// `aegrid search` on the directory computes it again before training and rewrites it (a finished search rerun
+    /// trains nothing and does just that), and readers take a missing or unreadable one as no baseline.
     public static func writeBaseline(_ baseline: PCABaseline, directory: String, shard: ShardID? = nil) throws {
         let path = (directory as NSString).appendingPathComponent(baselineFileName(shard: shard))
-        try ResultsLog.writeFileAtomically(try JSONCoding.encoder(pretty: true).encode(baseline), path: path)
+        try ResultsLog.writeFileAtomically(try JSONCoding.encoder(pretty: true).encode(baseline), path: path,
+                                           guarantee: .atomic)
     }
 }

@@ -61,26 +61,52 @@ public final class ResultsLog: Sendable {
     /// Opens (creating if needed) the log of `directory` for writing, checking `manifest` against the directory's.
     /// `manifest.shards` is set from `shard`. Throws `ResultsError`.
     /// `notice` hears why opening waits, when another host's claim must be watched first (see `WriterClaim`).
+    ///
+    /// A new directory takes five fsyncs (its parent's, the lock file's claim, the manifest's bytes, and the
+    /// directory's for the manifest's name and the log's), each a journal commit that waits on the disk. They are
+    /// made in two rounds, with the same guarantees when `open` returns: the parent's, the claim's and the
+    /// manifest's bytes side by side (none depends on another, and nothing is written to the log before all have
+    /// ended), then one fsync of the directory for both new names. The manifest's bytes are still durable before
+    /// its name exists, so a crash never leaves an empty `manifest.json`.
     public static func open(directory: String, manifest: ResultsManifest, shard: ShardID? = nil,
                             notice: @Sendable (String) -> Void = { _ in }) throws -> ResultsLog {
-        try createDirectory(directory)
+        let createdDirectory = try createDirectory(directory)
         let lockPath = (directory as NSString).appendingPathComponent(shard?.lockFileName ?? ".lock")
-        let lock = try FileLock.acquire(path: lockPath, directory: directory, notice: notice)
+        let lock = try FileLock.acquire(path: lockPath, directory: directory, syncClaim: false, notice: notice)
         var manifest = manifest
         manifest.shards = shard?.count
-        try establishManifest(manifest, directory: directory)
+        let manifestToEstablish = manifest
+        let syncClaim = lock.claimSync
+        var firstRound: [@Sendable () throws -> Bool] = [
+            { try establishManifest(manifestToEstablish, directory: directory, directorySync: .deferred) },
+            { try syncClaim(); return false },
+        ]
+        if createdDirectory {
+            firstRound.append {
+                try ResultsError.reporting { try DurableFile.syncDirectory(parentDirectory(of: directory)) }
+                return false
+            }
+        }
+        // On an error the lock is released as it goes out of scope.
+        let createdManifest = try SideBySide.run(firstRound)[0]
         let path = (directory as NSString).appendingPathComponent(shard?.resultsFileName ?? "results.jsonl")
-        return try ResultsLog(directory: directory, path: path, shard: shard, lock: lock)
+        return try ResultsLog(directory: directory, path: path, shard: shard, lock: lock,
+                              directoryNeedsSync: createdManifest)
     }
 
-    private init(directory: String, path: String, shard: ShardID?, lock: sending FileLock) throws {
+    /// `directoryNeedsSync`: a name was created in `directory` whose fsync was deferred to here (the manifest's).
+    private init(directory: String, path: String, shard: ShardID?, lock: sending FileLock,
+                 directoryNeedsSync: Bool) throws {
         self.directory = directory
         self.path = path
         self.shard = shard
         let existed = FileManager.default.fileExists(atPath: path)
         let fd = try ResultsError.reporting { try DurableFile.open(path, O_RDWR | O_CREAT) }
         do {
-            if !existed { try ResultsError.reporting { try DurableFile.syncDirectory(directory) } }
+            // One fsync makes both the log's name and the manifest's durable.
+            if !existed || directoryNeedsSync {
+                try ResultsError.reporting { try DurableFile.syncDirectory(directory) }
+            }
             let contents = try ResultsLog.scan(path: path, histories: false)
             droppedTornLine = contents.tornTail
             ignoredDuplicates = contents.duplicates
@@ -348,33 +374,44 @@ public final class ResultsLog: Sendable {
 
     // MARK: - Files and directories
 
-    static func createDirectory(_ directory: String) throws {
+    /// Creates `directory` (and missing parents) unless it exists; returns whether it did, in which case its name
+    /// is durable only after an fsync of its parent (`parentDirectory(of:)`), which the caller makes.
+    static func createDirectory(_ directory: String) throws -> Bool {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw ResultsError.io(path: directory, reason: "exists and is not a directory") }
-            return
+            return false
         }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw ResultsError.io(path: directory, reason: "cannot create the directory: \(error.localizedDescription)")
         }
+        return true
+    }
+
+    /// The directory holding `directory`'s name.
+    static func parentDirectory(of directory: String) -> String {
         // Not NSString.deletingLastPathComponent: Foundation traps on a path without a slash (`--out results`).
         var trimmed = directory
         while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
-        try ResultsError.reporting { try DurableFile.syncDirectory(DurableFile.directory(of: trimmed)) }
+        return DurableFile.directory(of: trimmed)
     }
 
-    /// Writes `manifest` as DIR/manifest.json unless one exists; an existing one must match.
+    /// Writes `manifest` as DIR/manifest.json unless one exists; an existing one must match. Returns whether it
+    /// created the file; with `directorySync: .deferred` its name is then durable only after the caller's fsync of
+    /// `directory` (its bytes are durable before it has a name either way).
     /// Atomic against a concurrent shard doing the same (`DurableFile.create`: whoever links first wins, and the
     /// others compare with the winner's complete file).
-    static func establishManifest(_ manifest: ResultsManifest, directory: String) throws {
+    @discardableResult
+    static func establishManifest(_ manifest: ResultsManifest, directory: String,
+                                  directorySync: DurableFile.DirectorySync = .now) throws -> Bool {
         let path = manifestPath(directory: directory)
         if let existing = try readManifest(directory: directory) {
             if let detail = manifest.mismatch(with: existing) {
                 throw ResultsError.manifestMismatch(directory: directory, detail: detail)
             }
-            return
+            return false
         }
         let data: Data
         do {
@@ -382,15 +419,20 @@ public final class ResultsLog: Sendable {
         } catch {
             throw ResultsError.writeFailed(path: path, reason: "cannot encode the manifest: \(error)")
         }
-        let created = try ResultsError.reporting { try DurableFile.create(path, with: [UInt8](data) + [UInt8(ascii: "\n")]) }
+        let created = try ResultsError.reporting {
+            try DurableFile.create(path, with: [UInt8](data) + [UInt8(ascii: "\n")], directorySync: directorySync)
+        }
         // Another writer created it between our check and our create: theirs must match ours.
-        if !created { try establishManifest(manifest, directory: directory) }
+        if !created { try establishManifest(manifest, directory: directory, directorySync: directorySync) }
+        return created
     }
 
     /// Replaces `path` with `data` atomically (`DurableFile.replace`): readers see the old file or the new one,
-    /// never a half-written one.
-    public static func writeFileAtomically(_ data: Data, path: String) throws {
-        try ResultsError.reporting { try DurableFile.replace(path, with: [UInt8](data)) }
+    /// never a half-written one. `.durable` (the default) also survives a machine crash; `.atomic`, for a file
+    /// rebuilt from durable ones, skips the two fsyncs (see `DurableFile.Guarantee`).
+    public static func writeFileAtomically(_ data: Data, path: String,
+                                           guarantee: DurableFile.Guarantee = .durable) throws {
+        try ResultsError.reporting { try DurableFile.replace(path, with: [UInt8](data), guarantee: guarantee) }
     }
 }
 

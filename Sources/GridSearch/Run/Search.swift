@@ -209,10 +209,18 @@ public final class Search: Sendable {
     /// Stops starting trials; trials in flight stop at their next epoch and are not recorded. Thread-safe.
     public func cancel() { runner.cancel() }
 
+    /// A page of the finished directory that the caller draws (the CLI's `report.html`, from SearchReport, above
+    /// this module): handed the directory's sessions with this run's, since `sessions.json` is being written at that
+    /// moment, and returning the path it wrote.
+    public typealias Page = @Sendable (_ sessions: [SearchSessions.Session]) throws -> String
+
     /// Trains every pending trial, then (unless cancelled) writes the reports and the refitted best model.
     /// `onProgress` is called once at the start and after every write of the results log (one or more trials, as
-    /// they reach the disk), one call at a time.
-    public func run(onProgress: @escaping @Sendable (SearchProgress) -> Void = { _ in }) throws -> SearchOutcome {
+    /// they reach the disk), one call at a time. `page`, for a single run that was not cancelled, is drawn once
+    /// the log is complete, beside the report and those writes: its work overlaps theirs and their fsyncs. Its path
+    /// comes last in `SearchOutcome.files`.
+    public func run(onProgress: @escaping @Sendable (SearchProgress) -> Void = { _ in },
+                    page: Page? = nil) throws -> SearchOutcome {
         timings.mark("between set-up and run")
         let started = DispatchTime.now().uptimeNanoseconds
         let startedAt = Date()
@@ -293,9 +301,10 @@ public final class Search: Sendable {
         timings.mark("training")
         var final = progress.withLock { $0 }
         final.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        let finalProgress = final, interrupted = runner.isCancelled
-        let recordSession: @Sendable () throws -> (path: String?, origin: BestModel.Origin?) = { [self] in
-            try self.recordSession(startedAt: startedAt, progress: finalProgress, interrupted: interrupted)
+        let interrupted = runner.isCancelled
+        let session = self.session(startedAt: startedAt, progress: final, interrupted: interrupted)
+        let recordSession: @Sendable () throws -> (path: String?, origin: BestModel.Origin?) = {
+            try session.write()
             return (nil, nil)
         }
         if interrupted {
@@ -303,33 +312,28 @@ public final class Search: Sendable {
             try log.close()
             return SearchOutcome(progress: final, interrupted: true, leaderboard: "", files: [log.path])
         }
-        // A shard reports on its own log; `aegrid merge` / `aegrid results` report on the whole directory.
-        let report = settings.shard == nil
-            ? try ResultsDirectory.report(directory: settings.outputDirectory)
-            : Report(records: try ResultsLog.read(path: log.path, histories: false).records, baseline: baseline,
-                     latentSizes: latentSizes, warnings: warnings)
-        timings.mark("report")
-        // What is left is writing files (sessions.json, the reports, best.safetensors), each waiting on its own
-        // fsyncs: written side by side, the waits overlap. Nothing depends on another's file.
-        var writes = [recordSession]
-        if settings.shard == nil {
-            writes += try report.files(directory: settings.outputDirectory, top: settings.top).map { file in
-                { (try file.write(), nil) }
-            }
-            if settings.refit != .none, let best = report.best {
-                let kept = bestTrained.withLock { $0 }.flatMap { $0.record.trialID == best.trialID ? $0 : nil }
-                let (settings, grid, data) = (settings, grid, data)
-                writes.append {
-                    let trained = try kept.map { try Autoencoder(architecture: $0.architecture, parameters: $0.parameters) }
-                    let saved = try BestModel.refit(best, settings: settings, grid: grid, data: data, trained: trained)
-                    return (saved.path, saved.origin)
-                }
+        // The page reads the finished log, the manifest and the PCA baseline, none of which changes from here on,
+        // and gets its sessions from here (sessions.json is about to be written): it starts now, and its drawing
+        // overlaps the report and the writes below.
+        let drawing = page.flatMap { page in
+            settings.shard != nil ? nil : SideBySide.Started(label: "aegrid.page") {
+                [sessions = SearchSessions.ordered(session.file.sessions)] in try page(sessions)
             }
         }
-        let written = try SideBySide.run(writes)
-        let files = [log.path] + written.compactMap(\.path)
+        let written: [(path: String?, origin: BestModel.Origin?)]
+        let report: Report
+        do {
+            (report, written) = try reportAndWrite(session: recordSession, bestTrained: bestTrained.withLock { $0 })
+        } catch {
+            _ = try? drawing?.wait()  // never left running behind an error
+            throw error
+        }
+        let pagePath = try drawing?.wait()
+        let files = [log.path] + written.compactMap(\.path) + (pagePath.map { [$0] } ?? [])
         let bestModel = written.lazy.compactMap(\.origin).first
-        timings.mark(bestModel == nil ? "sessions.json and reports" : "sessions.json, reports and best.safetensors")
+        var phase = bestModel == nil ? "sessions.json and reports" : "sessions.json, reports and best.safetensors"
+        if drawing != nil { phase += " and report.html" }
+        timings.mark(phase)
         // Every record is fsynced by now; closing (which releases the lock) reports what a file system says only
         // at close, as NFS's write-back can.
         try log.close()
@@ -338,6 +342,39 @@ public final class Search: Sendable {
                              files: files,
                              failures: report.ranked.filter { $0.status == .failed }.sorted { $0.index < $1.index },
                              bestModel: bestModel)
+    }
+
+    /// The report of the finished run and the files written after it (sessions.json, the reports,
+    /// best.safetensors), with the path (when a file a user asked for) and the model's origin of each write.
+    private func reportAndWrite(
+        session recordSession: @escaping @Sendable () throws -> (path: String?, origin: BestModel.Origin?),
+        bestTrained: (record: TrialRecord, architecture: Architecture, parameters: [Float])?
+    ) throws -> (Report, [(path: String?, origin: BestModel.Origin?)]) {
+        // A shard reports on its own log; `aegrid merge` / `aegrid results` report on the whole directory.
+        let report = settings.shard == nil
+            ? try ResultsDirectory.report(directory: settings.outputDirectory)
+            : Report(records: try ResultsLog.read(path: log.path, histories: false).records, baseline: baseline,
+                     latentSizes: latentSizes, warnings: warnings)
+        timings.mark("report")
+        // What is left is writing files (sessions.json, the reports, best.safetensors), the durable ones each
+        // waiting on their fsyncs: written side by side, the waits overlap each other and the page's drawing.
+        // Nothing reads another's file.
+        var writes = [recordSession]
+        if settings.shard == nil {
+            writes += try report.files(directory: settings.outputDirectory, top: settings.top).map { file in
+                { (try file.write(), nil) }
+            }
+            if settings.refit != .none, let best = report.best {
+                let kept = bestTrained.flatMap { $0.record.trialID == best.trialID ? $0 : nil }
+                let (settings, grid, data) = (settings, grid, data)
+                writes.append {
+                    let trained = try kept.map { try Autoencoder(architecture: $0.architecture, parameters: $0.parameters) }
+                    let saved = try BestModel.refit(best, settings: settings, grid: grid, data: data, trained: trained)
+                    return (saved.path, saved.origin)
+                }
+            }
+        }
+        return (report, try SideBySide.run(writes))
     }
 
     /// Each planned trial's latent size (the PCA column of a shard's own leaderboard).

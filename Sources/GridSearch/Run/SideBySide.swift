@@ -29,4 +29,24 @@ enum SideBySide {
             return try results.map { try $0!.get() }
         }
     }
+
+    /// One piece started at once on its own queue and joined later with `wait`: for work that can begin before
+    /// the rest of a batch is known (a search's page, while its report is still being computed).
+    final class Started<T: Sendable>: Sendable {
+        private let group = DispatchGroup()
+        private let result = Mutex<Result<T, any Error>?>(nil)
+
+        init(label: String, _ work: @escaping @Sendable () throws -> T) {
+            DispatchQueue(label: label).async(group: group) { [self] in
+                let outcome = Result { try work() }
+                result.withLock { $0 = outcome }
+            }
+        }
+
+        /// Waits for the piece to end; returns its result or rethrows its error.
+        func wait() throws -> T {
+            group.wait()
+            return try result.withLock { $0! }.get()
+        }
+    }
 }

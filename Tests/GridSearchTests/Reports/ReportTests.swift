@@ -1,5 +1,8 @@
 import XCTest
+import Foundation
 @testable import GridSearch
+@testable import DurableFiles
+import TestSupport
 
 /// Ranking, the cv_results_-style CSV and the leaderboard, on hand-made records.
 final class ReportTests: XCTestCase {
@@ -41,5 +44,23 @@ final class ReportTests: XCTestCase {
             2     0.25      5           0.250  2
 
             """)
+    }
+
+    /// The report files are rebuilt from the durable log (`aegrid results DIR`): written atomically (whole, no
+    /// temporary left behind) but not fsynced, and so is the PCA baseline, which every search computes again.
+    func testReportFilesAndTheBaselineAreWrittenWithoutFsync() throws {
+        let directory = makeTemporaryDirectory(name)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let report = Report(records: [record("a", 0, score: 0.25), record("b", 1, score: 0.125)])
+        let before = DurableFile.syncCount
+        let written = try report.write(directory: directory, top: 5)
+        try ResultsDirectory.writeBaseline(PCABaseline(rows: [.init(components: 2, testMSE: 0.3, trainMSE: 0.2,
+                                                                    explainedVariance: 0.5)]), directory: directory)
+        XCTAssertEqual(DurableFile.syncCount - before, 0)
+        XCTAssertEqual(written.map { ($0 as NSString).lastPathComponent }, ["results.csv", "leaderboard.txt", "best.json"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory).sorted(),
+                       ["best.json", "leaderboard.txt", "pca_baseline.json", "results.csv"])
+        XCTAssertEqual(try String(contentsOfFile: directory + "/leaderboard.txt", encoding: .utf8), report.leaderboard(top: 5))
+        XCTAssertEqual(ResultsDirectory.baseline(directory: directory)?.rows.map(\.components), [2])
     }
 }

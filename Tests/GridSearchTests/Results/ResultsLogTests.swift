@@ -1,6 +1,6 @@
 import XCTest
 @testable import GridSearch
-import DurableFiles
+@testable import DurableFiles
 import TestSupport
 import SearchSpace
 
@@ -239,6 +239,24 @@ final class ResultsLogTests: XCTestCase {
             XCTAssertEqual("\($0)", "cannot write to /dev/full: No space left on device; the results written before are "
                            + "intact, free space and rerun the same command to resume")
         }
+    }
+
+    /// A new directory costs four fsyncs, in two rounds (its parent's, the claim's and the manifest's bytes side by
+    /// side, then one of the directory for the manifest's name and the log's), where it took five one after the
+    /// other; reopening it costs only the claim's. Either way both names are there when `open` returns.
+    func testOpeningANewDirectoryFsyncsItsEntriesOnce() throws {
+        let nested = directory + "/new"
+        var before = DurableFile.syncCount
+        try ResultsLog.open(directory: nested, manifest: manifest()).close()
+        XCTAssertEqual(DurableFile.syncCount - before, 4, "parent, claim, manifest bytes, the directory once")
+        XCTAssertNotNil(try ResultsLog.readManifest(directory: nested))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: nested + "/results.jsonl"))
+        before = DurableFile.syncCount
+        try ResultsLog.open(directory: nested, manifest: manifest()).close()
+        XCTAssertEqual(DurableFile.syncCount - before, 1, "only the claim")
+        // A mismatching manifest is still refused, and the lock released (a second open succeeds).
+        XCTAssertThrowsError(try ResultsLog.open(directory: nested, manifest: manifest(data: "d2")))
+        XCTAssertNoThrow(try ResultsLog.open(directory: nested, manifest: manifest()).close())
     }
 
     func testDirectoryIsCreatedAndAFileInItsPlaceIsRefused() throws {
