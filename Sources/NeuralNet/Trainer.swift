@@ -254,6 +254,8 @@ public final class Trainer {
         // kernels again in this step).
         let deferUpdates = update && threadCount > 1 && !backend.splitsExactly && last > 0
             && rows * layers[0].inputs * layers[0].outputs >= GEMM.parallelMinimumWork
+        // The transposed input gradient of a small batch (`DenseLayer.inputGradient`).
+        let scratchCount = workspace.transposedDelta.count, scratch = workspace.transposedDelta.first(scratchCount)
         // Backward: dZ of layer l is in `dZ`; dA of layer l−1 goes to `other`, then becomes its dZ in place.
         var dZBuffer = workspace.deltaA, otherBuffer = workspace.deltaB
         for l in stride(from: last, through: 0, by: -1) {
@@ -286,15 +288,15 @@ public final class Trainer {
                     layer.parameterGradients(x: layerInput, ldx: layer.inputs, dZ: dZNow, rows: rows,
                                              gradients: gradients, backend: self.backend, threads: 1)
                 }, {
-                    layer.inputGradient(dZ: dZNow, rows: rows, parameters: parameters, dX: dX, backend: self.backend,
-                                        threads: 1)
+                    layer.inputGradient(dZ: dZNow, rows: rows, parameters: parameters, dX: dX, scratch: scratch,
+                                        scratchCount: scratchCount, backend: self.backend, threads: 1)
                 })
             } else {
                 layer.parameterGradients(x: layerInput, ldx: layer.inputs, dZ: dZ, rows: rows, gradients: gradients,
                                          backend: backend, threads: threadCount)
                 if l > 0 {
-                    layer.inputGradient(dZ: dZ, rows: rows, parameters: parameters, dX: other, backend: backend,
-                                        threads: threadCount)
+                    layer.inputGradient(dZ: dZ, rows: rows, parameters: parameters, dX: other, scratch: scratch,
+                                        scratchCount: scratchCount, backend: backend, threads: threadCount)
                 }
             }
             regularization.addGradient(parameters + layer.kernelOffset, to: gradients + layer.kernelOffset,
