@@ -4,8 +4,10 @@ import Dispatch
 /// optimiser's update of a layer's parameters at a small batch, where one thread's pass over every weight, gradient
 /// and moment is a large share of the step (`OptimizerState.update(threads:)` in NeuralNet).
 ///
-/// The blocks come from Dispatch's pool (`concurrentPerform`), as a split product's do (`GEMM.multiply(threads:)`);
-/// the calling thread runs one of them.
+/// Every split product (`GEMM.multiply(threads:)`), pair of products (`GEMM.concurrently`) and split update goes
+/// through `run`. Two blocks, the case of a trainer lent one more core, go to `HelperThread`, which stays awake
+/// between one step's many short hand-offs; more blocks, or two while the helper is taken, come from Dispatch's
+/// pool (`concurrentPerform`). The calling thread runs one block.
 public enum ParallelBlocks {
     /// Calls `body(0)`, …, `body(count − 1)` at the same time and returns when all have returned; with `count` ≤ 1,
     /// calls `body(0)` (if any) on the calling thread.
@@ -18,6 +20,7 @@ public enum ParallelBlocks {
             if count == 1 { body(0) }
             return
         }
+        if count == 2 && HelperThread.shared.run({ body(0) }, { body(1) }) { return }
         withoutActuallyEscaping(body) { body in
             nonisolated(unsafe) let shared = body
             DispatchQueue.concurrentPerform(iterations: count) { shared($0) }

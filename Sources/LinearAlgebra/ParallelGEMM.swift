@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 
 /// How many threads one caller's large products may use, changed by another thread at any time: the grid runner
@@ -36,18 +35,13 @@ extension GEMM {
     /// its narrow path in blocks of eight rows; the packed path does not depend on a row's position at all).
     static let parallelRowAlignment = 16
 
-    /// Runs `first` on the calling thread and `second` on another (from Dispatch's pool) at the same time, and
+    /// Runs `first` on the calling thread and `second` on another (`ParallelBlocks`) at the same time, and
     /// returns when both are done: two independent products that must each stay whole (OpenBLAS's, which do not
     /// split exactly) still use two cores.
     /// The caller promises what the compiler cannot check: the two closures touch disjoint memory (each product
     /// writes its own output buffer), so running them at once is safe although they capture raw pointers.
     public static func concurrently(_ first: () -> Void, _ second: () -> Void) {
-        withoutActuallyEscaping(first) { first in
-            withoutActuallyEscaping(second) { second in
-                nonisolated(unsafe) let pair = (first, second)
-                DispatchQueue.concurrentPerform(iterations: 2) { $0 == 0 ? pair.0() : pair.1() }
-            }
-        }
+        ParallelBlocks.run(2) { $0 == 0 ? first() : second() }
     }
 
     /// Which way `multiply(threads:)` cuts a product, and into how many blocks (`blocks == 1`: no split).
@@ -100,8 +94,8 @@ extension GEMMBackend {
 /// takes one). Such a backend computes an element of C from its row of op(A) and its column of op(B) in an order
 /// that depends only on k and on whether the product takes the packed or the narrow path, never on the element's
 /// position or on the number of rows or columns around it, so the blocks hold exactly what one call writes
-/// (`ParallelGEMMTests`). The extra threads come from Dispatch's pool (`concurrentPerform`), which keeps them
-/// between calls. Each thread reads A and B and writes its own block of C, so sharing the pointers is safe.
+/// (`ParallelGEMMTests`). The extra threads come from `ParallelBlocks` (a persistent helper for two blocks,
+/// Dispatch's pool for more). Each thread reads A and B and writes its own block of C, so sharing the pointers is safe.
 // @unchecked: raw pointers into the caller's matrices; each thread writes only its own block of C (see above).
 struct SplitOperands: @unchecked Sendable {
     let transA: Transpose, transB: Transpose
@@ -116,7 +110,7 @@ struct SplitOperands: @unchecked Sendable {
     /// `blocks` blocks of whole rows.
     func multiply(rowBlocks blocks: Int) {
         let rowsPerBlock = GEMM.rowsPerBlock(m: m, blocks: blocks)
-        DispatchQueue.concurrentPerform(iterations: blocks) { block in
+        ParallelBlocks.run(blocks) { block in
             let first = block * rowsPerBlock
             let rows = min(rowsPerBlock, m - first)
             guard rows > 0 else { return }
@@ -130,7 +124,7 @@ struct SplitOperands: @unchecked Sendable {
     /// `blocks` blocks of whole columns, the last one taking the rest.
     func multiply(columnBlocks blocks: Int) {
         let columnsPerBlock = GEMM.columnsPerBlock(n: n, blocks: blocks)
-        DispatchQueue.concurrentPerform(iterations: blocks) { block in
+        ParallelBlocks.run(blocks) { block in
             let first = block * columnsPerBlock
             let columns = block == blocks - 1 ? n - first : columnsPerBlock
             // Column `first` of op(B): column `first` of B, or row `first` of a transposed B.
