@@ -15,9 +15,10 @@ import Synchronization
 /// never changes what the block computes.
 ///
 /// The hand-off: the caller stores the block, then publishes a new generation (release); the helper, spinning or
-/// woken, sees the generation (acquire), runs the block and marks it done (release); the caller runs block 0
-/// meanwhile and waits for done (acquire). Only then does the caller return, so the block's closure outlives
-/// every use of it.
+/// woken, sees the generation (acquire), claims it (compare-and-exchange), runs the block and marks it finished
+/// (release); the caller runs block 0 meanwhile, then either claims the block itself (the helper was not there
+/// yet) and runs it, or waits for finished (acquire). Only then does the caller return, so the block's closure
+/// outlives every use of it.
 // @unchecked: `block` is written by the caller before a generation is published and read by the helper only after
 // it has seen that generation, and the caller does not write it again before the helper has marked it done; every
 // other field is atomic or immutable.
@@ -33,6 +34,8 @@ final class HelperThread: @unchecked Sendable {
     private let taken = Atomic<Bool>(false)
     /// Generation of the block most recently published (the caller's count of hand-offs).
     private let published = Atomic<UInt64>(0)
+    /// Generation of the block most recently claimed, by the helper or by the caller itself (each is claimed once).
+    private let claimed = Atomic<UInt64>(0)
     /// Generation of the block most recently finished by the helper.
     private let finished = Atomic<UInt64>(0)
     private let sleeping = Atomic<Bool>(false)
@@ -43,7 +46,9 @@ final class HelperThread: @unchecked Sendable {
     private init() {}
 
     /// Runs `first` on the calling thread and `second` on the helper at the same time, and returns true when both
-    /// are done; returns false at once, running neither, when another caller holds the helper.
+    /// are done; returns false at once, running neither, when another caller holds the helper. When the helper has
+    /// not claimed `second` by the time `first` is done (asleep, or its core taken by another process), the caller
+    /// claims and runs it itself, as Dispatch's pool would: a busy machine then costs the hand-off, not a wait.
     func run(_ first: () -> Void, _ second: () -> Void) -> Bool {
         guard taken.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { taken.store(false, ordering: .releasing) }
@@ -56,7 +61,17 @@ final class HelperThread: @unchecked Sendable {
             published.store(generation, ordering: .sequentiallyConsistent)
             if sleeping.exchange(false, ordering: .sequentiallyConsistent) { wake.signal() }
             first()
-            while finished.load(ordering: .acquiring) != generation { spinPause() }
+            if claimed.compareExchange(expected: generation - 1, desired: generation,
+                                       ordering: .acquiringAndReleasing).exchanged {
+                second()
+            } else {
+                var polls = 0
+                while finished.load(ordering: .acquiring) != generation {
+                    polls += 1
+                    // The helper is running the block; if its core is shared, let it have the core.
+                    if polls & 255 == 0 { sched_yield() }
+                }
+            }
             block = nil
         }
         return true
@@ -87,6 +102,8 @@ final class HelperThread: @unchecked Sendable {
                     spinPause()
                     continue
                 }
+                // Other threads that want this core get it (a shared machine, or a caller on the same core).
+                sched_yield()
                 let now = monotonicSeconds()
                 if deadline == 0 {
                     deadline = now + HelperThread.spinSeconds
@@ -100,6 +117,9 @@ final class HelperThread: @unchecked Sendable {
                 }
             }
             done = published.load(ordering: .acquiring)
+            // Claimed by the caller already when it finished its own block first.
+            guard claimed.compareExchange(expected: done - 1, desired: done,
+                                          ordering: .acquiringAndReleasing).exchanged else { continue }
             block!()
             finished.store(done, ordering: .releasing)
         }
