@@ -1,6 +1,7 @@
 extension GEMM {
     /// Whether `multiplyByTransposedB` computes `A·Bᵀ` (m×n, inner size k) as the transposed product: on AEGrid's own
-    /// kernels, with few rows (a small batch's input gradient `dZ·Wᵀ`), when both products take the packed path.
+    /// kernels, with few rows (a small batch's input gradient `dZ·Wᵀ`) and a large B, when both products take the
+    /// packed path.
     ///
     /// Packing `Bᵀ` for the kernel is a transposing gather of all n×k elements of B (a layer's kernel), paid once per
     /// product whatever m is: at 32 rows it costs a third as much as the product's arithmetic. `Cᵀ = B·Aᵀ` reads B
@@ -9,8 +10,13 @@ extension GEMM {
     /// `fma(b, a, c)`), so the bits are one direct call's, as long as neither product takes the narrow path (fewer than
     /// 16 columns), whose order differs. OpenBLAS gives no such promise, so its products stay as written.
     static func transposesProduct(m: Int, n: Int, k: Int, backend: GEMMBackend) -> Bool {
-        backend.splitsExactly && m >= 16 && m <= transposedProductMaximumRows && n >= 16 && k > 0
+        backend.splitsExactly && m >= 16 && m <= transposedProductMaximumRows && n >= 16
+            && n * k >= transposedProductMinimumSizeOfB
     }
+
+    /// Below this many elements of B (a kernel under 64 KB, e.g. 64→32 at batch 32), the gather is cheap and the
+    /// transposition of the result is not repaid.
+    static let transposedProductMinimumSizeOfB = 1 << 14
 
     /// Above this many rows, packing Bᵀ is shared by enough rows that the direct product is as fast (at 256 rows the
     /// transposed product and its transposition cost about what the gather saves).

@@ -14,7 +14,8 @@ final class TransposedProductTests: XCTestCase {
         for backend in GEMMBackend.available {
             let rowCounts = backend == .naive ? [15, 16, 33] : [1, 15, 16, 17, 32, 48, 64, 65, 96]
             let columnCounts = backend == .naive ? [16, 40] : [8, 15, 16, 17, 64, 200, 784]
-            let depths = backend == .naive ? [7, 64] : [1, 64, 300]
+            // Depths that put B on both sides of `transposedProductMinimumSizeOfB` (the naive oracle's 40 × 500 too).
+            let depths = backend == .naive ? [7, 500] : [1, 64, 300]
             for m in rowCounts {
                 for n in columnCounts {
                     for k in depths {
@@ -59,7 +60,8 @@ final class TransposedProductTests: XCTestCase {
 
     func testOnlyAEGridsKernelsTransposeAndOnlySmallBatchesThatStayOnThePackedPath() {
         XCTAssertTrue(GEMM.transposesProduct(m: 32, n: 784, k: 256, backend: .swift))
-        XCTAssertTrue(GEMM.transposesProduct(m: 16, n: 16, k: 1, backend: .naive))
+        XCTAssertTrue(GEMM.transposesProduct(m: 16, n: 16, k: 1024, backend: .naive))
+        XCTAssertFalse(GEMM.transposesProduct(m: 32, n: 32, k: 64, backend: .swift), "a small kernel: gathered")
         XCTAssertFalse(GEMM.transposesProduct(m: 32, n: 784, k: 256, backend: .blas), "OpenBLAS promises no bits")
         XCTAssertFalse(GEMM.transposesProduct(m: 15, n: 784, k: 256, backend: .swift), "Cᵀ would be narrow")
         XCTAssertFalse(GEMM.transposesProduct(m: 32, n: 15, k: 256, backend: .swift), "C is narrow")
