@@ -113,8 +113,8 @@ public enum GEMM {
     /// the contract. Shapes are checked with `precondition`.
     ///
     /// `threads` above one lets a large product use that many threads, with exactly one call's bits: on a backend
-    /// that `splitsExactly`, C is cut into blocks of whole rows, one per thread (`ParallelGEMM.swift`); on OpenBLAS
-    /// the product runs whole on the calling thread.
+    /// that `splitsExactly`, C is cut into blocks of whole rows or whole columns, one per thread
+    /// (`ParallelGEMM.swift`); on OpenBLAS the product runs whole on the calling thread.
     @inline(__always)
     public static func multiply(
         _ transA: Transpose, _ transB: Transpose,
@@ -133,11 +133,15 @@ public enum GEMM {
         if m == 0 || n == 0 { return }
         let backend = backend ?? defaultBackend
         if threads > 1 && backend.splitsExactly {
-            let blocks = parallelBlocks(m: m, n: n, k: k, threads: threads)
-            if blocks > 1 {
+            let split = parallelSplit(m: m, n: n, k: k, threads: threads)
+            if split.blocks > 1 {
                 let operands = SplitOperands(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a,
                                              lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, backend: backend)
-                operands.multiply(blocks: blocks)
+                if split.byColumns {
+                    operands.multiply(columnBlocks: split.blocks)
+                } else {
+                    operands.multiply(rowBlocks: split.blocks)
+                }
                 return
             }
         }

@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 
 /// How many threads one caller's large products may use, changed by another thread at any time: the grid runner
@@ -31,35 +30,51 @@ extension GEMM {
     /// on one core at 100 GFLOP/s. (OpenBLAS's own cut-off for its threads is 2¹⁸.)
     public static let parallelMinimumWork = 1 << 19
 
-    /// Row blocks of a split product start at multiples of this many rows, so that a block is swept with the same
-    /// tiles as those rows in one call (the Swift kernel's narrow path works in blocks of eight rows; its packed path
-    /// does not depend on a row's position at all).
+    /// Blocks of a split product start at multiples of this many rows or columns, so that a block is swept with the
+    /// same tiles as those rows or columns in one call (the Swift kernel's packed path works in 16-column tiles and
+    /// its narrow path in blocks of eight rows; the packed path does not depend on a row's position at all).
     static let parallelRowAlignment = 16
 
-    /// Runs `first` on the calling thread and `second` on another (from Dispatch's pool) at the same time, and
+    /// Runs `first` on the calling thread and `second` on another (`ParallelBlocks`) at the same time, and
     /// returns when both are done: two independent products that must each stay whole (OpenBLAS's, which do not
     /// split exactly) still use two cores.
     /// The caller promises what the compiler cannot check: the two closures touch disjoint memory (each product
     /// writes its own output buffer), so running them at once is safe although they capture raw pointers.
     public static func concurrently(_ first: () -> Void, _ second: () -> Void) {
-        withoutActuallyEscaping(first) { first in
-            withoutActuallyEscaping(second) { second in
-                nonisolated(unsafe) let pair = (first, second)
-                DispatchQueue.concurrentPerform(iterations: 2) { $0 == 0 ? pair.0() : pair.1() }
-            }
-        }
+        ParallelBlocks.run(2) { $0 == 0 ? first() : second() }
     }
 
-    /// The number of row blocks `multiply(threads:)` cuts an m×n×k product into (1: no split).
+    /// Which way `multiply(threads:)` cuts a product, and into how many blocks (`blocks == 1`: no split).
+    ///
+    /// A product with at least as many rows as columns is cut into blocks of rows (the weight gradient `xᵀ·dZ`, or
+    /// any product at a large batch); a wider one into blocks of columns (`x·W` and `dZ·Wᵀ` at a small batch). The
+    /// Goto/BLIS kernel packs all of op(B) for every block of rows, so cutting a 32-row product by rows packs the
+    /// same weights once per thread for sixteen rows of work each; cut by columns, each thread packs only its own
+    /// columns of op(B). Column blocks need at least sixteen columns each, so that every block takes the packed
+    /// path that the whole product takes (a block under sixteen columns would take the narrow path, whose order
+    /// of operations differs).
+    static func parallelSplit(m: Int, n: Int, k: Int, threads: Int) -> (byColumns: Bool, blocks: Int) {
+        guard threads > 1, m * n * k >= parallelMinimumWork else { return (false, 1) }
+        if m >= n { return (false, max(1, min(threads, m / parallelRowAlignment))) }
+        return (true, max(1, min(threads, n / parallelRowAlignment)))
+    }
+
+    /// The number of row blocks a product with at least as many rows as columns is cut into (1: no split).
     static func parallelBlocks(m: Int, n: Int, k: Int, threads: Int) -> Int {
-        guard threads > 1, m * n * k >= parallelMinimumWork else { return 1 }
-        return max(1, min(threads, m / parallelRowAlignment))
+        let split = parallelSplit(m: m, n: n, k: k, threads: threads)
+        return split.byColumns ? 1 : split.blocks
     }
 
     /// Rows in each block but the last: m / blocks rounded up to the alignment.
     static func rowsPerBlock(m: Int, blocks: Int) -> Int {
         let share = (m + blocks - 1) / blocks
         return (share + parallelRowAlignment - 1) / parallelRowAlignment * parallelRowAlignment
+    }
+
+    /// Columns in each block but the last: n / blocks rounded **down** to the alignment, so that the last block,
+    /// which takes the rest, has at least n / blocks ≥ 16 columns too (`parallelSplit` makes at most n / 16 blocks).
+    static func columnsPerBlock(n: Int, blocks: Int) -> Int {
+        max(parallelRowAlignment, n / blocks / parallelRowAlignment * parallelRowAlignment)
     }
 }
 
@@ -73,14 +88,15 @@ extension GEMMBackend {
     public var splitsExactly: Bool { self != .blas }
 }
 
-/// One product split by rows (`GEMM.multiply(threads:)`), bitwise equal to one call on a backend that
-/// `splitsExactly`: C is cut into blocks of whole rows (`GEMM.parallelRowAlignment` multiples), and each block is one
-/// product of the same backend on its own thread (the calling thread takes one). Such a backend computes an element
-/// of C from its row of op(A) and its column of op(B) in an order that depends only on k and n, never on the row's
-/// position or the number of rows, so the blocks hold exactly what one call writes (`ParallelGEMMTests`). The
-/// extra threads come from Dispatch's pool (`concurrentPerform`), which keeps them between calls. Each thread reads
-/// A and B and writes its own rows of C, so sharing the pointers is safe.
-// @unchecked: raw pointers into the caller's matrices; each thread writes only its own rows of C (see above).
+/// One product split by rows or by columns (`GEMM.multiply(threads:)`), bitwise equal to one call on a backend that
+/// `splitsExactly`: C is cut into blocks of whole rows or whole columns (`GEMM.parallelRowAlignment` multiples, see
+/// `GEMM.parallelSplit`), and each block is one product of the same backend on its own thread (the calling thread
+/// takes one). Such a backend computes an element of C from its row of op(A) and its column of op(B) in an order
+/// that depends only on k and on whether the product takes the packed or the narrow path, never on the element's
+/// position or on the number of rows or columns around it, so the blocks hold exactly what one call writes
+/// (`ParallelGEMMTests`). The extra threads come from `ParallelBlocks` (a persistent helper for two blocks,
+/// Dispatch's pool for more). Each thread reads A and B and writes its own block of C, so sharing the pointers is safe.
+// @unchecked: raw pointers into the caller's matrices; each thread writes only its own block of C (see above).
 struct SplitOperands: @unchecked Sendable {
     let transA: Transpose, transB: Transpose
     let m: Int, n: Int, k: Int
@@ -91,9 +107,10 @@ struct SplitOperands: @unchecked Sendable {
     let c: UnsafeMutablePointer<Float>, ldc: Int
     let backend: GEMMBackend
 
-    func multiply(blocks: Int) {
+    /// `blocks` blocks of whole rows.
+    func multiply(rowBlocks blocks: Int) {
         let rowsPerBlock = GEMM.rowsPerBlock(m: m, blocks: blocks)
-        DispatchQueue.concurrentPerform(iterations: blocks) { block in
+        ParallelBlocks.run(blocks) { block in
             let first = block * rowsPerBlock
             let rows = min(rowsPerBlock, m - first)
             guard rows > 0 else { return }
@@ -101,6 +118,19 @@ struct SplitOperands: @unchecked Sendable {
             let aBlock = a + (transA == .none ? first * lda : first)
             GEMM.multiply(transA, transB, m: rows, n: n, k: k, alpha: alpha, a: aBlock, lda: lda, b: b, ldb: ldb,
                           beta: beta, c: c + first * ldc, ldc: ldc, backend: backend)
+        }
+    }
+
+    /// `blocks` blocks of whole columns, the last one taking the rest.
+    func multiply(columnBlocks blocks: Int) {
+        let columnsPerBlock = GEMM.columnsPerBlock(n: n, blocks: blocks)
+        ParallelBlocks.run(blocks) { block in
+            let first = block * columnsPerBlock
+            let columns = block == blocks - 1 ? n - first : columnsPerBlock
+            // Column `first` of op(B): column `first` of B, or row `first` of a transposed B.
+            let bBlock = b + (transB == .none ? first : first * ldb)
+            GEMM.multiply(transA, transB, m: m, n: columns, k: k, alpha: alpha, a: a, lda: lda, b: bBlock, ldb: ldb,
+                          beta: beta, c: c + first, ldc: ldc, backend: backend)
         }
     }
 }

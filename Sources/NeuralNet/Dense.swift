@@ -54,11 +54,14 @@ public struct DenseLayer: Equatable, Hashable, Sendable {
 
     /// Gradient with respect to the layer's input: `dX = dZ · Wᵀ`.
     ///
-    /// dZ: (rows, outputs) · Wᵀ: (outputs, inputs) → dX: (rows, inputs), dense.
+    /// dZ: (rows, outputs) · Wᵀ: (outputs, inputs) → dX: (rows, inputs), dense. `scratch` ((inputs, rows) floats,
+    /// `scratchCount` of them) lets a small batch on AEGrid's own kernel compute `dXᵀ = W · dZᵀ` instead and
+    /// transpose it, with the same bits, rather than gather Wᵀ for every product (`GEMM.multiplyByTransposedB`).
     func inputGradient(dZ: UnsafePointer<Float>, rows: Int, parameters: UnsafePointer<Float>,
-                       dX: UnsafeMutablePointer<Float>, backend: GEMMBackend, threads: Int = 1) {
-        GEMM.multiply(.none, .transposed, m: rows, n: inputs, k: outputs, alpha: 1, a: dZ, lda: outputs,
-                      b: parameters + kernelOffset, ldb: outputs, beta: 0, c: dX, ldc: inputs, backend: backend,
-                      threads: threads)
+                       dX: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchCount: Int,
+                       backend: GEMMBackend, threads: Int = 1) {
+        GEMM.multiplyByTransposedB(m: rows, n: inputs, k: outputs, a: dZ, lda: outputs, b: parameters + kernelOffset,
+                                   ldb: outputs, c: dX, ldc: inputs, scratch: scratch, scratchCount: scratchCount,
+                                   backend: backend, threads: threads)
     }
 }

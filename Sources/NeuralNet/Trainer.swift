@@ -229,7 +229,8 @@ public final class Trainer {
     /// The step itself. With `update`, each layer's parameters are updated as soon as its gradients are complete
     /// and its kernel has been used for the input gradient, while they are still in cache: every update is
     /// element-wise and reads only that layer's gradient and optimiser slots, so this is bit for bit Keras's
-    /// "all gradients, then all updates".
+    /// "all gradients, then all updates". (On OpenBLAS with a second thread, the later layers' updates wait for the
+    /// first layer's weight gradient and run beside it instead: the same bits, see `deferUpdates`.)
     ///
     /// input, target: (rows, inputSize), dense.
     private func backpropagate(input: UnsafePointer<Float>, target: UnsafePointer<Float>, rows: Int,
@@ -247,6 +248,14 @@ public final class Trainer {
         let penalty = currentPenalty()
         var finite = true
         let threadCount = threads.threads
+        // OpenBLAS's products run whole, so the first layer's weight gradient, the backward pass's last product,
+        // would leave the other thread idle: the later layers' updates are put off until then and run beside it
+        // (they read only their own gradients and slots, complete by that point, and no product reads their
+        // kernels again in this step).
+        let deferUpdates = update && threadCount > 1 && !backend.splitsExactly && last > 0
+            && rows * layers[0].inputs * layers[0].outputs >= GEMM.parallelMinimumWork
+        // The transposed input gradient of a small batch (`DenseLayer.inputGradient`).
+        let scratchCount = workspace.transposedDelta.count, scratch = workspace.transposedDelta.first(scratchCount)
         // Backward: dZ of layer l is in `dZ`; dA of layer l−1 goes to `other`, then becomes its dZ in place.
         var dZBuffer = workspace.deltaA, otherBuffer = workspace.deltaB
         for l in stride(from: last, through: 0, by: -1) {
@@ -257,7 +266,20 @@ public final class Trainer {
             let other = otherBuffer.first(l > 0 ? rows * layer.inputs : 0)
             // dW = a_prevᵀ · dZ: (in, rows)·(rows, out), db = Σ_rows dZ; and dA_prev = dZ · Wᵀ: (rows, out)·(out, in),
             // with the kernel before its update.
-            if l > 0 && threadCount > 1 && !backend.splitsExactly
+            if l == 0 && deferUpdates {
+                var deferredFinite = true
+                GEMM.concurrently({
+                    layer.parameterGradients(x: layerInput, ldx: layer.inputs, dZ: dZ, rows: rows,
+                                             gradients: gradients, backend: self.backend, threads: 1)
+                }, {
+                    for deferred in self.layers.dropFirst() {
+                        deferredFinite = self.optimizer.update(
+                            weights: parameters, gradients: gradients,
+                            range: deferred.kernelOffset ..< deferred.biasOffset + deferred.outputs) && deferredFinite
+                    }
+                })
+                finite = deferredFinite && finite
+            } else if l > 0 && threadCount > 1 && !backend.splitsExactly
                 && rows * layer.inputs * layer.outputs >= GEMM.parallelMinimumWork {
                 // OpenBLAS's products cannot be split without changing their bits, but these two are independent
                 // (both read dZ and the kernel before its update): each runs whole, on its own thread.
@@ -266,22 +288,23 @@ public final class Trainer {
                     layer.parameterGradients(x: layerInput, ldx: layer.inputs, dZ: dZNow, rows: rows,
                                              gradients: gradients, backend: self.backend, threads: 1)
                 }, {
-                    layer.inputGradient(dZ: dZNow, rows: rows, parameters: parameters, dX: dX, backend: self.backend,
-                                        threads: 1)
+                    layer.inputGradient(dZ: dZNow, rows: rows, parameters: parameters, dX: dX, scratch: scratch,
+                                        scratchCount: scratchCount, backend: self.backend, threads: 1)
                 })
             } else {
                 layer.parameterGradients(x: layerInput, ldx: layer.inputs, dZ: dZ, rows: rows, gradients: gradients,
                                          backend: backend, threads: threadCount)
                 if l > 0 {
-                    layer.inputGradient(dZ: dZ, rows: rows, parameters: parameters, dX: other, backend: backend,
-                                        threads: threadCount)
+                    layer.inputGradient(dZ: dZ, rows: rows, parameters: parameters, dX: other, scratch: scratch,
+                                        scratchCount: scratchCount, backend: backend, threads: threadCount)
                 }
             }
             regularization.addGradient(parameters + layer.kernelOffset, to: gradients + layer.kernelOffset,
                                        count: layer.kernelCount)
-            if update {
+            if update && (l == 0 || !deferUpdates) {
                 finite = optimizer.update(weights: parameters, gradients: gradients,
-                                          range: layer.kernelOffset ..< layer.biasOffset + layer.outputs) && finite
+                                          range: layer.kernelOffset ..< layer.biasOffset + layer.outputs,
+                                          threads: threadCount) && finite
             }
             if l > 0 {
                 let count = rows * layer.inputs

@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// Every buffer a `Trainer` uses in a training step, by name, in one 64-byte-aligned allocation made in `init` and
 /// freed in `deinit`: a step allocates nothing.
 ///
@@ -26,6 +28,9 @@ final class TrainerWorkspace {
     /// Two ping-pong buffers for dZ and dA in the backward pass, (rows, widest layer) each.
     let deltaA: WorkspaceBuffer<Float>
     let deltaB: WorkspaceBuffer<Float>
+    /// A small batch's input gradient transposed, (widest layer, rows), for `DenseLayer.inputGradient`; count 0 above
+    /// `GEMM.transposedProductMaximumRows` rows, where the product is not transposed.
+    let transposedDelta: WorkspaceBuffer<Float>
     /// Parameter gradients, in the model's flat parameter layout.
     let gradients: WorkspaceBuffer<Float>
     /// The batch's target rows gathered in shuffled order (rows, inputSize), when shuffling or adding noise.
@@ -51,6 +56,7 @@ final class TrainerWorkspace {
         }
         deltaA = floats(layout.deltaA)
         deltaB = floats(layout.deltaB)
+        transposedDelta = floats(layout.transposedDelta)
         gradients = floats(layout.gradients)
         batchTarget = floats(layout.batchTarget)
         batchInput = floats(layout.batchInput)
@@ -83,7 +89,7 @@ extension TrainerWorkspace {
         static let alignment = 64
 
         let layers: [LayerSlots]
-        let deltaA: Slot, deltaB: Slot, gradients: Slot, batchTarget: Slot, batchInput: Slot, bestWeights: Slot
+        let deltaA: Slot, deltaB: Slot, transposedDelta: Slot, gradients: Slot, batchTarget: Slot, batchInput: Slot, bestWeights: Slot
         let permutation: Slot
         /// Total bytes, a multiple of `alignment` and at least one alignment unit.
         let byteCount: Int
@@ -111,6 +117,7 @@ extension TrainerWorkspace {
             }
             deltaA = reserve(rows * widest)
             deltaB = reserve(rows * widest)
+            transposedDelta = reserve(rows <= GEMM.transposedProductMaximumRows ? rows * widest : 0)
             gradients = reserve(parameterCount)
             batchTarget = reserve(gather ? rows * inputSize : 0)
             batchInput = reserve(noise ? rows * inputSize : 0)

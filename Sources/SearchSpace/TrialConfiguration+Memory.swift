@@ -23,7 +23,8 @@ extension TrialConfiguration {
     /// - per parameter, 7 floats: the model, the trainer's copy, the gradients, two optimizer slots (Adam's m
     ///   and v; fewer for SGD and RMSprop), early stopping's saved weights, and the best model the search keeps;
     /// - per row of a batch (`min(batch_size, rows)`): each layer's z and activation (and dropout's output and
-    ///   mask), two dZ/dA buffers of the widest layer, and the gathered and noisy inputs;
+    ///   mask), two dZ/dA buffers of the widest layer and, at a small batch, a third for the transposed input
+    ///   gradient (counted at any batch size), and the gathered and noisy inputs;
     /// - per training row, the epoch's permutation (one `Int`).
     /// The data itself is not included: every trial shares it.
     public func estimatedTrainingBytes(trainingRows: Int) -> Int? {
@@ -42,7 +43,7 @@ extension TrialConfiguration {
             perRow = sum
         }
         let widest = layerSizes.max() ?? 0
-        let floats = [(parameters, 5 + optimizerSlots), (batchRows, perRow), (batchRows, 2 * widest),
+        let floats = [(parameters, 5 + optimizerSlots), (batchRows, perRow), (batchRows, 3 * widest),
                       (batchRows, 2 * inputSize)]
         var total = trainingRows.multipliedReportingOverflow(by: MemoryLayout<Int>.size)
         for (count, each) in floats where !total.overflow {

@@ -7,10 +7,14 @@ import TestSupport
 final class ParallelGEMMTests: XCTestCase {
     /// Shapes above `parallelMinimumWork`: the training shapes of a wide model (784 ↔ 256 at batch 256, and a
     /// narrow bottleneck with fewer than 16 columns), row counts that are not multiples of the alignment, and padded
-    /// leading dimensions.
+    /// leading dimensions. Those with more columns than rows are cut by columns: the wide model's products at batch
+    /// 32 (x·W and dZ·Wᵀ, and the bottleneck's 32×64), column counts whose last block ends in a partial 16-column
+    /// tile, and 40 or 47 columns, where a block of n / blocks rounded up would leave the last one under 16 columns
+    /// (the narrow path, whose bits differ).
     private static let shapes: [(m: Int, n: Int, k: Int)] = [
         (256, 256, 784), (784, 256, 256), (256, 784, 256), (256, 8, 256), (1000, 10, 64),
         (97, 333, 101), (130, 17, 300), (64, 700, 40), (33, 1025, 20),
+        (32, 256, 784), (32, 784, 256), (32, 64, 256), (64, 256, 32), (20, 40, 1000), (16, 47, 800),
     ]
 
     private func product(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, padding: Int,
@@ -83,12 +87,27 @@ final class ParallelGEMMTests: XCTestCase {
         XCTAssertEqual(split.map(\.bitPattern), one.map(\.bitPattern))
     }
 
+    /// Products with more columns than rows are cut into blocks of whole 16-column tiles, each at least 16 wide.
+    func testWideProductsAreCutIntoAlignedColumnBlocksOfSixteenOrMore() {
+        XCTAssertTrue(GEMM.parallelSplit(m: 32, n: 784, k: 256, threads: 2) == (true, 2))
+        XCTAssertTrue(GEMM.parallelSplit(m: 32, n: 256, k: 784, threads: 4) == (true, 4))
+        XCTAssertTrue(GEMM.parallelSplit(m: 784, n: 256, k: 32, threads: 2) == (false, 2), "more rows: by rows")
+        XCTAssertTrue(GEMM.parallelSplit(m: 20, n: 40, k: 1000, threads: 8) == (true, 2), "no block under 16 columns")
+        XCTAssertEqual(GEMM.parallelSplit(m: 32, n: 784, k: 256, threads: 1).blocks, 1)
+        XCTAssertEqual(GEMM.parallelSplit(m: 4, n: 15, k: 100_000, threads: 2).blocks, 1, "narrow: never by columns")
+        for (n, blocks) in [(784, 2), (784, 3), (40, 2), (47, 2), (1025, 4), (64, 4), (33, 2)] {
+            let columns = GEMM.columnsPerBlock(n: n, blocks: blocks)
+            XCTAssertEqual(columns % GEMM.parallelRowAlignment, 0)
+            XCTAssertGreaterThanOrEqual(n - (blocks - 1) * columns, 16, "the last of \(blocks) blocks of \(n) columns")
+        }
+    }
+
     func testBlocksAreWholeAlignedRowRangesAndSmallProductsStayOnOneThread() {
         XCTAssertEqual(GEMM.parallelBlocks(m: 256, n: 256, k: 784, threads: 1), 1)
         XCTAssertEqual(GEMM.parallelBlocks(m: 256, n: 256, k: 784, threads: 2), 2)
         XCTAssertEqual(GEMM.parallelBlocks(m: 256, n: 256, k: 784, threads: 64), 16, "no block under 16 rows")
         XCTAssertEqual(GEMM.parallelBlocks(m: 32, n: 10, k: 10, threads: 2), 1, "below parallelMinimumWork")
-        XCTAssertEqual(GEMM.parallelBlocks(m: 20, n: 4096, k: 4096, threads: 2), 1, "fewer than two blocks of rows")
+        XCTAssertEqual(GEMM.parallelBlocks(m: 20, n: 4096, k: 4096, threads: 2), 1, "more columns: not by rows")
         XCTAssertEqual(GEMM.rowsPerBlock(m: 256, blocks: 2), 128)
         XCTAssertEqual(GEMM.rowsPerBlock(m: 784, blocks: 3), 272)
         XCTAssertEqual(GEMM.rowsPerBlock(m: 97, blocks: 4), 32)

@@ -213,6 +213,44 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    /// The wide model at Keras's default batch size, where the step's products are cut by columns, the first and
+    /// last layers' updates are cut across threads, and on OpenBLAS the later layers' updates run beside the first
+    /// layer's weight gradient: one thread, two, three, and an allowance changed during `fit` all give the same
+    /// weights and losses, with and without a kernel penalty, on every backend.
+    func testAWideModelAtBatch32HasTheSameBitsOnAnyNumberOfThreads() throws {
+        let train = TrainerTests.data(rows: 80, columns: 784, seed: 23)
+        let model = Autoencoder(architecture: Architecture(inputSize: 784, encoderUnits: [256, 64]), seed: 4)
+        XCTAssertGreaterThanOrEqual(784 * 256 / OptimizerState.parallelMinimumCount, 2, "the update is cut")
+        for l2: Float in [0, 1e-4] {
+            let c = TrainingConfiguration(optimizer: .adam(learningRate: 0.003), batchSize: 32, epochs: 2, l2: l2,
+                                          seed: 6)
+            for backend in GEMMBackend.available where backend != .naive {
+                func run(_ allowance: ThreadAllowance, changing: Bool = false) throws -> [UInt32] {
+                    let trainer = try Trainer(model: model, configuration: c, training: train, backend: backend,
+                                              threads: allowance)
+                    let done = ThreadAllowance(1)
+                    let changer = Thread {
+                        var n = 0
+                        while done.threads == 1 {
+                            n += 1
+                            allowance.set(1 + n % 3)
+                            usleep(100)
+                        }
+                    }
+                    if changing { changer.start() }
+                    let result = trainer.fit()
+                    done.set(2)
+                    return trainer.model.parameters.map(\.bitPattern) + result.history.map(\.loss.bitPattern)
+                }
+                let one = try run(ThreadAllowance(1))
+                XCTAssertEqual(try run(ThreadAllowance(2)), one, "\(backend), l2 \(l2): two threads")
+                XCTAssertEqual(try run(ThreadAllowance(3)), one, "\(backend), l2 \(l2): three threads")
+                XCTAssertEqual(try run(ThreadAllowance(1), changing: true), one,
+                               "\(backend), l2 \(l2): allowance changed during fit")
+            }
+        }
+    }
+
     func testTheCallersModelIsNotModified() throws {
         let model = Autoencoder(architecture: architecture, seed: 1)
         let before = model.parameters

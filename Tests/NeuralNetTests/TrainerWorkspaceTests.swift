@@ -1,5 +1,6 @@
 @testable import NeuralNet
 import XCTest
+import LinearAlgebra
 
 /// The trainer's workspace layout: every named buffer 64-byte aligned, sized as the trainer uses it, inside the
 /// allocation and disjoint from every other, over a sweep of shapes and options.
@@ -15,7 +16,7 @@ final class TrainerWorkspaceTests: XCTestCase {
     /// Every option combination, for rows 1…33 (each remainder mod 16 floats of padding).
     func forEachLayout(_ body: (Architecture, Int, Layout, [Bool]) -> Void) {
         for architecture in TrainerWorkspaceTests.architectures {
-            for rows in 1 ... 33 {
+            for rows in Array(1 ... 33) + [64, 65] {
                 for options in 0 ..< 16 {
                     let flags = (0 ..< 4).map { options >> $0 & 1 == 1 }
                     let layout = Layout(layers: architecture.layers, rows: rows, inputSize: architecture.inputSize,
@@ -44,6 +45,8 @@ final class TrainerWorkspaceTests: XCTestCase {
                 named.append(("mask\(l)", slots.mask, 4, dropout && hidden ? perSample : 0))
             }
             named += [("deltaA", layout.deltaA, 4, rows * widest), ("deltaB", layout.deltaB, 4, rows * widest),
+                      ("transposedDelta", layout.transposedDelta, 4,
+                       rows <= GEMM.transposedProductMaximumRows ? rows * widest : 0),
                       ("gradients", layout.gradients, 4, architecture.parameterCount),
                       ("batchTarget", layout.batchTarget, 4, gather ? rows * d : 0),
                       ("batchInput", layout.batchInput, 4, noise ? rows * d : 0),

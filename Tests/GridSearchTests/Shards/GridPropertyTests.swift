@@ -83,8 +83,8 @@ final class GridPropertyTests: XCTestCase {
         let grid = try ParameterGrid([["latent_dim": [.int(2), .int(1_000_000_000)], "epochs": [.int(1)]]])
         let small = try TrialConfiguration.make(grid: grid, index: 0, inputSize: 10, baseSeed: 0)
         let huge = try TrialConfiguration.make(grid: grid, index: 1, inputSize: 10, baseSeed: 0)
-        // 10→2→10: 52 parameters × 7 floats, 32 rows × (2·(2 + 10) + 2·10 + 2·10) floats, 100 row indices.
-        XCTAssertEqual(small.estimatedTrainingBytes(trainingRows: 100), (52 * 7 + 32 * (24 + 20 + 20)) * 4 + 100 * 8)
+        // 10→2→10: 52 parameters × 7 floats, 32 rows × (2·(2 + 10) + 3·10 + 2·10) floats, 100 row indices.
+        XCTAssertEqual(small.estimatedTrainingBytes(trainingRows: 100), (52 * 7 + 32 * (24 + 30 + 20)) * 4 + 100 * 8)
         XCTAssertEqual(huge.estimatedTrainingBytes(trainingRows: 100).map { $0 > 1 << 40 }, true)
         let grid2 = try ParameterGrid([["latent_dim": [.int(2_000_000_000)], "batch_size": [.int(Int.max)], "epochs": [.int(1)]]])
         let overflowing = try TrialConfiguration.make(grid: grid2, index: 0, inputSize: 2_000_000_000, baseSeed: 0)

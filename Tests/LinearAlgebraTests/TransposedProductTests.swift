@@ -1,0 +1,71 @@
+import XCTest
+@testable import LinearAlgebra
+
+/// `GEMM.multiplyByTransposedB` computes `A·Bᵀ` as `(B·Aᵀ)ᵀ` at small row counts on AEGrid's own kernels; it must
+/// write exactly the bits of the direct product, on every backend, for row counts on both sides of the 16-column
+/// narrow path and of `transposedProductMaximumRows`, any column count (partial 16-column tiles, fewer than 16),
+/// depths across a `kc` slice, padded leading dimensions, and any thread count.
+final class TransposedProductTests: XCTestCase {
+    func testTheTransposedProductHasTheDirectProductsBits() {
+        var rng = SeededGenerator(seed: 41)
+        let saved = BLASThreads.count
+        BLASThreads.set(1)
+        defer { BLASThreads.set(saved) }
+        for backend in GEMMBackend.available {
+            let rowCounts = backend == .naive ? [15, 16, 33] : [1, 15, 16, 17, 32, 48, 64, 65, 96]
+            let columnCounts = backend == .naive ? [16, 40] : [8, 15, 16, 17, 64, 200, 784]
+            // Depths that put B on both sides of `transposedProductMinimumSizeOfB` (the naive oracle's 40 × 500 too).
+            let depths = backend == .naive ? [7, 500] : [1, 64, 300]
+            for m in rowCounts {
+                for n in columnCounts {
+                    for k in depths {
+                        let padding = (m + n + k) % 3
+                        let lda = k + padding, ldb = k + padding, ldc = n + padding
+                        let a = (0 ..< m * lda).map { _ in 2 * rng.nextUnitFloat() - 1 }
+                        let b = (0 ..< n * ldb).map { _ in 2 * rng.nextUnitFloat() - 1 }
+                        var direct = [Float](repeating: .nan, count: m * ldc)
+                        a.withUnsafeBufferPointer { pa in
+                            b.withUnsafeBufferPointer { pb in
+                                direct.withUnsafeMutableBufferPointer { pc in
+                                    GEMM.multiply(.none, .transposed, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!,
+                                                  lda: lda, b: pb.baseAddress!, ldb: ldb, beta: 0,
+                                                  c: pc.baseAddress!, ldc: ldc, backend: backend)
+                                }
+                            }
+                        }
+                        for threads in [1, 2, 3] {
+                            var c = [Float](repeating: .nan, count: m * ldc)
+                            var scratch = [Float](repeating: .nan, count: m * n)
+                            a.withUnsafeBufferPointer { pa in
+                                b.withUnsafeBufferPointer { pb in
+                                    c.withUnsafeMutableBufferPointer { pc in
+                                        scratch.withUnsafeMutableBufferPointer { ps in
+                                            GEMM.multiplyByTransposedB(
+                                                m: m, n: n, k: k, a: pa.baseAddress!, lda: lda, b: pb.baseAddress!,
+                                                ldb: ldb, c: pc.baseAddress!, ldc: ldc, scratch: ps.baseAddress!,
+                                                scratchCount: ps.count, backend: backend, threads: threads)
+                                        }
+                                    }
+                                }
+                            }
+                            // Padding columns stay NaN in both; compare every stored element's bits.
+                            XCTAssertEqual(c.map(\.bitPattern), direct.map(\.bitPattern),
+                                           "\(backend) \(m)×\(n)×\(k) on \(threads) threads")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func testOnlyAEGridsKernelsTransposeAndOnlySmallBatchesThatStayOnThePackedPath() {
+        XCTAssertTrue(GEMM.transposesProduct(m: 32, n: 784, k: 256, backend: .swift))
+        XCTAssertTrue(GEMM.transposesProduct(m: 16, n: 16, k: 1024, backend: .naive))
+        XCTAssertFalse(GEMM.transposesProduct(m: 32, n: 32, k: 64, backend: .swift), "a small kernel: gathered")
+        XCTAssertFalse(GEMM.transposesProduct(m: 32, n: 784, k: 256, backend: .blas), "OpenBLAS promises no bits")
+        XCTAssertFalse(GEMM.transposesProduct(m: 15, n: 784, k: 256, backend: .swift), "Cᵀ would be narrow")
+        XCTAssertFalse(GEMM.transposesProduct(m: 32, n: 15, k: 256, backend: .swift), "C is narrow")
+        XCTAssertFalse(GEMM.transposesProduct(m: GEMM.transposedProductMaximumRows + 1, n: 784, k: 256,
+                                              backend: .swift))
+    }
+}
