@@ -43,6 +43,31 @@ enum SoloKernels {
             let o = min(block, m - V.lanes)
             let bias = V.load(b + o)
             var r = 0
+            // Eight rows at a time: eight independent sums hide the adds' latency (four left the adder waiting).
+            while r &+ 8 <= rows {
+                let x0 = x + r &* n, x1 = x0 + n, x2 = x1 + n, x3 = x2 + n
+                let x4 = x3 + n, x5 = x4 + n, x6 = x5 + n, x7 = x6 + n
+                var s0 = V(repeating: 0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0
+                var wi = w + o
+                for i in 0 ..< n {
+                    let wv = V.load(wi)
+                    s0 = s0 + V(repeating: x0[i]) * wv
+                    s1 = s1 + V(repeating: x1[i]) * wv
+                    s2 = s2 + V(repeating: x2[i]) * wv
+                    s3 = s3 + V(repeating: x3[i]) * wv
+                    s4 = s4 + V(repeating: x4[i]) * wv
+                    s5 = s5 + V(repeating: x5[i]) * wv
+                    s6 = s6 + V(repeating: x6[i]) * wv
+                    s7 = s7 + V(repeating: x7[i]) * wv
+                    wi += m
+                }
+                let z0 = z + r &* m + o
+                (s0 + bias).store(z0); (s1 + bias).store(z0 + m)
+                (s2 + bias).store(z0 + 2 &* m); (s3 + bias).store(z0 + 3 &* m)
+                (s4 + bias).store(z0 + 4 &* m); (s5 + bias).store(z0 + 5 &* m)
+                (s6 + bias).store(z0 + 6 &* m); (s7 + bias).store(z0 + 7 &* m)
+                r &+= 8
+            }
             while r + 4 <= rows {
                 let x0 = x + r * n, x1 = x0 + n, x2 = x1 + n, x3 = x2 + n
                 var s0 = V(repeating: 0), s1 = s0, s2 = s0, s3 = s0
@@ -93,7 +118,30 @@ enum SoloKernels {
             let o = min(block, m - V.lanes)
             var i = 0
             while i < n {
-                if n >= 4 {
+                if n >= 8 {
+                    // Eight inputs at a time (eight independent sums); the last octet overlaps the previous one
+                    // when n is not a multiple of eight (same sums, same bits).
+                    let i0 = min(i, n &- 8)
+                    var s0 = V(repeating: 0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0
+                    var d = dZ + o, xr = x + i0
+                    for _ in 0 ..< rows {
+                        let dv = V.load(d)
+                        s0 = s0 + V(repeating: xr[0]) * dv
+                        s1 = s1 + V(repeating: xr[1]) * dv
+                        s2 = s2 + V(repeating: xr[2]) * dv
+                        s3 = s3 + V(repeating: xr[3]) * dv
+                        s4 = s4 + V(repeating: xr[4]) * dv
+                        s5 = s5 + V(repeating: xr[5]) * dv
+                        s6 = s6 + V(repeating: xr[6]) * dv
+                        s7 = s7 + V(repeating: xr[7]) * dv
+                        d += m
+                        xr += n
+                    }
+                    let d0 = dw + i0 &* m + o
+                    s0.store(d0); s1.store(d0 + m); s2.store(d0 + 2 &* m); s3.store(d0 + 3 &* m)
+                    s4.store(d0 + 4 &* m); s5.store(d0 + 5 &* m); s6.store(d0 + 6 &* m); s7.store(d0 + 7 &* m)
+                    i += 8
+                } else if n >= 4 {
                     // Four inputs at a time; the last quadruple overlaps the previous one when n is not a multiple
                     // of four (same sums, same bits).
                     let i0 = min(i, n - 4)
@@ -147,6 +195,28 @@ enum SoloKernels {
         while block < n {
             let i = min(block, n - V.lanes)
             var r = 0
+            while r &+ 8 <= rows {
+                let d0 = dZ + r &* m, d1 = d0 + m, d2 = d1 + m, d3 = d2 + m
+                let d4 = d3 + m, d5 = d4 + m, d6 = d5 + m, d7 = d6 + m
+                var s0 = V(repeating: 0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0
+                var wo = wt + i
+                for o in 0 ..< m {
+                    let wv = V.load(wo)
+                    s0 = s0 + V(repeating: d0[o]) * wv
+                    s1 = s1 + V(repeating: d1[o]) * wv
+                    s2 = s2 + V(repeating: d2[o]) * wv
+                    s3 = s3 + V(repeating: d3[o]) * wv
+                    s4 = s4 + V(repeating: d4[o]) * wv
+                    s5 = s5 + V(repeating: d5[o]) * wv
+                    s6 = s6 + V(repeating: d6[o]) * wv
+                    s7 = s7 + V(repeating: d7[o]) * wv
+                    wo += n
+                }
+                let x0 = dX + r &* n + i
+                s0.store(x0); s1.store(x0 + n); s2.store(x0 + 2 &* n); s3.store(x0 + 3 &* n)
+                s4.store(x0 + 4 &* n); s5.store(x0 + 5 &* n); s6.store(x0 + 6 &* n); s7.store(x0 + 7 &* n)
+                r &+= 8
+            }
             while r + 4 <= rows {
                 let d0 = dZ + r * m, d1 = d0 + m, d2 = d1 + m, d3 = d2 + m
                 var s0 = V(repeating: 0), s1 = s0, s2 = s0, s3 = s0

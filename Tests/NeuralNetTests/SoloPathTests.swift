@@ -54,7 +54,8 @@ final class SoloPathTests: XCTestCase {
         }
     }
 
-    /// Widths 11→9→5→9→11 (blocks of 8 and 4 with overlaps) and 7→3→7 (single floats, quadruples of inputs).
+    /// Widths 11→9→5→9→11 (blocks of 8 and 4 with overlaps, octets of inputs with overlaps) and 7→3→7 (single floats,
+    /// quadruples of inputs); with 45 rows, batches of 8 and 64 cover blocks of eight, four and one rows.
     let architectures: [(Int, [Int])] = [(11, [9, 5]), (7, [3]), (8, [4])]
 
     func testEveryActivationAndLossGivesTheSameBitsOnBothPaths() throws {
