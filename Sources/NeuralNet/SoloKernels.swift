@@ -253,13 +253,34 @@ enum SoloKernels {
         var total: Float = 0
         switch loss {
         case .mse:
-            for r in 0 ..< n {
+            // Four rows at a time: each row's sum is still one serial chain in column order, but four chains side by
+            // side keep the adder busy (one chain waited three cycles per feature, a third of a 10→4→10 step).
+            var r = 0
+            while r &+ 4 <= n {
+                let t0 = target + r &* d, a0 = a + r &* d, t1 = t0 + d, a1 = a0 + d
+                let t2 = t1 + d, a2 = a1 + d, t3 = t2 + d, a3 = a2 + d
+                var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+                for c in 0 ..< d {
+                    let e0 = t0[c] - a0[c], e1 = t1[c] - a1[c], e2 = t2[c] - a2[c], e3 = t3[c] - a3[c]
+                    s0 += e0 * e0
+                    s1 += e1 * e1
+                    s2 += e2 * e2
+                    s3 += e3 * e3
+                }
+                total += s0 / fd
+                total += s1 / fd
+                total += s2 / fd
+                total += s3 / fd
+                r &+= 4
+            }
+            while r < n {
                 var rowSum: Float = 0
                 for c in 0 ..< d {
                     let e = target[r * d + c] - a[r * d + c]
                     rowSum += e * e
                 }
                 total += rowSum / fd
+                r += 1
             }
             guard let g = gradient else { break }
             let scale = 2 / (Float(d) * Float(n))
