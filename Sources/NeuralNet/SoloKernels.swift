@@ -41,56 +41,73 @@ enum SoloKernels {
         var block = 0
         while block < m {
             let o = min(block, m - V.lanes)
-            let bias = V.load(b + o)
-            var r = 0
-            // Eight rows at a time: eight independent sums hide the adds' latency (four left the adder waiting).
-            while r &+ 8 <= rows {
-                let x0 = x + r &* n, x1 = x0 + n, x2 = x1 + n, x3 = x2 + n
-                let x4 = x3 + n, x5 = x4 + n, x6 = x5 + n, x7 = x6 + n
-                var s0 = V(repeating: 0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0
-                var wi = w + o
-                for i in 0 ..< n {
-                    let wv = V.load(wi)
-                    s0 = s0 + V(repeating: x0[i]) * wv
-                    s1 = s1 + V(repeating: x1[i]) * wv
-                    s2 = s2 + V(repeating: x2[i]) * wv
-                    s3 = s3 + V(repeating: x3[i]) * wv
-                    s4 = s4 + V(repeating: x4[i]) * wv
-                    s5 = s5 + V(repeating: x5[i]) * wv
-                    s6 = s6 + V(repeating: x6[i]) * wv
-                    s7 = s7 + V(repeating: x7[i]) * wv
-                    wi += m
-                }
-                let z0 = z + r &* m + o
-                (s0 + bias).store(z0); (s1 + bias).store(z0 + m)
-                (s2 + bias).store(z0 + 2 &* m); (s3 + bias).store(z0 + 3 &* m)
-                (s4 + bias).store(z0 + 4 &* m); (s5 + bias).store(z0 + 5 &* m)
-                (s6 + bias).store(z0 + 6 &* m); (s7 + bias).store(z0 + 7 &* m)
-                r &+= 8
-            }
-            while r + 4 <= rows {
-                let x0 = x + r * n, x1 = x0 + n, x2 = x1 + n, x3 = x2 + n
-                var s0 = V(repeating: 0), s1 = s0, s2 = s0, s3 = s0
-                for i in 0 ..< n {
-                    let wi = V.load(w + i * m + o)
-                    s0 = s0 + V(repeating: x0[i]) * wi
-                    s1 = s1 + V(repeating: x1[i]) * wi
-                    s2 = s2 + V(repeating: x2[i]) * wi
-                    s3 = s3 + V(repeating: x3[i]) * wi
-                }
-                let z0 = z + r * m + o
-                (s0 + bias).store(z0); (s1 + bias).store(z0 + m)
-                (s2 + bias).store(z0 + 2 * m); (s3 + bias).store(z0 + 3 * m)
-                r += 4
-            }
-            while r < rows {
-                let xr = x + r * n
-                var s = V(repeating: 0)
-                for i in 0 ..< n { s = s + V(repeating: xr[i]) * V.load(w + i * m + o) }
-                (s + bias).store(z + r * m + o)
-                r += 1
-            }
+            productBlock(V.self, a: x, depth: n, rows: rows, b: w + o, bStride: m, bias: V.load(b + o), c: z + o,
+                         cStride: m)
             block += V.lanes
+        }
+    }
+
+    /// One block of `V.lanes` columns of a plain product, `C[r][c…] = Σ_k A[r][k]·B[k][c…]` (then `+ bias`), for
+    /// every row: each element's sum starts from 0 and adds the terms in k order. A is `rows × depth` (row stride
+    /// `depth`); `b` and `c` point at the block's first column of B's and C's first rows, `bStride` and `cStride`
+    /// floats apart. Eight rows at a time, so eight independent sums hide the adds' latency (four left the adder
+    /// waiting), then four, then one. The forward product (B = W, with the bias) and dX (B = Wᵀ) are both this.
+    @inline(__always)
+    private static func productBlock<V: SoloVector>(_: V.Type, a: UnsafePointer<Float>, depth: Int, rows: Int,
+                                                    b: UnsafePointer<Float>, bStride: Int, bias: V?,
+                                                    c: UnsafeMutablePointer<Float>, cStride: Int) {
+        @inline(__always) func finish(_ s: V) -> V { bias.map { s + $0 } ?? s }
+        var r = 0
+        while r &+ 8 <= rows {
+            let a0 = a + r &* depth, a1 = a0 + depth, a2 = a1 + depth, a3 = a2 + depth
+            let a4 = a3 + depth, a5 = a4 + depth, a6 = a5 + depth, a7 = a6 + depth
+            var s0 = V(repeating: 0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0
+            var bk = b
+            for k in 0 ..< depth {
+                let bv = V.load(bk)
+                s0 = s0 + V(repeating: a0[k]) * bv
+                s1 = s1 + V(repeating: a1[k]) * bv
+                s2 = s2 + V(repeating: a2[k]) * bv
+                s3 = s3 + V(repeating: a3[k]) * bv
+                s4 = s4 + V(repeating: a4[k]) * bv
+                s5 = s5 + V(repeating: a5[k]) * bv
+                s6 = s6 + V(repeating: a6[k]) * bv
+                s7 = s7 + V(repeating: a7[k]) * bv
+                bk += bStride
+            }
+            let c0 = c + r &* cStride
+            finish(s0).store(c0); finish(s1).store(c0 + cStride)
+            finish(s2).store(c0 + 2 &* cStride); finish(s3).store(c0 + 3 &* cStride)
+            finish(s4).store(c0 + 4 &* cStride); finish(s5).store(c0 + 5 &* cStride)
+            finish(s6).store(c0 + 6 &* cStride); finish(s7).store(c0 + 7 &* cStride)
+            r &+= 8
+        }
+        while r &+ 4 <= rows {
+            let a0 = a + r &* depth, a1 = a0 + depth, a2 = a1 + depth, a3 = a2 + depth
+            var s0 = V(repeating: 0), s1 = s0, s2 = s0, s3 = s0
+            var bk = b
+            for k in 0 ..< depth {
+                let bv = V.load(bk)
+                s0 = s0 + V(repeating: a0[k]) * bv
+                s1 = s1 + V(repeating: a1[k]) * bv
+                s2 = s2 + V(repeating: a2[k]) * bv
+                s3 = s3 + V(repeating: a3[k]) * bv
+                bk += bStride
+            }
+            let c0 = c + r &* cStride
+            finish(s0).store(c0); finish(s1).store(c0 + cStride)
+            finish(s2).store(c0 + 2 &* cStride); finish(s3).store(c0 + 3 &* cStride)
+            r &+= 4
+        }
+        while r < rows {
+            let ar = a + r &* depth
+            var s = V(repeating: 0), bk = b
+            for k in 0 ..< depth {
+                s = s + V(repeating: ar[k]) * V.load(bk)
+                bk += bStride
+            }
+            finish(s).store(c + r &* cStride)
+            r &+= 1
         }
     }
 
@@ -194,50 +211,7 @@ enum SoloKernels {
         var block = 0
         while block < n {
             let i = min(block, n - V.lanes)
-            var r = 0
-            while r &+ 8 <= rows {
-                let d0 = dZ + r &* m, d1 = d0 + m, d2 = d1 + m, d3 = d2 + m
-                let d4 = d3 + m, d5 = d4 + m, d6 = d5 + m, d7 = d6 + m
-                var s0 = V(repeating: 0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0
-                var wo = wt + i
-                for o in 0 ..< m {
-                    let wv = V.load(wo)
-                    s0 = s0 + V(repeating: d0[o]) * wv
-                    s1 = s1 + V(repeating: d1[o]) * wv
-                    s2 = s2 + V(repeating: d2[o]) * wv
-                    s3 = s3 + V(repeating: d3[o]) * wv
-                    s4 = s4 + V(repeating: d4[o]) * wv
-                    s5 = s5 + V(repeating: d5[o]) * wv
-                    s6 = s6 + V(repeating: d6[o]) * wv
-                    s7 = s7 + V(repeating: d7[o]) * wv
-                    wo += n
-                }
-                let x0 = dX + r &* n + i
-                s0.store(x0); s1.store(x0 + n); s2.store(x0 + 2 &* n); s3.store(x0 + 3 &* n)
-                s4.store(x0 + 4 &* n); s5.store(x0 + 5 &* n); s6.store(x0 + 6 &* n); s7.store(x0 + 7 &* n)
-                r &+= 8
-            }
-            while r + 4 <= rows {
-                let d0 = dZ + r * m, d1 = d0 + m, d2 = d1 + m, d3 = d2 + m
-                var s0 = V(repeating: 0), s1 = s0, s2 = s0, s3 = s0
-                for o in 0 ..< m {
-                    let wo = V.load(wt + o * n + i)
-                    s0 = s0 + V(repeating: d0[o]) * wo
-                    s1 = s1 + V(repeating: d1[o]) * wo
-                    s2 = s2 + V(repeating: d2[o]) * wo
-                    s3 = s3 + V(repeating: d3[o]) * wo
-                }
-                let x0 = dX + r * n + i
-                s0.store(x0); s1.store(x0 + n); s2.store(x0 + 2 * n); s3.store(x0 + 3 * n)
-                r += 4
-            }
-            while r < rows {
-                let d = dZ + r * m
-                var s = V(repeating: 0)
-                for o in 0 ..< m { s = s + V(repeating: d[o]) * V.load(wt + o * n + i) }
-                s.store(dX + r * n + i)
-                r += 1
-            }
+            productBlock(V.self, a: dZ, depth: m, rows: rows, b: wt + i, bStride: n, bias: nil, c: dX + i, cStride: n)
             block += V.lanes
         }
     }
