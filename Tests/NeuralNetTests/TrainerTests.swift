@@ -180,6 +180,27 @@ final class TrainerTests: XCTestCase {
         XCTAssertNotEqual(try run(8), try run(9))
     }
 
+    /// Trains `model` on `backend` with `allowance`, set again every `every` µs to 1 ... `changingUpTo` by another
+    /// thread while `fit` runs (when given), and returns the final weights' and the epoch losses' bits.
+    func trainedBits(_ model: Autoencoder, _ c: TrainingConfiguration, _ train: Matrix, backend: GEMMBackend,
+                     allowance: ThreadAllowance, changingUpTo: Int?, every: UInt32) throws -> [UInt32] {
+        let trainer = try Trainer(model: model, configuration: c, training: train, backend: backend, threads: allowance)
+        let done = ThreadAllowance(1)
+        if let cycle = changingUpTo {
+            Thread {
+                var n = 0
+                while done.threads == 1 {
+                    n += 1
+                    allowance.set(1 + n % cycle)
+                    usleep(every)
+                }
+            }.start()
+        }
+        let result = trainer.fit()
+        done.set(2)
+        return trainer.model.parameters.map(\.bitPattern) + result.history.map(\.loss.bitPattern)
+    }
+
     /// A trainer's thread allowance never changes its results: products large enough to split (128 ↔ 96 at batch
     /// 64) give the same weights and losses on one thread, on three, and while another thread keeps changing the
     /// allowance during `fit`, as the grid runner does when it lends cores. AEGrid's own kernel splits; OpenBLAS's
@@ -191,21 +212,8 @@ final class TrainerTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(64 * 96 * 128, GEMM.parallelMinimumWork, "the forward product splits")
         for backend in GEMMBackend.available where backend != .naive {
             func run(_ allowance: ThreadAllowance, changing: Bool = false) throws -> [UInt32] {
-                let trainer = try Trainer(model: model, configuration: c, training: train, backend: backend,
-                                          threads: allowance)
-                let done = ThreadAllowance(1)
-                let changer = Thread {
-                    var n = 0
-                    while done.threads == 1 {
-                        n += 1
-                        allowance.set(1 + n % 4)
-                        usleep(50)
-                    }
-                }
-                if changing { changer.start() }
-                let result = trainer.fit()
-                done.set(2)
-                return trainer.model.parameters.map(\.bitPattern) + result.history.map(\.loss.bitPattern)
+                try trainedBits(model, c, train, backend: backend, allowance: allowance, changingUpTo: changing ? 4 : nil,
+                                every: 50)
             }
             let one = try run(ThreadAllowance(1))
             XCTAssertEqual(try run(ThreadAllowance(3)), one, "\(backend): three threads")
@@ -226,21 +234,8 @@ final class TrainerTests: XCTestCase {
                                           seed: 6)
             for backend in GEMMBackend.available where backend != .naive {
                 func run(_ allowance: ThreadAllowance, changing: Bool = false) throws -> [UInt32] {
-                    let trainer = try Trainer(model: model, configuration: c, training: train, backend: backend,
-                                              threads: allowance)
-                    let done = ThreadAllowance(1)
-                    let changer = Thread {
-                        var n = 0
-                        while done.threads == 1 {
-                            n += 1
-                            allowance.set(1 + n % 3)
-                            usleep(100)
-                        }
-                    }
-                    if changing { changer.start() }
-                    let result = trainer.fit()
-                    done.set(2)
-                    return trainer.model.parameters.map(\.bitPattern) + result.history.map(\.loss.bitPattern)
+                    try trainedBits(model, c, train, backend: backend, allowance: allowance,
+                                    changingUpTo: changing ? 3 : nil, every: 100)
                 }
                 let one = try run(ThreadAllowance(1))
                 XCTAssertEqual(try run(ThreadAllowance(2)), one, "\(backend), l2 \(l2): two threads")
