@@ -59,12 +59,6 @@ extension GEMM {
         return (true, max(1, min(threads, n / parallelRowAlignment)))
     }
 
-    /// The number of row blocks a product with at least as many rows as columns is cut into (1: no split).
-    static func parallelBlocks(m: Int, n: Int, k: Int, threads: Int) -> Int {
-        let split = parallelSplit(m: m, n: n, k: k, threads: threads)
-        return split.byColumns ? 1 : split.blocks
-    }
-
     /// Rows in each block but the last: m / blocks rounded up to the alignment.
     static func rowsPerBlock(m: Int, blocks: Int) -> Int {
         let share = (m + blocks - 1) / blocks

@@ -103,11 +103,15 @@ final class ParallelGEMMTests: XCTestCase {
     }
 
     func testBlocksAreWholeAlignedRowRangesAndSmallProductsStayOnOneThread() {
-        XCTAssertEqual(GEMM.parallelBlocks(m: 256, n: 256, k: 784, threads: 1), 1)
-        XCTAssertEqual(GEMM.parallelBlocks(m: 256, n: 256, k: 784, threads: 2), 2)
-        XCTAssertEqual(GEMM.parallelBlocks(m: 256, n: 256, k: 784, threads: 64), 16, "no block under 16 rows")
-        XCTAssertEqual(GEMM.parallelBlocks(m: 32, n: 10, k: 10, threads: 2), 1, "below parallelMinimumWork")
-        XCTAssertEqual(GEMM.parallelBlocks(m: 20, n: 4096, k: 4096, threads: 2), 1, "more columns: not by rows")
+        func rowBlocks(m: Int, n: Int, k: Int, threads: Int) -> Int {
+            let split = GEMM.parallelSplit(m: m, n: n, k: k, threads: threads)
+            return split.byColumns ? 1 : split.blocks
+        }
+        XCTAssertEqual(rowBlocks(m: 256, n: 256, k: 784, threads: 1), 1)
+        XCTAssertEqual(rowBlocks(m: 256, n: 256, k: 784, threads: 2), 2)
+        XCTAssertEqual(rowBlocks(m: 256, n: 256, k: 784, threads: 64), 16, "no block under 16 rows")
+        XCTAssertEqual(rowBlocks(m: 32, n: 10, k: 10, threads: 2), 1, "below parallelMinimumWork")
+        XCTAssertEqual(rowBlocks(m: 20, n: 4096, k: 4096, threads: 2), 1, "more columns: not by rows")
         XCTAssertEqual(GEMM.rowsPerBlock(m: 256, blocks: 2), 128)
         XCTAssertEqual(GEMM.rowsPerBlock(m: 784, blocks: 3), 272)
         XCTAssertEqual(GEMM.rowsPerBlock(m: 97, blocks: 4), 32)
