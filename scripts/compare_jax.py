@@ -18,7 +18,6 @@ trial's test MSE.
 
 Usage: compare_jax.py --train X_train.npy --test X_test.npy --out jax.json [--grids 1,2,3]
 """
-import argparse
 import json
 import os
 import time
@@ -31,13 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 from sklearn.model_selection import ParameterGrid
 
-SEED_GRIDS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "seed")
-
-
-def seed_grid(g):
-    """The seed project's grid g exactly as AEGrid reads it: examples/seed/grid<g>.json."""
-    with open(os.path.join(SEED_GRIDS, "grid%d.json" % g)) as f:
-        return json.load(f)
+from seed_compare import grid_numbers, parser, seed_grid
 BATCH = 32
 BETA1, BETA2, EPSILON = 0.9, 0.999, 1e-7
 
@@ -142,17 +135,13 @@ def run_grid(grid, x_train, x_test, seed):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--train", required=True)
-    parser.add_argument("--test", required=True)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--grids", default="1,2,3")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    arguments = parser(__doc__)
+    arguments.add_argument("--seed", type=int, default=0)
+    args = arguments.parse_args()
     x_train = jnp.asarray(np.load(args.train), jnp.float32)
     x_test = jnp.asarray(np.load(args.test), jnp.float32)
     out = {"jax_version": jax.__version__, "devices": [str(d) for d in jax.devices()], "grids": {}}
-    for g in [int(s) for s in args.grids.split(",")]:
+    for g in grid_numbers(args):
         start = time.perf_counter()
         points, scores = run_grid(seed_grid(g), x_train, x_test, args.seed)
         cold = time.perf_counter() - start

@@ -7,7 +7,6 @@ Writes one JSON object to --out: per grid, wall seconds, trial count, best test 
 
 Usage: compare_keras.py --train X_train.npy --test X_test.npy --out keras.json [--grids 1,2,3]
 """
-import argparse
 import json
 import os
 import time
@@ -20,13 +19,7 @@ from sklearn.model_selection import ParameterGrid
 from tensorflow import keras
 from tensorflow.keras import layers, regularizers
 
-SEED_GRIDS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "seed")
-
-
-def seed_grid(g):
-    """The seed project's grid g exactly as AEGrid reads it: examples/seed/grid<g>.json."""
-    with open(os.path.join(SEED_GRIDS, "grid%d.json" % g)) as f:
-        return json.load(f)
+from seed_compare import grid_numbers, parser, seed_grid
 
 
 def build_autoencoder(input_dim, params):
@@ -63,16 +56,11 @@ def run_grid(grid, x_train, x_test):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--train", required=True)
-    parser.add_argument("--test", required=True)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--grids", default="1,2,3")
-    args = parser.parse_args()
+    args = parser(__doc__).parse_args()
     x_train = np.load(args.train)
     x_test = np.load(args.test)
     out = {"keras_version": keras.__version__, "grids": {}}
-    for g in [int(s) for s in args.grids.split(",")]:
+    for g in grid_numbers(args):
         out["grids"][str(g)] = run_grid(seed_grid(g), x_train, x_test)
         r = out["grids"][str(g)]
         print(f"keras grid {g}: {r['trials']} trials in {r['wall_seconds']:.1f} s, best test MSE "
