@@ -81,6 +81,9 @@ struct LaneOptimizer {
 
     func deallocate() { slots.deallocate() }
 
+    /// Bytes of the slots.
+    var allocatedBytes: Int { max(1, kind.slotCount * count * LaneKernels.width) * MemoryLayout<Float>.stride }
+
     /// Starts step t = iterations + 1; Adam's α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) per member's lane, as `OptimizerState`
     /// (padding lanes keep α = 0: their weights are never read).
     mutating func beginStep() {

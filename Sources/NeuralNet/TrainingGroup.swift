@@ -36,6 +36,25 @@ public final class TrainingGroup {
             && architecture.multiplyAddsPerSample <= maximumMultiplyAdds
     }
 
+    /// An upper bound, in bytes, of what training one trial on this engine allocates with `trainingRows` rows (a
+    /// group of any size allocates the same: every buffer has eight lanes): the lane workspace (`LaneWorkspace`,
+    /// counted as it allocates), the optimiser slots, the model passed in, the trained model returned and the copy a
+    /// search keeps as its best. Early stopping's validation rows are a split of the training rows, so the batch
+    /// buffers counted at `min(batchSize, trainingRows)` rows bound them. Nil for a trial the engine does not train
+    /// (`accepts`) or when the row orders overflow `Int`.
+    public static func estimatedBytes(_ architecture: Architecture, _ configuration: TrainingConfiguration,
+                                      trainingRows: Int) -> Int? {
+        guard accepts(architecture, configuration) else { return nil }
+        let parameters = architecture.parameterCount
+        let rows = max(1, min(configuration.batchSize, trainingRows))
+        guard let workspace = LaneWorkspace.byteCount(
+            layers: architecture.layers, rows: rows, inputSize: architecture.inputSize, parameterCount: parameters,
+            trainingRows: trainingRows, bestWeights: configuration.earlyStopping?.restoreBestWeights == true) else { return nil }
+        let slots = max(1, LaneOptimizer.Kind(configuration.optimizer).slotCount * parameters * LaneKernels.width)
+        let (total, overflow) = workspace.addingReportingOverflow((slots + 3 * parameters) * MemoryLayout<Float>.stride)
+        return overflow ? nil : total
+    }
+
     /// What one step of the lane path costs in steps of one trial on the solo path, for a model of this size: a
     /// pass over eight lanes does eight trials' work in only about four to five solo steps' time, so a group is
     /// worth forming only with more members than that. The planner (`TrialPlan`) weighs a group against its members
@@ -172,6 +191,10 @@ public final class TrainingGroup {
     }
 
     deinit { optimizer.deallocate() }
+
+    /// Bytes the group allocated in `init`, as counted at each allocation: the workspace and the optimiser slots
+    /// (what `estimatedBytes` bounds, less the models outside the group).
+    var allocatedBytes: Int { workspace.allocatedBytes + optimizer.allocatedBytes }
 
     // MARK: - Training
 

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 // What a trial needs in memory, and the sizes no budget can hold.
 extension TrialConfiguration {
@@ -27,7 +28,18 @@ extension TrialConfiguration {
     ///   gradient (counted at any batch size), and the gathered and noisy inputs;
     /// - per training row, the epoch's permutation (one `Int`).
     /// The data itself is not included: every trial shares it.
+    ///
+    /// A trial the group engine trains (`TrainingGroup.accepts`: small models, alone or side by side) allocates
+    /// eight lanes of every buffer instead; its bound is `TrainingGroup.estimatedBytes`, counted as that engine
+    /// allocates.
     public func estimatedTrainingBytes(trainingRows: Int) -> Int? {
+        // The width test first: it bounds every product `accepts` and `architecture` compute.
+        if (layerSizes.max() ?? 0) <= TrainingGroup.maximumWidth {
+            let architecture = self.architecture, training = self.training
+            if TrainingGroup.accepts(architecture, training) {
+                return TrainingGroup.estimatedBytes(architecture, training, trainingRows: trainingRows)
+            }
+        }
         guard let parameters = Self.checkedParameterCount(layerSizes) else { return nil }
         let optimizerSlots: Int
         switch settings.optimizer {

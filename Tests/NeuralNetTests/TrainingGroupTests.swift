@@ -125,6 +125,44 @@ final class TrainingGroupTests: XCTestCase {
         XCTAssertFalse(TrainingGroup.accepts(Architecture(inputSize: 784, encoderUnits: [32]), adam))
     }
 
+    /// The memory estimate a search checks against its budget (`estimatedBytes`) is what the group really allocates,
+    /// plus the three plain models outside it, for every buffer the layout may add or drop: linear layers (z is the
+    /// activation), early stopping's restored weights, each optimiser's slots, a batch larger than the data.
+    func testTheMemoryEstimateIsWhatTheGroupAllocates() throws {
+        let linear = Architecture(inputSize: 7, encoderUnits: [5, 3], hiddenActivation: .linear, outputActivation: .linear)
+        let optimizers: [OptimizerConfiguration] = [
+            .adam(learningRate: 1e-3), .sgd(learningRate: 0.1), .sgd(learningRate: 0.1, momentum: 0.9, nesterov: true),
+            .rmsprop(learningRate: 1e-3), .rmsprop(learningRate: 1e-3, momentum: 0.5)]
+        var checked = Set<Int>()
+        for (o, optimizer) in optimizers.enumerated() {
+            for architecture in [architecture, linear] {
+                for batchSize in [8, 100] {
+                    let stopping = o % 2 == 0 ? EarlyStopping(patience: 2) : nil
+                    let configuration = TrainingConfiguration(optimizer: optimizer, batchSize: batchSize, epochs: 1,
+                                                              seed: 3, earlyStopping: stopping)
+                    for members in [1, 3] {
+                        let group = try TrainingGroup(models: models(Array(repeating: configuration, count: members), architecture),
+                                                      configurations: Array(repeating: configuration, count: members),
+                                                      training: training, validation: validation)
+                        let estimate = try XCTUnwrap(TrainingGroup.estimatedBytes(architecture, configuration,
+                                                                                  trainingRows: training.rows))
+                        XCTAssertEqual(estimate, group.allocatedBytes + 3 * architecture.parameterCount * 4,
+                                       "\(optimizer), \(architecture.summary), batch \(batchSize), \(members) members")
+                        checked.insert(estimate)
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked.count, 8, "the cases differ in what they allocate")
+        // Eight lanes of every buffer: at least eight copies of Adam's weights, gradients and two slots.
+        let adam = TrainingConfiguration(optimizer: .adam(learningRate: 1e-3), batchSize: 8, epochs: 1, seed: 3)
+        XCTAssertGreaterThan(try XCTUnwrap(TrainingGroup.estimatedBytes(architecture, adam, trainingRows: 45)),
+                             8 * 4 * 4 * architecture.parameterCount)
+        XCTAssertNil(TrainingGroup.estimatedBytes(Architecture(inputSize: 784, encoderUnits: [32]), adam, trainingRows: 45),
+                     "a model the engine does not train has no estimate here")
+        XCTAssertNil(TrainingGroup.estimatedBytes(architecture, adam, trainingRows: Int.max / 2), "overflow gives nil")
+    }
+
     /// The lane kernel's gradients against `Trainer`'s (Float32, another summation order) and against central
     /// differences of the independent Double model, for every activation, both losses and both penalties.
     func testGradientsAgreeWithTheTrainerAndTheDoubleOracle() throws {

@@ -316,11 +316,10 @@ struct HalvingRun {
     /// 1 GiB of kept trainer state.
     static let defaultMemoryBudget = 1 << 30
 
-    /// Estimated bytes of one fold's trainer: parameters, gradients, optimizer slots, best weights and the model
-    /// copies (6 per parameter), and the per-batch activations and deltas.
-    static func trainerBytes(_ trial: TrialConfiguration) -> Int {
-        let rows = trial.settings.batchSize
-        return 4 * (6 * trial.parameterCount + 4 * rows * trial.layerSizes.reduce(0, +)) + 4096
+    /// Estimated bytes of one fold's kept trainer: the trial's training estimate on the fold's rows (the engine's
+    /// own buffers, eight lanes of them for a trial the group engine trains), `Int.max` when it overflows.
+    static func trainerBytes(_ trial: TrialConfiguration, trainingRows: Int) -> Int {
+        trial.estimatedTrainingBytes(trainingRows: trainingRows) ?? Int.max
     }
 
     /// Trains every missing record of every rung, starting from the records already in the log. `deliver` gets each
@@ -418,11 +417,17 @@ struct HalvingRun {
                 keepIfBest(record, lastModel.architecture, lastModel.parameters)
             }
             if work.mayBePromoted, record.status == .ok {
-                let bytes = trainers.count * HalvingRun.trainerBytes(trial)
-                if keptBytes.bytes.add(bytes, ordering: .relaxed).newValue <= budget {
-                    kept = KeptTraining(folds: trainers, bytes: bytes)
-                } else {
-                    keptBytes.bytes.subtract(bytes, ordering: .relaxed)
+                let bytes = folds.prefix(trainers.count).reduce(0) { total, fold in
+                    let (sum, overflow) = total.addingReportingOverflow(HalvingRun.trainerBytes(trial, trainingRows: fold.training.rows))
+                    return overflow ? Int.max : sum
+                }
+                // A trainer larger than the whole budget is never added (nor can the sum wrap).
+                if bytes <= budget {
+                    if keptBytes.bytes.add(bytes, ordering: .relaxed).newValue <= budget {
+                        kept = KeptTraining(folds: trainers, bytes: bytes)
+                    } else {
+                        keptBytes.bytes.subtract(bytes, ordering: .relaxed)
+                    }
                 }
             }
             deliver(record)

@@ -81,10 +81,18 @@ final class GridPropertyTests: XCTestCase {
 
     func testTrainingMemoryEstimate() throws {
         let grid = try ParameterGrid([["latent_dim": [.int(2), .int(1_000_000_000)], "epochs": [.int(1)]]])
-        let small = try TrialConfiguration.make(grid: grid, index: 0, inputSize: 10, baseSeed: 0)
+        let small = try TrialConfiguration.make(grid: grid, index: 0, inputSize: 100, baseSeed: 0)
         let huge = try TrialConfiguration.make(grid: grid, index: 1, inputSize: 10, baseSeed: 0)
-        // 10→2→10: 52 parameters × 7 floats, 32 rows × (2·(2 + 10) + 3·10 + 2·10) floats, 100 row indices.
-        XCTAssertEqual(small.estimatedTrainingBytes(trainingRows: 100), (52 * 7 + 32 * (24 + 30 + 20)) * 4 + 100 * 8)
+        // 100→2→100 (too wide for the group engine): 502 parameters × 7 floats, 32 rows × (2·(2 + 100) + 3·100 +
+        // 2·100) floats, 100 row indices.
+        XCTAssertEqual(small.estimatedTrainingBytes(trainingRows: 100), (502 * 7 + 32 * (204 + 300 + 200)) * 4 + 100 * 8)
+        // 10→2→10 trains on the group engine, which holds eight lanes of everything: 52 parameters × 8 lanes × 4
+        // (weights, gradients, Adam's two slots) + 52 + 3 × 52 plain; per layer z and a, 32 rows × (2 + 10) × 8 × 2;
+        // the batch and two deltas, 32 × 10 × 8 × 3; the largest kernel transposed (20), an empty best-weights
+        // buffer (1 float); 100 row orders × 8 lanes.
+        let routed = try TrialConfiguration.make(grid: grid, index: 0, inputSize: 10, baseSeed: 0)
+        XCTAssertEqual(routed.estimatedTrainingBytes(trainingRows: 100),
+                       (52 * 8 * 4 + 52 + 3 * 52 + 32 * 12 * 16 + 32 * 10 * 24 + 20 + 1) * 4 + 100 * 8 * 8)
         XCTAssertEqual(huge.estimatedTrainingBytes(trainingRows: 100).map { $0 > 1 << 40 }, true)
         let grid2 = try ParameterGrid([["latent_dim": [.int(2_000_000_000)], "batch_size": [.int(Int.max)], "epochs": [.int(1)]]])
         let overflowing = try TrialConfiguration.make(grid: grid2, index: 0, inputSize: 2_000_000_000, baseSeed: 0)
