@@ -41,6 +41,39 @@ final class OutputRangeEndToEndTests: XCTestCase {
         XCTAssertFalse(linear.stdout.contains("warning"), linear.stdout)
     }
 
+    /// Each shard checks the whole grid's output range, so every shard warns as the single run does and the merged
+    /// directory keeps the single run's warnings.json, best.json warnings and leaderboard line.
+    func testShardsWarnAsTheSingleRunAndTheMergeKeepsTheWarning() throws {
+        let grid = #"{"latent_dim": [2, 3], "output_activation": ["linear", "sigmoid"], "epochs": [1]}"#
+        func search(_ out: URL, _ extra: [String] = []) -> [String] {
+            ["search", "--train", breastCancer, "--scale", "standard", "--refit", "none", "--jobs", "1", "--grid", grid,
+             "--out", out.path] + extra
+        }
+        let partial = "output_activation sigmoid (2 of 4 trials) can only produce values in (0, 1), but 74 % of the "
+        let single = try temporaryDirectory("single"), sharded = try temporaryDirectory("sharded")
+        let reference = try AEGridProcess.run(search(single))
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        XCTAssertTrue(reference.stderr.contains("aegrid: warning: " + partial), reference.stderr)
+        for k in 0 ..< 2 {
+            let shard = try AEGridProcess.run(search(sharded, ["--shard", "\(k)/2"]))
+            XCTAssertEqual(shard.status, 0, shard.stderr)
+            XCTAssertTrue(shard.stderr.contains("aegrid: warning: " + partial), "shard \(k): \(shard.stderr)")
+        }
+        let merged = try AEGridProcess.run(["merge", sharded.path])
+        XCTAssertEqual(merged.status, 0, merged.stderr)
+        func warnings(_ directory: URL, _ file: String) throws -> [String]? {
+            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent(file)))
+            return file == "best.json" ? (object as? [String: Any])?["warnings"] as? [String] : object as? [String]
+        }
+        let expected = try XCTUnwrap(warnings(single, "warnings.json"))
+        XCTAssertEqual(expected.count, 1)
+        XCTAssertTrue(expected[0].hasPrefix(partial), expected[0])
+        XCTAssertEqual(try warnings(sharded, "warnings.json"), expected)
+        XCTAssertEqual(try warnings(sharded, "best.json"), expected)
+        let leaderboard = try String(contentsOf: sharded.appendingPathComponent("leaderboard.txt"), encoding: .utf8)
+        XCTAssertTrue(leaderboard.contains("warning: " + expected[0]), leaderboard)
+    }
+
     func testBinaryCrossentropyOnStandardizedDataIsRefusedBeforeAnythingIsWritten() throws {
         let out = try temporaryDirectory().appendingPathComponent("never")
         let result = try AEGridProcess.run([

@@ -112,8 +112,17 @@ public final class Search: Sendable {
             let trial = try TrialConfiguration.make(grid: grid, index: index, inputSize: data.inputSize,
                                                     baseSeed: settings.seed)
             latents.insert(trial.architecture.latentSize)
-            rangeCheck.add(trial)
+            if settings.shard == nil { rangeCheck.add(trial) }
             validated += 1
+        }
+        if settings.shard != nil {
+            // A shard checks the output range of the whole grid, as a single run does, so every shard gives the
+            // single run's warnings (and its refusal of binary cross-entropy on data outside [0, 1]), and all of them
+            // write the same warnings.json.
+            for index in 0 ..< min(grid.count, Self.eagerValidationLimit) {
+                rangeCheck.add(try TrialConfiguration.make(grid: grid, index: index, inputSize: data.inputSize,
+                                                           baseSeed: settings.seed))
+            }
         }
         warnings = samplingWarnings + (try rangeCheck.warnings(folds: data.folds, scaling: settings.scaling))
         timings.mark("points and output range")
@@ -141,7 +150,7 @@ public final class Search: Sendable {
                            folds: data.folds.count, workers: jobs)
             : .unknown
         timings.mark("plan estimate")
-        if settings.shard == nil { try SearchWarnings.write(warnings, directory: settings.outputDirectory) }
+        try SearchWarnings.write(warnings, directory: settings.outputDirectory)
         timings.mark("warnings.json")
         // Training runs OpenBLAS at one thread (see `Runner`). When the PCA (rows × columns² multiply-adds) does not
         // need its threads either, OpenBLAS runs at one thread from here on: its idle threads, started when it
