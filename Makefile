@@ -24,7 +24,7 @@ TESTFLAGS := -c release -Xswiftc -enable-testing
 # is paid once per search, per shard and per `aegrid` call), and the binary runs on nodes without a Swift toolchain.
 RELEASE := -c release --static-swift-stdlib
 
-.PHONY: all bootstrap build test test-blas test-fallback check-fallback-links test-python test-slurm test-kubernetes \
+.PHONY: all bootstrap build test test-datasets test-blas test-fallback check-fallback-links test-python test-slurm test-kubernetes \
 	test-report report-screenshot bench compare demo clean slurm-local fuzz test-fuzz
 
 all: build
@@ -38,12 +38,17 @@ build: bootstrap
 test: bootstrap test-blas test-fallback check-fallback-links test-python test-slurm test-kubernetes test-report \
 	test-fuzz
 
-test-blas: bootstrap
+# IDXReaderTests reads Debian's Fashion-MNIST files byte for byte against gzip; installed here so that it runs in
+# every `make test` instead of skipping on a machine without them.
+test-datasets: bootstrap
+	@scripts/bootstrap.sh dataset-fashion-mnist
+
+test-blas: bootstrap test-datasets
 	@echo "== tests, BLAS build (.build) =="
 	$(SWIFT) build $(TESTFLAGS) --build-tests
 	$(SWIFT) test $(TESTFLAGS) --skip-build
 
-test-fallback: bootstrap
+test-fallback: bootstrap test-datasets
 	@echo "== tests, pure-Swift fallback build (.build-fallback) =="
 	$(SWIFT) build $(TESTFLAGS) $(FALLBACK) --build-tests
 	$(SWIFT) test $(TESTFLAGS) $(FALLBACK) --skip-build
