@@ -22,28 +22,49 @@ enum SoloKernels {
     /// `z = x·W + b`, `a = f(z)`. x: (rows, inputs), W: (inputs, outputs), z, a: (rows, outputs), plain.
     static func forward(_ layer: DenseLayer, x: UnsafePointer<Float>, rows: Int, parameters: UnsafePointer<Float>,
                         z: UnsafeMutablePointer<Float>, a: UnsafeMutablePointer<Float>) {
-        let m = layer.outputs
-        if m >= 8 {
-            forward(Float8.self, layer, x: x, rows: rows, parameters: parameters, z: z)
-        } else if m >= 4 {
-            forward(SIMD4<Float>.self, layer, x: x, rows: rows, parameters: parameters, z: z)
-        } else {
-            forward(Float.self, layer, x: x, rows: rows, parameters: parameters, z: z)
-        }
-        layer.activation.apply(z, into: a, count: rows * m)
+        forEachBlock(width: layer.outputs, ForwardBlock(x: x, rows: rows, n: layer.inputs, m: layer.outputs,
+                                                         w: parameters + layer.kernelOffset,
+                                                         b: parameters + layer.biasOffset, z: z))
+        layer.activation.apply(z, into: a, count: rows * layer.outputs)
     }
 
-    @inline(__always)
-    private static func forward<V: SoloVector>(_: V.Type, _ layer: DenseLayer, x: UnsafePointer<Float>, rows: Int,
-                                               parameters: UnsafePointer<Float>, z: UnsafeMutablePointer<Float>) {
-        let n = layer.inputs, m = layer.outputs
-        let w = parameters + layer.kernelOffset, b = parameters + layer.biasOffset
-        var block = 0
-        while block < m {
-            let o = min(block, m - V.lanes)
+    private struct ForwardBlock: SoloBlockVisitor {
+        let x: UnsafePointer<Float>, rows: Int, n: Int, m: Int
+        let w: UnsafePointer<Float>, b: UnsafePointer<Float>, z: UnsafeMutablePointer<Float>
+        @inline(__always) func visit<V: SoloVector>(_: V.Type, at o: Int) {
             productBlock(V.self, a: x, depth: n, rows: rows, b: w + o, bStride: m, bias: V.load(b + o), c: z + o,
                          cStride: m)
-            block += V.lanes
+        }
+    }
+
+    /// Calls `visitor` for the blocks that cover `width` columns: whole octets, then a tail of one to four columns
+    /// as one `SIMD4` and of five to seven as an octet overlapping the one before; widths 4–7 as two overlapping
+    /// `SIMD4`s (one for 4), 2–3 as `SIMD2`s, 1 as a float. An element gets the same operations whichever block
+    /// computes it (an overlap recomputes elements to the same bits), so the split changes only the instruction
+    /// count: a short tail in a `SIMD4` is half an octet's work where 256-bit operations run as two halves (Zen 1
+    /// and 2) and the same elsewhere, and a `SIMD2` does a two- or three-wide layer in half the scalar operations.
+    @inline(__always)
+    private static func forEachBlock<Visitor: SoloBlockVisitor>(width: Int, _ visitor: Visitor) {
+        if width >= 8 {
+            var o = 0
+            while o &+ 8 <= width {
+                visitor.visit(Float8.self, at: o)
+                o &+= 8
+            }
+            let tail = width &- o
+            if tail > 4 {
+                visitor.visit(Float8.self, at: width &- 8)
+            } else if tail > 0 {
+                visitor.visit(SIMD4<Float>.self, at: width &- 4)
+            }
+        } else if width >= 4 {
+            visitor.visit(SIMD4<Float>.self, at: 0)
+            if width > 4 { visitor.visit(SIMD4<Float>.self, at: width &- 4) }
+        } else if width >= 2 {
+            visitor.visit(SIMD2<Float>.self, at: 0)
+            if width > 2 { visitor.visit(SIMD2<Float>.self, at: width &- 2) }
+        } else if width == 1 {
+            visitor.visit(Float.self, at: 0)
         }
     }
 
@@ -114,25 +135,15 @@ enum SoloKernels {
     /// `dW = xᵀ·dZ` (summed over the rows in row order, from 0) and `db = Σ_rows dZ` (from the first row), overwritten.
     static func parameterGradients(_ layer: DenseLayer, x: UnsafePointer<Float>, dZ: UnsafePointer<Float>, rows: Int,
                                    gradients: UnsafeMutablePointer<Float>) {
-        let m = layer.outputs
-        if m >= 8 {
-            parameterGradients(Float8.self, layer, x: x, dZ: dZ, rows: rows, gradients: gradients)
-        } else if m >= 4 {
-            parameterGradients(SIMD4<Float>.self, layer, x: x, dZ: dZ, rows: rows, gradients: gradients)
-        } else {
-            parameterGradients(Float.self, layer, x: x, dZ: dZ, rows: rows, gradients: gradients)
-        }
+        forEachBlock(width: layer.outputs, GradientBlock(x: x, dZ: dZ, rows: rows, n: layer.inputs, m: layer.outputs,
+                                                          dw: gradients + layer.kernelOffset,
+                                                          db: gradients + layer.biasOffset))
     }
 
-    @inline(__always)
-    private static func parameterGradients<V: SoloVector>(_: V.Type, _ layer: DenseLayer, x: UnsafePointer<Float>,
-                                                          dZ: UnsafePointer<Float>, rows: Int,
-                                                          gradients: UnsafeMutablePointer<Float>) {
-        let n = layer.inputs, m = layer.outputs
-        let dw = gradients + layer.kernelOffset, db = gradients + layer.biasOffset
-        var block = 0
-        while block < m {
-            let o = min(block, m - V.lanes)
+    private struct GradientBlock: SoloBlockVisitor {
+        let x: UnsafePointer<Float>, dZ: UnsafePointer<Float>, rows: Int, n: Int, m: Int
+        let dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>
+        @inline(__always) func visit<V: SoloVector>(_: V.Type, at o: Int) {
             var i = 0
             while i < n {
                 if n >= 8 {
@@ -183,7 +194,6 @@ enum SoloKernels {
             var s = V.load(dZ + o)
             for r in 1 ..< max(rows, 1) { s = s + V.load(dZ + r * m + o) }
             s.store(db + o)
-            block += V.lanes
         }
     }
 
@@ -196,23 +206,14 @@ enum SoloKernels {
         for i in 0 ..< n {
             for o in 0 ..< m { transposed[o * n + i] = w[i * m + o] }
         }
-        if n >= 8 {
-            inputGradient(Float8.self, n: n, m: m, dZ: dZ, rows: rows, wt: transposed, dX: dX)
-        } else if n >= 4 {
-            inputGradient(SIMD4<Float>.self, n: n, m: m, dZ: dZ, rows: rows, wt: transposed, dX: dX)
-        } else {
-            inputGradient(Float.self, n: n, m: m, dZ: dZ, rows: rows, wt: transposed, dX: dX)
-        }
+        forEachBlock(width: n, InputGradientBlock(dZ: dZ, rows: rows, n: n, m: m, wt: transposed, dX: dX))
     }
 
-    @inline(__always)
-    private static func inputGradient<V: SoloVector>(_: V.Type, n: Int, m: Int, dZ: UnsafePointer<Float>, rows: Int,
-                                                     wt: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>) {
-        var block = 0
-        while block < n {
-            let i = min(block, n - V.lanes)
+    private struct InputGradientBlock: SoloBlockVisitor {
+        let dZ: UnsafePointer<Float>, rows: Int, n: Int, m: Int
+        let wt: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>
+        @inline(__always) func visit<V: SoloVector>(_: V.Type, at i: Int) {
             productBlock(V.self, a: dZ, depth: m, rows: rows, b: wt + i, bStride: n, bias: nil, c: dX + i, cStride: n)
-            block += V.lanes
         }
     }
 
@@ -330,7 +331,12 @@ enum SoloKernels {
     }
 }
 
-/// A block of a solo kernel: one SIMD vector of floats, or one float (widths below four).
+/// What `SoloKernels.forEachBlock` calls for each block of a width.
+private protocol SoloBlockVisitor {
+    func visit<V: SoloVector>(_: V.Type, at offset: Int)
+}
+
+/// A block of a solo kernel: one SIMD vector of floats, or one float (a width of one).
 protocol SoloVector {
     static var lanes: Int { get }
     init(repeating value: Float)
@@ -355,6 +361,16 @@ extension SIMD8: SoloVector where Scalar == Float {
 
 extension SIMD4: SoloVector where Scalar == Float {
     static var lanes: Int { 4 }
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self {
+        UnsafeRawPointer(p).loadUnaligned(as: Self.self)
+    }
+    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self)
+    }
+}
+
+extension SIMD2: SoloVector where Scalar == Float {
+    static var lanes: Int { 2 }
     @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self {
         UnsafeRawPointer(p).loadUnaligned(as: Self.self)
     }

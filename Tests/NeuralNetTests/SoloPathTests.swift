@@ -54,9 +54,11 @@ final class SoloPathTests: XCTestCase {
         }
     }
 
-    /// Widths 11→9→5→9→11 (blocks of 8 and 4 with overlaps, octets of inputs with overlaps) and 7→3→7 (single floats,
-    /// quadruples of inputs); with 45 rows, batches of 8 and 64 cover blocks of eight, four and one rows.
-    let architectures: [(Int, [Int])] = [(11, [9, 5]), (7, [3]), (8, [4])]
+    /// Every block split of `SoloKernels.forEachBlock`: 11→9→5→9→11 (an octet with a one- and a three-column tail
+    /// in a SIMD4, two overlapping SIMD4s, octets of inputs with overlaps), 7→3→7 (overlapping SIMD2s, quadruples of
+    /// inputs), 8→4→8 (exact blocks), 11→13→2→13→11 (a five-column tail as an overlapping octet, one SIMD2), 11→12→1
+    /// (a four-column tail, a single float); with 45 rows, batches of 8 and 64 cover blocks of eight, four and one rows.
+    let architectures: [(Int, [Int])] = [(11, [9, 5]), (7, [3]), (8, [4]), (11, [13, 2]), (11, [12, 1])]
 
     func testEveryActivationAndLossGivesTheSameBitsOnBothPaths() throws {
         for (d, units) in architectures {
