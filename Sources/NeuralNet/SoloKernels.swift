@@ -349,8 +349,9 @@ protocol SoloVector {
     func squareRoot() -> Self
 }
 
-extension SIMD8: SoloVector where Scalar == Float {
-    static var lanes: Int { 8 }
+/// The SIMD vectors' block operations: unaligned loads and stores of `scalarCount` floats.
+extension SoloVector where Self: SIMD, Scalar == Float {
+    static var lanes: Int { scalarCount }
     @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self {
         UnsafeRawPointer(p).loadUnaligned(as: Self.self)
     }
@@ -359,25 +360,9 @@ extension SIMD8: SoloVector where Scalar == Float {
     }
 }
 
-extension SIMD4: SoloVector where Scalar == Float {
-    static var lanes: Int { 4 }
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self {
-        UnsafeRawPointer(p).loadUnaligned(as: Self.self)
-    }
-    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self)
-    }
-}
-
-extension SIMD2: SoloVector where Scalar == Float {
-    static var lanes: Int { 2 }
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self {
-        UnsafeRawPointer(p).loadUnaligned(as: Self.self)
-    }
-    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self)
-    }
-}
+extension SIMD8: SoloVector where Scalar == Float {}
+extension SIMD4: SoloVector where Scalar == Float {}
+extension SIMD2: SoloVector where Scalar == Float {}
 
 extension Float: SoloVector {
     static var lanes: Int { 1 }
