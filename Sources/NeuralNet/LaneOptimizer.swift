@@ -74,15 +74,18 @@ struct LaneOptimizer {
             }
         }
         (self.lr, self.c0, self.c1, self.c2, self.mu) = (lr, c0, c1, c2, mu)
-        let n = max(1, kind.slotCount * count * LaneKernels.width)
+        let n = Self.slotFloats(kind, count: count)
         slots = .allocate(capacity: n)
         slots.initialize(repeating: 0, count: n)
     }
 
     func deallocate() { slots.deallocate() }
 
+    /// Floats of the slots of `kind` for `count` parameters per lane (at least one, so the buffer always exists).
+    static func slotFloats(_ kind: Kind, count: Int) -> Int { max(1, kind.slotCount * count * LaneKernels.width) }
+
     /// Bytes of the slots.
-    var allocatedBytes: Int { max(1, kind.slotCount * count * LaneKernels.width) * MemoryLayout<Float>.stride }
+    var allocatedBytes: Int { Self.slotFloats(kind, count: count) * MemoryLayout<Float>.stride }
 
     /// Starts step t = iterations + 1; Adam's α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) per member's lane, as `OptimizerState`
     /// (padding lanes keep α = 0: their weights are never read).

@@ -50,7 +50,7 @@ public final class TrainingGroup {
         guard let workspace = LaneWorkspace.byteCount(
             layers: architecture.layers, rows: rows, inputSize: architecture.inputSize, parameterCount: parameters,
             trainingRows: trainingRows, bestWeights: configuration.earlyStopping?.restoreBestWeights == true) else { return nil }
-        let slots = max(1, LaneOptimizer.Kind(configuration.optimizer).slotCount * parameters * LaneKernels.width)
+        let slots = LaneOptimizer.slotFloats(LaneOptimizer.Kind(configuration.optimizer), count: parameters)
         let (total, overflow) = workspace.addingReportingOverflow((slots + 3 * parameters) * MemoryLayout<Float>.stride)
         return overflow ? nil : total
     }
