@@ -15,12 +15,25 @@ public enum BLASThreads {
         #endif
     }
 
+    /// The count OpenBLAS chose when it loaded (`OPENBLAS_NUM_THREADS`, else one per core), read before the first
+    /// `set`: what `set(startingCount)` gives back after `stopIdleThreads`.
+    public static let startingCount: Int = count
+
     /// Sets OpenBLAS's thread count (clamped to at least 1). Process-global: call it between parallel phases,
     /// not while other threads are inside OpenBLAS.
     public static func set(_ count: Int) {
         #if BLAS
+        _ = startingCount
         BLASBackend.setThreads(max(1, count))
         #endif
+    }
+
+    /// One thread, and OpenBLAS's idle worker threads stopped: a process calls it first thing. OpenBLAS starts its
+    /// workers when it loads, before `main`, and each busy-waits (`sched_yield` in a loop) for about 0.1 s before
+    /// sleeping: a short `aegrid search` (the seed's grids take 30–50 ms a process) would share its cores with them
+    /// for most of its life. A phase that wants OpenBLAS's threads asks for them again (`set(startingCount)`).
+    public static func stopIdleThreads() {
+        set(1)
     }
 
     /// Runs `body` with OpenBLAS at `count` threads, then restores the previous count (process-global, as `set`).

@@ -154,13 +154,13 @@ public final class Search: Sendable {
         timings.mark("warnings.json")
         // Training runs OpenBLAS at one thread (see `Runner`). When the PCA (rows × columns² multiply-adds) does not
         // need its threads either, OpenBLAS runs at one thread from here on: its idle threads, started when it
-        // loaded, stop spinning on the other cores.
+        // loaded, stop spinning on the other cores (the CLI has stopped them already, at its start). A PCA large
+        // enough to gain from them gets OpenBLAS's own count back.
         // Overflow-checked: a wide table (10 rows of 10^9 columns) must not trap here.
         let (columnsSquared, overflow) = data.inputSize.multipliedReportingOverflow(by: data.inputSize)
         let (pcaWork, overflow2) = columnsSquared.multipliedReportingOverflow(by: data.trainRows)
-        if !overflow, !overflow2, pcaWork < Self.multithreadedBLASWork {
-            BLASThreads.set(1)
-        }
+        BLASThreads.set(Self.pcaNeedsBLASThreads(work: overflow || overflow2 ? nil : pcaWork)
+                        ? BLASThreads.startingCount : 1)
         runner = Runner(jobs: jobs)
         timings.mark("set-up")
         baseline = try PCABaseline.compute(folds: data.folds, components: Array(latents), budget: settings.memoryBudget)
@@ -172,6 +172,12 @@ public final class Search: Sendable {
     /// A PCA below this many multiply-adds (rows × columns²) gains nothing from OpenBLAS's threads: its products are
     /// too small to split, and the woken threads spin on the other cores.
     static let multithreadedBLASWork = 1 << 21
+
+    /// Whether a PCA of `work` multiply-adds (rows × columns²; nil when that overflows `Int`) runs OpenBLAS on its
+    /// threads.
+    static func pcaNeedsBLASThreads(work: Int?) -> Bool {
+        work.map { $0 >= multithreadedBLASWork } ?? true
+    }
 
     /// The settings that change results, as the manifest records them: a directory is only resumed with the same.
     /// `SearchSettings(manifest:directory:)` reads them back.
