@@ -90,7 +90,11 @@ public final class TrainingGroup {
     private var shuffleGenerators: [SeededGenerator]
     private let shuffles: [Bool]
     private let l1: Float8, l2: Float8, twoL2: Float8
-    /// Whether any lane has an L1 or L2 penalty.
+    /// Whether any lane has an L1 or L2 penalty. Without one, the penalty and its gradient are skipped (as in
+    /// Keras, where the kernels then have no penalty term): the gradient would only gain 0·sign(w) + 0·w, which at
+    /// most turns a −0 gradient into +0, and the optimisers give a nonzero weight the same bits for either zero (a
+    /// kernel never holds −0: Glorot-uniform draws and `w − Δ` never produce it). So a trial has the same bits in a
+    /// group whose other lanes are penalised as alone.
     private let penalized: Bool
     /// Whether this group runs `SoloKernels` on plain buffers (a group of one) rather than `LaneKernels` on
     /// interleaved ones: the same bits either way (see `SoloKernels`), a step about eight times less work.
@@ -443,8 +447,11 @@ public final class TrainingGroup {
             // dW = a_prevᵀ·dZ, db = Σ dZ; dA_prev = dZ·Wᵀ with the kernel before its update.
             LaneKernels.parameterGradients(layer, x: layerInput, dZ: dZ, rows: rows, gradients: gradients)
             if l > 0 { LaneKernels.inputGradient(layer, dZ: dZ, rows: rows, parameters: parameters, dX: other) }
-            LaneKernels.addPenaltyGradient(parameters + layer.kernelOffset * 8, to: gradients + layer.kernelOffset * 8,
-                                           count: layer.kernelCount, l1: l1, twoL2: twoL2)
+            if penalized {
+                LaneKernels.addPenaltyGradient(parameters + layer.kernelOffset * 8,
+                                               to: gradients + layer.kernelOffset * 8,
+                                               count: layer.kernelCount, l1: l1, twoL2: twoL2)
+            }
             if update {
                 check += optimizer.update(weights: parameters, gradients: gradients,
                                           range: layer.kernelOffset ..< layer.biasOffset + layer.outputs)
@@ -480,8 +487,10 @@ public final class TrainingGroup {
                 SoloKernels.inputGradient(layer, dZ: dZ, rows: rows, parameters: parameters,
                                           transposed: workspace.transposed, dX: other)
             }
-            SoloKernels.addPenaltyGradient(parameters + layer.kernelOffset, to: gradients + layer.kernelOffset,
-                                           count: layer.kernelCount, l1: l1, twoL2: twoL2)
+            if penalized {
+                SoloKernels.addPenaltyGradient(parameters + layer.kernelOffset, to: gradients + layer.kernelOffset,
+                                               count: layer.kernelCount, l1: l1, twoL2: twoL2)
+            }
             if update {
                 check += optimizer.updateSolo(weights: parameters, gradients: gradients,
                                               range: layer.kernelOffset ..< layer.biasOffset + layer.outputs)
