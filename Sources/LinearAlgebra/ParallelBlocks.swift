@@ -7,7 +7,9 @@ import Dispatch
 /// Every split product (`GEMM.multiply(threads:)`), pair of products (`GEMM.concurrently`) and split update goes
 /// through `run`. Two blocks, the case of a trainer lent one more core, go to `HelperThread`, which stays awake
 /// between one step's many short hand-offs; more blocks, or two while the helper is taken, come from Dispatch's
-/// pool (`concurrentPerform`). The calling thread runs one block.
+/// pool (`concurrentPerform`). The calling thread runs one block, and every block runs in the caller's
+/// `FloatingPointMode` (denormals flushed while training, as TensorFlow), whichever thread runs it: the bits of a
+/// split product never depend on the thread.
 public enum ParallelBlocks {
     /// Calls `body(0)`, …, `body(count − 1)` at the same time and returns when all have returned; with `count` ≤ 1,
     /// calls `body(0)` (if any) on the calling thread.
@@ -20,10 +22,13 @@ public enum ParallelBlocks {
             if count == 1 { body(0) }
             return
         }
-        if count == 2 && HelperThread.shared.run({ body(0) }, { body(1) }) { return }
+        let mode = FloatingPointMode.current
+        // The helper thread runs only these blocks: it takes each block's mode and keeps it (setting an unchanged
+        // mode costs a read of it). Dispatch's pool threads run other work too: they get their mode back.
+        if count == 2 && HelperThread.shared.run({ body(0) }, { FloatingPointMode.set(mode); body(1) }) { return }
         withoutActuallyEscaping(body) { body in
             nonisolated(unsafe) let shared = body
-            DispatchQueue.concurrentPerform(iterations: count) { shared($0) }
+            DispatchQueue.concurrentPerform(iterations: count) { block in FloatingPointMode.with(mode) { shared(block) } }
         }
     }
 }

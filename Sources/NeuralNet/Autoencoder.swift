@@ -162,20 +162,30 @@ public final class Autoencoder {
                 let rows = min(chunk, x.rows - start)
                 let input = all.baseAddress! + start * x.columns
                 var current = input, ping = scratch, pong = scratch + chunk * widest
-                for layer in layers {
-                    layer.forward(x: current, ldx: layer.inputs, rows: rows, parameters: storage, z: ping, a: ping,
-                                  backend: GEMM.defaultBackend)
-                    current = UnsafePointer(ping)
-                    swap(&ping, &pong)
+                // The forward pass as Keras's `predict` computes it (denormals flushed, `FloatingPointMode`); `body`
+                // (the error sums) as NumPy and scikit-learn compute them, with gradual underflow, whatever mode the
+                // calling thread is in (a pool thread started by a flushing one inherits its mode).
+                FloatingPointMode.flushingDenormals {
+                    for layer in layers {
+                        layer.forward(x: current, ldx: layer.inputs, rows: rows, parameters: storage, z: ping, a: ping,
+                                      backend: GEMM.defaultBackend)
+                        current = UnsafePointer(ping)
+                        swap(&ping, &pong)
+                    }
                 }
-                body(start, rows, input, current)
+                FloatingPointMode.with(.gradual) { body(start, rows, input, current) }
                 start += rows
             }
         }
     }
 
-    /// Runs `x` through a contiguous range of layers, in inference mode.
+    /// Runs `x` through a contiguous range of layers, in inference mode, with denormals flushed as in Keras
+    /// (`FloatingPointMode`).
     func run(_ x: Matrix, layers range: Range<Int>) -> Matrix {
+        FloatingPointMode.flushingDenormals { runInCurrentMode(x, layers: range) }
+    }
+
+    private func runInCurrentMode(_ x: Matrix, layers range: Range<Int>) -> Matrix {
         var current = x
         for l in range {
             let layer = layers[l]

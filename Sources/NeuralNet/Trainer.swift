@@ -177,6 +177,11 @@ public final class Trainer {
 
     /// One epoch over the training rows; returns Keras's epoch loss, or the divergence that ended it.
     private func trainEpoch(_ x: UnsafePointer<Float>, epoch: Int) -> (Float, TrainingOutcome?) {
+        // Keras's arithmetic: denormals flushed to zero (`FloatingPointMode`), on this thread and the lent ones.
+        FloatingPointMode.flushingDenormals { trainEpochInCurrentMode(x, epoch: epoch) }
+    }
+
+    private func trainEpochInCurrentMode(_ x: UnsafePointer<Float>, epoch: Int) -> (Float, TrainingOutcome?) {
         let n = training.rows, d = inputSize, batchSize = configuration.batchSize
         if configuration.shuffle { shuffleRows(count: n) }
         var total: Float = 0, count: Float = 0
@@ -371,6 +376,10 @@ public final class Trainer {
     /// Keras's `evaluate`: inference-mode loss in batches of `batchSize`, each batch's data loss plus the penalty,
     /// combined as the row-weighted Float32 mean.
     private func evaluate(_ data: UnsafePointer<Float>, rows n: Int) -> Float {
+        FloatingPointMode.flushingDenormals { evaluateInCurrentMode(data, rows: n) }
+    }
+
+    private func evaluateInCurrentMode(_ data: UnsafePointer<Float>, rows n: Int) -> Float {
         let d = inputSize, last = layers.count - 1
         let penalty = currentPenalty()
         var total: Float = 0, count: Float = 0

@@ -315,8 +315,12 @@ public final class TrainingGroup {
                     if !any { return false }
                     if let shouldCancel, shouldCancel() { return true }
                     let clock = TrainingClock()
-                    let epochLoss = trainEpoch(x, active: active)
-                    let validationLoss = validation.map { evaluate(validationBuffer.baseAddress!, rows: $0.rows) }
+                    // The epoch's arithmetic as Keras's, denormals flushed (`FloatingPointMode`); the bookkeeping and
+                    // the callers' hooks below run in the caller's mode.
+                    let (epochLoss, validationLoss) = FloatingPointMode.flushingDenormals {
+                        (trainEpoch(x, active: active),
+                         validation.map { evaluate(validationBuffer.baseAddress!, rows: $0.rows) })
+                    }
                     let seconds = clock.elapsedSeconds
                     for m in 0 ..< count where active[m] && stages[m].ended != nil { onEnded(m) }
                     for m in 0 ..< count where active[m] && stages[m].ended == nil {

@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The calling thread's handling of denormal (subnormal) floats: IEEE gradual underflow, or flushed to zero.
+///
+/// TensorFlow flushes denormals to zero in every thread that runs its kernels (eager ops, `tf.function` graphs and
+/// Keras layers alike: `1e-39 × 1` is 0 there, while NumPy gives 1e-39), so the Keras loop AEGrid replaces trains
+/// and predicts with denormals flushed. AEGrid's training and inference do the same (`NeuralNet` wraps `fit` and the
+/// model's forward passes in `flushingDenormals`): the same numerics as Keras where values underflow, and no
+/// microcode assist, which costs a hundred cycles or more per operation on x86, when gradients, Adam's moments or a
+/// saturated sigmoid's tails reach the denormal range (about a tenth of the seed grids' training time).
+///
+/// On x86-64 the mode is two bits of the thread's MXCSR, FTZ (results) and DAZ (inputs), read and set through
+/// `fegetenv` / `fesetenv` (whose `fenv_t` holds the MXCSR). Elsewhere every call runs its body unchanged and
+/// `current` is always `.gradual`. The mode is per thread, and a new thread starts in the mode of the thread that
+/// created it (Linux copies the MXCSR), so a Dispatch pool thread started while a trainer flushes keeps flushing:
+/// code that needs a mode sets it (`with`) rather than assume the thread's. `ParallelBlocks` hands the caller's mode
+/// to the blocks it runs on other threads, so a split product or update has one call's bits in either mode.
+public enum FloatingPointMode: Equatable, Sendable {
+    /// IEEE 754 gradual underflow, the default of every thread.
+    case gradual
+    /// Denormal results and inputs flushed to zero (x86's FTZ and DAZ).
+    case flushToZero
+
+    #if arch(x86_64) && canImport(Glibc)
+    /// MXCSR's flush-to-zero (bit 15) and denormals-are-zero (bit 6).
+    private static let flushBits: UInt32 = 0x8040
+
+    /// The calling thread's mode.
+    public static var current: FloatingPointMode {
+        var environment = fenv_t()
+        fegetenv(&environment)
+        return environment.__mxcsr & flushBits == flushBits ? .flushToZero : .gradual
+    }
+
+    /// Sets the calling thread's mode (only the two bits; rounding and exception masks are left alone).
+    public static func set(_ mode: FloatingPointMode) {
+        var environment = fenv_t()
+        fegetenv(&environment)
+        let wanted = mode == .flushToZero ? environment.__mxcsr | flushBits : environment.__mxcsr & ~flushBits
+        guard wanted != environment.__mxcsr else { return }
+        environment.__mxcsr = wanted
+        fesetenv(&environment)
+    }
+    #else
+    public static var current: FloatingPointMode { .gradual }
+    public static func set(_ mode: FloatingPointMode) {}
+    #endif
+
+    /// Runs `body` with the calling thread in `mode`, then restores the thread's previous mode.
+    public static func with<T>(_ mode: FloatingPointMode, _ body: () throws -> T) rethrows -> T {
+        let previous = current
+        if previous == mode { return try body() }
+        set(mode)
+        defer { set(previous) }
+        return try body()
+    }
+
+    /// Runs `body` with denormals flushed to zero on the calling thread (and on the threads `ParallelBlocks` lends
+    /// it), as TensorFlow computes; restores the thread's previous mode afterwards.
+    public static func flushingDenormals<T>(_ body: () throws -> T) rethrows -> T {
+        try with(.flushToZero, body)
+    }
+}
