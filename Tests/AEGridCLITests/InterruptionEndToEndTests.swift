@@ -31,14 +31,24 @@ final class InterruptionEndToEndTests: XCTestCase {
         let resumed = try temporaryDirectory()
         var delays: [Double] = []
         var partialLogs = 0
-        // At least four kills; more (up to ten) until one has landed mid-search, however loaded the machine is.
+        // The first kill lands just after the run's first record (the log polled every 0.5 ms): the window between
+        // the first and the last record is a third of a run or less, between a fixed ~25 ms of start-up and set-up
+        // and the reports, so kills at random moments alone can all miss it, or one can complete the directory
+        // and leave nothing to interrupt. Then at least three more kills at random moments early in each run
+        // (later runs have less left to do), up to ten in all until one has landed mid-search.
         for attempt in 0 ..< 10 where attempt < 4 || partialLogs == 0 {
             let process = AEGridProcess(arguments(resumed) + ["--quiet"])
+            let start = Date()
             try process.start()
-            // Random moments early in each run (later runs have less left to do).
-            let delay = Double.random(in: 0.1 ... 0.5) * wall / Double(1 + attempt / 4)
-            delays.append(delay)
-            usleep(useconds_t(delay * 1e6))
+            if attempt == 0 {
+                let deadline = start.addingTimeInterval(60)
+                while ResultsFiles.lineCount(resumed) < 1 && process.process.isRunning && Date() < deadline {
+                    usleep(500)
+                }
+            } else {
+                usleep(useconds_t(Double.random(in: 0.1 ... 0.5) * wall / Double(1 + attempt / 4) * 1e6))
+            }
+            delays.append(Date().timeIntervalSince(start))
             process.signal(SIGKILL)
             _ = process.wait()
             // Whatever survived is whole records, each trial once (records() fails on a duplicate), plus at most a
