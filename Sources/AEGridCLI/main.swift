@@ -3,12 +3,13 @@ import Foundation
 import GridSearch
 import LinearAlgebra
 
+// First of all: OpenBLAS's worker threads, started before `main`, would busy-wait on the cores for the first 0.1 s
+// of every process; the phases that use them start them again.
+BLASThreads.stopIdleThreads()
+
 // The entry point: parse, run, and turn every failure into one line on stderr and a non-zero status. Usage mistakes
 // (a missing or malformed flag) exit with 64 (EX_USAGE), failures while running with 1, interrupted searches with
 // 130 (SIGINT) or 143 (SIGTERM). `--help` and `--version` print and exit 0.
-// OpenBLAS's worker threads, started before `main`, would busy-wait on the cores for the first 0.1 s of every
-// process; the phases that use them start them again.
-BLASThreads.stopIdleThreads()
 let command: ParsableCommand
 do {
     command = try searchFastPath() ?? AEGridCommand.parseAsRoot()
