@@ -23,9 +23,16 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     /// reused by every 16-column tile, so narrower products are faster reading A's rows where they lie. (A
     /// transposed op(A) is always packed: read in place, each k step would touch a new cache line.)
     public let packAMinimumColumns: Int
+    /// A stored (non-transposed) op(B) is read where it lies, each 16-column sliver at B's own row stride, by
+    /// products with at most this many rows; only a partial last sliver is packed. Packing copies the whole slab
+    /// for every product while few rows reuse it: at a batch of 32 that copy is paid by every forward product, once
+    /// per step whatever the batch size, which made the step's weight packing a share of a batch-32 step several
+    /// times its share at batch 256. Above this many rows the packed, contiguous sliver is faster. The order of the
+    /// multiply-adds is the same either way, so the bits are too.
+    public let readBInPlaceMaximumRows: Int
 
     /// A plan with the micro-kernel's register shape (6×16); `mc` and `nc` are rounded up to multiples of it.
-    public init(mc: Int, kc: Int, nc: Int, packAMinimumColumns: Int = 512) {
+    public init(mc: Int, kc: Int, nc: Int, packAMinimumColumns: Int = 512, readBInPlaceMaximumRows: Int = 64) {
         precondition(mc > 0 && kc > 0 && nc > 0, "GEMMBlocking: mc=\(mc) kc=\(kc) nc=\(nc) must be positive")
         mr = 6
         nr = 16
@@ -33,25 +40,28 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
         self.kc = kc
         self.nc = (nc + nr - 1) / nr * nr
         self.packAMinimumColumns = max(0, packAMinimumColumns)
+        self.readBInPlaceMaximumRows = max(0, readBInPlaceMaximumRows)
     }
 
     /// Tuned on an AMD EPYC (Zen 4: 32 KiB L1d, 1 MiB L2 per core) with `aegrid-bench gemm`.
     public static let tuned = GEMMBlocking(mc: 120, kc: 256, nc: 4080)
 
-    /// The plan the Swift backend uses: `AEGRID_GEMM_BLOCKING=mc,kc,nc[,packA]` from the environment when set and
-    /// valid (a tuning knob for other CPUs; `packA` is `packAMinimumColumns`), else `tuned`.
+    /// The plan the Swift backend uses: `AEGRID_GEMM_BLOCKING=mc,kc,nc[,packA[,readB]]` from the environment when set
+    /// and valid (a tuning knob for other CPUs; `packA` is `packAMinimumColumns`, `readB` is
+    /// `readBInPlaceMaximumRows`), else `tuned`.
     public static let `default`: GEMMBlocking = fromEnvironment() ?? tuned
 
     static func fromEnvironment() -> GEMMBlocking? {
         guard let raw = getenvString("AEGRID_GEMM_BLOCKING") else { return nil }
         let parts = raw.split(separator: ",").compactMap { Int(String($0.filter { $0 != " " })) }
-        guard parts.count == 3 || parts.count == 4, parts.allSatisfy({ $0 >= 0 }),
+        guard (3 ... 5).contains(parts.count), parts.allSatisfy({ $0 >= 0 }),
               parts.prefix(3).allSatisfy({ $0 > 0 }) else { return nil }
         return GEMMBlocking(mc: parts[0], kc: parts[1], nc: parts[2],
-                            packAMinimumColumns: parts.count == 4 ? parts[3] : 512)
+                            packAMinimumColumns: parts.count >= 4 ? parts[3] : 512,
+                            readBInPlaceMaximumRows: parts.count == 5 ? parts[4] : 64)
     }
 
     public var description: String {
-        "mr=\(mr) nr=\(nr) mc=\(mc) kc=\(kc) nc=\(nc) packA≥\(packAMinimumColumns)"
+        "mr=\(mr) nr=\(nr) mc=\(mc) kc=\(kc) nc=\(nc) packA≥\(packAMinimumColumns) readB≤\(readBInPlaceMaximumRows)"
     }
 }

@@ -1,7 +1,8 @@
 /// The micro-kernels: the only place the Swift GEMM does its multiply-adds for products of 16 columns or more.
 ///
 /// One tile of C is `rows × 16` (rows = 6, 4, 2 or 1): per k step, two `SIMD8<Float>` of B are loaded from a
-/// packed, 64-byte aligned `kc×16` sliver, and each of the tile's rows of A is broadcast and fused-multiply-added
+/// `kc×16` sliver whose k steps are `bStride` floats apart (16 in a packed sliver; B's leading dimension when a
+/// stored B is read in place), and each of the tile's rows of A is broadcast and fused-multiply-added
 /// into two accumulators. Six rows use twelve accumulators, two B vectors and one broadcast: 15 of the 16 AVX2
 /// registers. Each kernel must stay `@inline(never)`: inlined into the blocking loops the register allocator
 /// spills the accumulators. `addingProduct` is what becomes `vfmadd231ps` (`c += a * b` does not fuse).
@@ -13,47 +14,47 @@ extension SwiftGEMM {
     @inline(never)
     static func microKernel6x16(
         kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+        bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
-        tile(rows: 6, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b, c: c, ldc: ldc,
-             alpha: alpha, beta: beta)
+        tile(rows: 6, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b, bStride: bStride, c: c,
+             ldc: ldc, alpha: alpha, beta: beta)
     }
 
     /// The 4-row tile, for the bottom edge of C.
     @inline(never)
     static func microKernel4x16(
         kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+        bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
-        tile(rows: 4, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b, c: c, ldc: ldc,
-             alpha: alpha, beta: beta)
+        tile(rows: 4, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b, bStride: bStride, c: c,
+             ldc: ldc, alpha: alpha, beta: beta)
     }
 
     /// The 2-row tile, for the bottom edge of C.
     @inline(never)
     static func microKernel2x16(
         kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+        bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
-        tile(rows: 2, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b, c: c, ldc: ldc,
-             alpha: alpha, beta: beta)
+        tile(rows: 2, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b, bStride: bStride, c: c,
+             ldc: ldc, alpha: alpha, beta: beta)
     }
 
     /// The 1-row tile, for the bottom edge of C.
     @inline(never)
     static func microKernel1x16(
         kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+        bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
-        tile(rows: 1, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b, c: c, ldc: ldc,
-             alpha: alpha, beta: beta)
+        tile(rows: 1, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b, bStride: bStride, c: c,
+             ldc: ldc, alpha: alpha, beta: beta)
     }
 
     /// The body shared by the kernels; `rows` is a constant in each caller, so the row tests fold away.
     @inline(__always)
     private static func tile(
         rows: Int, kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+        bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
         var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
@@ -64,10 +65,11 @@ extension SwiftGEMM {
         let a0 = a, a1 = a0 + rowStride, a2 = a1 + rowStride
         let a3 = a2 + rowStride, a4 = a3 + rowStride, a5 = a4 + rowStride
         var pb = UnsafeRawPointer(b)
+        let bStep = bStride &* 4
         var q = 0
         for _ in 0 ..< kc {
-            let b0 = pb.load(as: SIMD8<Float>.self)
-            let b1 = pb.load(fromByteOffset: 32, as: SIMD8<Float>.self)
+            let b0 = pb.loadUnaligned(as: SIMD8<Float>.self)
+            let b1 = pb.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
             var ai = SIMD8<Float>(repeating: a0[q])
             c00 = c00.addingProduct(ai, b0)
             c01 = c01.addingProduct(ai, b1)
@@ -93,7 +95,7 @@ extension SwiftGEMM {
                 c51 = c51.addingProduct(ai, b1)
             }
             q &+= depthStride
-            pb += 64
+            pb += bStep
         }
         storeRow(c00, c01, to: c, alpha: alpha, beta: beta)
         if rows > 1 { storeRow(c10, c11, to: c + ldc, alpha: alpha, beta: beta) }

@@ -3,8 +3,9 @@
 /// It follows the Goto/BLIS recipe: loop `jc → pc → ic → jr → ir` over the plan in `GEMMBlocking`, pack a
 /// `kc×nc` slab of op(B) and an `mc×kc` block of op(A) into zero-padded slivers (`SwiftGEMM+Packing.swift`), and
 /// call one 6×16 micro-kernel of `SIMD8<Float>` fused multiply-adds per tile of C (`SwiftGEMM+MicroKernel.swift`).
-/// Narrow products (fewer than 16 columns, like a 32×10 · 10×4 layer) take `narrowProduct` instead, and products
-/// too narrow to repay packing A read it in place (`GEMMBlocking.packAMinimumColumns`).
+/// Narrow products (fewer than 16 columns, like a 32×10 · 10×4 layer) take `narrowProduct` instead, products
+/// too narrow to repay packing A read it in place (`GEMMBlocking.packAMinimumColumns`), and products with too few
+/// rows to repay packing a stored B read its full slivers in place (`GEMMBlocking.readBInPlaceMaximumRows`).
 ///
 /// Contract: exactly `GEMM.multiply`'s (`C ← α·op(A)·op(B) + β·C`, row-major, `beta == 0` never reads C); sizes
 /// and leading dimensions are checked there. Sums use fused multiply-adds, in k order within each `kc` slice for
@@ -58,6 +59,9 @@ enum SwiftGEMM {
         // A is packed only when each packed block is reused across enough column tiles to repay the copy;
         // otherwise the micro-kernel reads op(A) where it lies.
         let packsA = n >= blocking.packAMinimumColumns || transA == .transposed
+        // Likewise B's full 16-column slivers when few rows reuse them (only a stored B: a transposed one would be
+        // read a column at a time); a partial last sliver is still packed, zero-padded.
+        let readsBInPlace = transB == .none && m <= blocking.readBInPlaceMaximumRows
         let (packedA, packedB, edge) = GEMMWorkspace.buffers(a: packsA ? mcMax * kcMax : 0, b: kcMax * ncMax)
         // Strides of op(A) as the kernels read it: between rows of a tile, between k steps.
         let rowStride = packsA ? 1 : (transA == .none ? lda : 1)
@@ -71,7 +75,13 @@ enum SwiftGEMM {
                 let kc = min(blocking.kc, k - pc)
                 // The first k slice applies the caller's β; later slices accumulate onto it.
                 let betaSlice: Float = pc == 0 ? beta : 1
-                packB(transB, b: b, ldb: ldb, pc: pc, kc: kc, jc: jc, nc: nc, into: packedB)
+                // Columns jc ..< jc + fullSlivers are read in place; the rest (all of them without readsBInPlace)
+                // are packed.
+                let fullSlivers = readsBInPlace ? nc / nr * nr : 0
+                if fullSlivers < nc {
+                    packB(transB, b: b, ldb: ldb, pc: pc, kc: kc, jc: jc + fullSlivers, nc: nc - fullSlivers,
+                          into: packedB)
+                }
                 var ic = 0
                 while ic < m {
                     let mc = min(blocking.mc, m - ic)
@@ -79,7 +89,10 @@ enum SwiftGEMM {
                     var jr = 0
                     while jr < nc {
                         let width = min(nr, nc - jr)
-                        let sliverB = packedB + jr * kc
+                        let inPlace = jr < fullSlivers
+                        let sliverB: UnsafePointer<Float> = inPlace ? b + (pc * ldb + jc + jr)
+                                                                     : UnsafePointer(packedB + (jr - fullSlivers) * kc)
+                        let bStride = inPlace ? ldb : nr
                         var ir = 0
                         while ir < mc {
                             let height = min(mr, mc - ir)
@@ -89,11 +102,12 @@ enum SwiftGEMM {
                             let tile = c + ((ic + ir) * ldc + jc + jr)
                             if height == mr && width == nr {
                                 microKernel6x16(kc: kc, a: sliverA, rowStride: rowStride, depthStride: depthStride,
-                                                b: sliverB, c: tile, ldc: ldc, alpha: alpha, beta: betaSlice)
+                                                b: sliverB, bStride: bStride, c: tile, ldc: ldc, alpha: alpha,
+                                                beta: betaSlice)
                             } else {
                                 edgeTile(height: height, width: width, kc: kc, a: sliverA, rowStride: rowStride,
-                                         depthStride: depthStride, b: sliverB, c: tile, ldc: ldc, alpha: alpha,
-                                         beta: betaSlice, scratch: edge)
+                                         depthStride: depthStride, b: sliverB, bStride: bStride, c: tile, ldc: ldc,
+                                         alpha: alpha, beta: betaSlice, scratch: edge)
                             }
                             ir += mr
                         }
@@ -113,7 +127,7 @@ enum SwiftGEMM {
     @inline(__always)
     static func edgeTile(
         height: Int, width: Int, kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int,
-        b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float,
+        b: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float,
         scratch: UnsafeMutablePointer<Float>
     ) {
         let direct = width == 16
@@ -124,14 +138,14 @@ enum SwiftGEMM {
             let rows = height - r >= 6 ? 6 : height - r >= 4 ? 4 : height - r >= 2 ? 2 : 1
             let ar = a + r * rowStride, cr = target + r * ldTarget
             switch rows {
-            case 6: microKernel6x16(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b: b, c: cr,
-                                    ldc: ldTarget, alpha: tileAlpha, beta: tileBeta)
-            case 4: microKernel4x16(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b: b, c: cr,
-                                    ldc: ldTarget, alpha: tileAlpha, beta: tileBeta)
-            case 2: microKernel2x16(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b: b, c: cr,
-                                    ldc: ldTarget, alpha: tileAlpha, beta: tileBeta)
-            default: microKernel1x16(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b: b, c: cr,
-                                     ldc: ldTarget, alpha: tileAlpha, beta: tileBeta)
+            case 6: microKernel6x16(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b: b,
+                                    bStride: bStride, c: cr, ldc: ldTarget, alpha: tileAlpha, beta: tileBeta)
+            case 4: microKernel4x16(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b: b,
+                                    bStride: bStride, c: cr, ldc: ldTarget, alpha: tileAlpha, beta: tileBeta)
+            case 2: microKernel2x16(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b: b,
+                                    bStride: bStride, c: cr, ldc: ldTarget, alpha: tileAlpha, beta: tileBeta)
+            default: microKernel1x16(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b: b,
+                                     bStride: bStride, c: cr, ldc: ldTarget, alpha: tileAlpha, beta: tileBeta)
             }
             r += rows
         }

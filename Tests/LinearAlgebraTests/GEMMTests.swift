@@ -193,10 +193,12 @@ final class GEMMTests: XCTestCase {
 
     /// The Swift kernel with deliberately tiny blocking plans, so one modest product crosses every loop of the
     /// Goto/BLIS nest several times (several jc slabs, pc slices with β applied once, ic blocks, edge tiles of every
-    /// height and width), with op(A) packed and read in place.
+    /// height and width), with op(A) packed and read in place, and a stored op(B) packed and read in place.
     func testSwiftKernelAcrossEveryBlockBoundary() {
-        let plans = [GEMMBlocking(mc: 12, kc: 7, nc: 32, packAMinimumColumns: 0),
-                     GEMMBlocking(mc: 12, kc: 7, nc: 32, packAMinimumColumns: 1000)]
+        let plans = [GEMMBlocking(mc: 12, kc: 7, nc: 32, packAMinimumColumns: 0, readBInPlaceMaximumRows: 0),
+                     GEMMBlocking(mc: 12, kc: 7, nc: 32, packAMinimumColumns: 1000, readBInPlaceMaximumRows: 0),
+                     GEMMBlocking(mc: 12, kc: 7, nc: 32, packAMinimumColumns: 0, readBInPlaceMaximumRows: 1000),
+                     GEMMBlocking(mc: 12, kc: 7, nc: 32, packAMinimumColumns: 1000, readBInPlaceMaximumRows: 1000)]
         let shapes = [(m: 50, n: 70, k: 30), (m: 6, n: 16, k: 7), (m: 13, n: 33, k: 15), (m: 61, n: 95, k: 44)]
         let scalings: [(alpha: Float, beta: Float)] = [(1, 0), (-1.25, 0.5), (1, 1)]
         var rng = SeededGenerator(seed: 11)
@@ -216,6 +218,33 @@ final class GEMMTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// A stored B read in place gives the packed sliver's bits exactly (the same multiply-adds in the same order), at
+    /// the blocking the trainer uses and at a tiny one: full slivers in place with a partial last one packed, B
+    /// wider than its columns (ldb > n), several k slices and slabs, β applied once, every op(A).
+    func testReadingBInPlaceGivesThePackedBits() {
+        let plans = [(GEMMBlocking.tuned, "tuned"), (GEMMBlocking(mc: 12, kc: 7, nc: 32), "tiny")]
+        let shapes = [(m: 32, n: 256, k: 784), (m: 32, n: 784, k: 256), (m: 64, n: 40, k: 300), (m: 7, n: 33, k: 20),
+                      (m: 1, n: 16, k: 5), (m: 13, n: 95, k: 44)]
+        var rng = SeededGenerator(seed: 29)
+        for (base, name) in plans {
+            let inPlace = GEMMBlocking(mc: base.mc, kc: base.kc, nc: base.nc,
+                                       packAMinimumColumns: base.packAMinimumColumns, readBInPlaceMaximumRows: 1000)
+            let packed = GEMMBlocking(mc: base.mc, kc: base.kc, nc: base.nc,
+                                      packAMinimumColumns: base.packAMinimumColumns, readBInPlaceMaximumRows: 0)
+            for (index, shape) in shapes.enumerated() {
+                for transA in Transpose.allCases {
+                    let problem = Problem(transA, .none, m: shape.m, n: shape.n, k: shape.k,
+                                          alpha: Self.alphas[1 + index % 2], beta: Self.betas[index % 3],
+                                          padding: 3 * (index % 2), using: &rng)
+                    let read = problem.runSwift(blocking: inPlace), copied = problem.runSwift(blocking: packed)
+                    XCTAssertEqual(read.map(\.bitPattern), copied.map(\.bitPattern), "\(name): \(problem.label)")
+                }
+            }
+        }
+        // The default reads B in place up to a batch of 64 rows.
+        XCTAssertEqual(GEMMBlocking.tuned.readBInPlaceMaximumRows, 64)
     }
 
     /// The backends agree with each other elementwise (not only with the oracle) on a training-sized product.
@@ -314,6 +343,11 @@ final class GEMMTests: XCTestCase {
         setenv("AEGRID_GEMM_BLOCKING", "96, 512,4080", 1)
         XCTAssertEqual(GEMMBlocking.fromEnvironment(), GEMMBlocking(mc: 96, kc: 512, nc: 4080))
         XCTAssertNoThrow(try GEMM.validateEnvironment())
+        setenv("AEGRID_GEMM_BLOCKING", "96,512,4080,256,0", 1)
+        XCTAssertEqual(GEMMBlocking.fromEnvironment(),
+                       GEMMBlocking(mc: 96, kc: 512, nc: 4080, packAMinimumColumns: 256, readBInPlaceMaximumRows: 0))
+        setenv("AEGRID_GEMM_BLOCKING", "96,512,4080,256,0,1", 1)
+        XCTAssertNil(GEMMBlocking.fromEnvironment())
         setenv("AEGRID_GEMM_BLOCKING", "96,0,4080", 1)
         XCTAssertNil(GEMMBlocking.fromEnvironment())
         XCTAssertThrowsError(try GEMM.validateEnvironment()) { error in
