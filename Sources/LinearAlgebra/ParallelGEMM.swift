@@ -65,10 +65,24 @@ extension GEMM {
         return (share + parallelRowAlignment - 1) / parallelRowAlignment * parallelRowAlignment
     }
 
-    /// Columns in each block but the last: n / blocks rounded **down** to the alignment, so that the last block,
-    /// which takes the rest, has at least n / blocks ≥ 16 columns too (`parallelSplit` makes at most n / 16 blocks).
+    /// Columns in a block before the rest is shared out: n / blocks rounded **down** to the alignment, so that every
+    /// block has at least n / blocks ≥ 16 columns (`parallelSplit` makes at most n / 16 blocks); see
+    /// `SplitOperands.multiply(columnBlocks:)` for where the rest goes.
     static func columnsPerBlock(n: Int, blocks: Int) -> Int {
         max(parallelRowAlignment, n / blocks / parallelRowAlignment * parallelRowAlignment)
+    }
+
+    /// The columns of block `block` of `blocks` of an n-column product, each starting at a multiple of 16 with at
+    /// least `columnsPerBlock` columns. The rest's whole 16-column tiles go to block 0, the calling thread's, which
+    /// starts at once while another thread's block starts only once that thread has seen the hand-off (with them on
+    /// the helper's side, a 784-column product made the caller wait for the helper's 400 columns after its own
+    /// 384); a partial tile goes to the last block.
+    static func columnBlock(_ block: Int, of blocks: Int, n: Int) -> Range<Int> {
+        let columnsPerBlock = columnsPerBlock(n: n, blocks: blocks)
+        let extra = (n - blocks * columnsPerBlock) / parallelRowAlignment * parallelRowAlignment
+        let first = block == 0 ? 0 : extra + block * columnsPerBlock
+        let last = block == blocks - 1 ? n : extra + (block + 1) * columnsPerBlock
+        return first ..< last
     }
 }
 
@@ -115,12 +129,11 @@ struct SplitOperands: @unchecked Sendable {
         }
     }
 
-    /// `blocks` blocks of whole columns, the last one taking the rest.
+    /// `blocks` blocks of whole columns (`GEMM.columnBlock`).
     func multiply(columnBlocks blocks: Int) {
-        let columnsPerBlock = GEMM.columnsPerBlock(n: n, blocks: blocks)
         ParallelBlocks.run(blocks) { block in
-            let first = block * columnsPerBlock
-            let columns = block == blocks - 1 ? n - first : columnsPerBlock
+            let range = GEMM.columnBlock(block, of: blocks, n: n)
+            let first = range.lowerBound, columns = range.count
             // Column `first` of op(B): column `first` of B, or row `first` of a transposed B.
             let bBlock = b + (transB == .none ? first : first * ldb)
             GEMM.multiply(transA, transB, m: m, n: columns, k: k, alpha: alpha, a: a, lda: lda, b: bBlock, ldb: ldb,

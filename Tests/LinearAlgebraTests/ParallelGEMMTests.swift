@@ -95,11 +95,25 @@ final class ParallelGEMMTests: XCTestCase {
         XCTAssertTrue(GEMM.parallelSplit(m: 20, n: 40, k: 1000, threads: 8) == (true, 2), "no block under 16 columns")
         XCTAssertEqual(GEMM.parallelSplit(m: 32, n: 784, k: 256, threads: 1).blocks, 1)
         XCTAssertEqual(GEMM.parallelSplit(m: 4, n: 15, k: 100_000, threads: 2).blocks, 1, "narrow: never by columns")
-        for (n, blocks) in [(784, 2), (784, 3), (40, 2), (47, 2), (1025, 4), (64, 4), (33, 2)] {
+        for (n, blocks) in [(784, 2), (784, 3), (40, 2), (47, 2), (1025, 4), (64, 4), (33, 2), (256, 2), (95, 5)] {
             let columns = GEMM.columnsPerBlock(n: n, blocks: blocks)
             XCTAssertEqual(columns % GEMM.parallelRowAlignment, 0)
             XCTAssertGreaterThanOrEqual(n - (blocks - 1) * columns, 16, "the last of \(blocks) blocks of \(n) columns")
+            // The blocks tile 0 ..< n in order, each starting on a 16-column boundary and at least 16 wide; the
+            // caller's block 0 is the widest but for a partial tile at the end.
+            let ranges = (0 ..< blocks).map { GEMM.columnBlock($0, of: blocks, n: n) }
+            XCTAssertEqual(ranges.first?.lowerBound, 0)
+            XCTAssertEqual(ranges.last?.upperBound, n)
+            for (range, next) in zip(ranges, ranges.dropFirst()) { XCTAssertEqual(range.upperBound, next.lowerBound) }
+            for range in ranges {
+                XCTAssertEqual(range.lowerBound % GEMM.parallelRowAlignment, 0, "\(ranges)")
+                XCTAssertGreaterThanOrEqual(range.count, 16, "\(ranges)")
+                XCTAssertGreaterThanOrEqual(ranges[0].count, range.count / 16 * 16, "\(ranges)")
+            }
         }
+        XCTAssertEqual(GEMM.columnBlock(0, of: 2, n: 784), 0 ..< 400, "the caller takes the rest's whole tiles")
+        XCTAssertEqual(GEMM.columnBlock(1, of: 2, n: 784), 400 ..< 784)
+        XCTAssertEqual(GEMM.columnBlock(1, of: 2, n: 47), 16 ..< 47, "a partial tile goes last")
     }
 
     func testBlocksAreWholeAlignedRowRangesAndSmallProductsStayOnOneThread() {
