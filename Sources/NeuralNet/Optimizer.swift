@@ -108,9 +108,10 @@ struct OptimizerState {
         }
     }
 
-    /// Parameters below which a block of the update is not worth a thread of its own: handing a block to another
-    /// thread costs a few microseconds, about what one thread's Adam update of 2¹⁵ parameters takes.
-    static let parallelMinimumCount = 1 << 15
+    /// Parameters below which a block of the update is not worth a thread of its own: handing a block to the
+    /// helper thread, awake between a step's hand-offs, costs about a microsecond, and one thread's Adam update of
+    /// 2¹³ parameters about two (so a 256×64 kernel's update is cut in two, as its products are).
+    static let parallelMinimumCount = 1 << 13
 
     /// `update(weights:gradients:range:)` on up to `threads` threads: the range is cut into blocks of consecutive
     /// parameters, one per thread (`ParallelBlocks`). At a small batch the update of a wide layer is a large share
