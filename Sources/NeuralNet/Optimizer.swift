@@ -213,6 +213,6 @@ struct OptimizerState {
                 }
             }
         }
-        return bad == 0
+        return noneNonFinite(bad)
     }
 }

@@ -51,7 +51,15 @@ typealias Float8 = SIMD8<Float>
     1 / (1 + expApproximation(-z))
 }
 
-/// 1 when `x` is NaN or ±∞ (exponent bits all ones), else 0: an integer flag whose OR-reduction vectorises.
+/// A word whose top bit is set exactly when `x` is NaN or ±∞: its exponent bits, all ones only then, plus one
+/// exponent step, which carries into bit 31 only then. OR the words of many values and test the result with
+/// `noneNonFinite`. Three vector operations per eight values (and, add, or); the comparison it replaced made LLVM
+/// narrow and pack the flags in every iteration, about 8 % of an Adam update's time.
 @inline(__always) func nonFiniteFlag(_ x: Float) -> UInt32 {
-    (x.bitPattern & 0x7F80_0000) == 0x7F80_0000 ? 1 : 0
+    (x.bitPattern & 0x7F80_0000) &+ 0x0080_0000
+}
+
+/// Whether an OR of `nonFiniteFlag` words saw no NaN or infinity.
+@inline(__always) func noneNonFinite(_ flags: UInt32) -> Bool {
+    flags & 0x8000_0000 == 0
 }

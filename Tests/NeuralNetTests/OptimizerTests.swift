@@ -62,4 +62,19 @@ final class OptimizerTests: XCTestCase {
             XCTAssertEqual(split.finite, [true, false, false], "infinite gradient at \(poison)")
         }
     }
+
+    /// The finiteness flag every update ORs: no finite value sets it, however large, small or signed; every
+    /// infinity and NaN does, alone or ORed with finite values.
+    func testTheNonFiniteFlagSeesEveryInfinityAndNaNAndNoFiniteValue() {
+        let finite: [Float] = [0, -0, 1, -1, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                               .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude, 3e38, 1e-45]
+        let nonFinite: [Float] = [.infinity, -.infinity, .nan, -.nan, .signalingNaN,
+                                  Float(bitPattern: 0x7FFF_FFFF), Float(bitPattern: 0xFF80_0001)]
+        let finiteFlags = finite.reduce(UInt32(0)) { $0 | nonFiniteFlag($1) }
+        XCTAssertTrue(noneNonFinite(finiteFlags))
+        for value in nonFinite {
+            XCTAssertFalse(noneNonFinite(nonFiniteFlag(value)), "\(value.bitPattern)")
+            XCTAssertFalse(noneNonFinite(finiteFlags | nonFiniteFlag(value)), "\(value.bitPattern)")
+        }
+    }
 }
