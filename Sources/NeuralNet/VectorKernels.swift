@@ -14,6 +14,10 @@ typealias Float8 = SIMD8<Float>
     UnsafeRawPointer(p).loadUnaligned(as: Float8.self)
 }
 
+@inline(__always) func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+}
+
 @inline(__always) func store8(_ v: Float8, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float8.self)
 }
