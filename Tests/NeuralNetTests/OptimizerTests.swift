@@ -67,7 +67,7 @@ final class OptimizerTests: XCTestCase {
     /// infinity and NaN does, alone or ORed with finite values.
     func testTheNonFiniteFlagSeesEveryInfinityAndNaNAndNoFiniteValue() {
         let finite: [Float] = [0, -0, 1, -1, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
-                               .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude, 3e38, 1e-45]
+                               .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude, 3e38, -1e-40]
         let nonFinite: [Float] = [.infinity, -.infinity, .nan, -.nan, .signalingNaN,
                                   Float(bitPattern: 0x7FFF_FFFF), Float(bitPattern: 0xFF80_0001)]
         let finiteFlags = finite.reduce(UInt32(0)) { $0 | nonFiniteFlag($1) }
