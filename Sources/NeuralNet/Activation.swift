@@ -18,8 +18,8 @@ import LinearAlgebra
 /// | `gelu` | exact: ½·z·erfc(−z/√2) | ½·erfc(−z/√2) + z·φ(z) |
 ///
 /// Everything is Float32 except `gelu`, which is evaluated in Double and rounded (as TF's erfc-based kernel is
-/// accurate to Float32 rounding). `sigmoid` uses a vectorisable exponential accurate to 2 ulp (`expApproximation`), as TF uses
-/// Eigen's vectorised approximation rather than libm.
+/// accurate to Float32 rounding). `sigmoid` uses a vectorisable exponential within 1 ulp (`expApproximation`; the
+/// logistic function within 2 ulp), as TF uses a vectorised approximation rather than libm.
 public enum Activation: String, CaseIterable, Codable, Sendable {
     case linear, relu, sigmoid, tanh, elu
     case leakyRelu = "leaky_relu"
