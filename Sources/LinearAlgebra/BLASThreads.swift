@@ -23,7 +23,7 @@ public enum BLASThreads {
     /// not while other threads are inside OpenBLAS.
     public static func set(_ count: Int) {
         #if BLAS
-        _ = startingCount
+        _ = startingCount  // a lazy static: read OpenBLAS's own count before the first change of it
         BLASBackend.setThreads(max(1, count))
         #endif
     }

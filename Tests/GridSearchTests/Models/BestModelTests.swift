@@ -10,12 +10,11 @@ import NeuralNet
 final class BestModelTests: XCTestCase {
     var scratch: URL!
 
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("BestModelTests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    override func setUp() {
+        scratch = URL(fileURLWithPath: makeTemporaryDirectory(name))
     }
 
-    override func tearDownWithError() throws {
+    override func tearDown() {
         try? FileManager.default.removeItem(at: scratch)
     }
 

@@ -11,12 +11,11 @@ import TestSupport
 final class SearchBLASThreadsTests: XCTestCase {
     var scratch: URL!
 
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("SearchBLASThreads-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    override func setUp() {
+        scratch = URL(fileURLWithPath: makeTemporaryDirectory(name))
     }
 
-    override func tearDownWithError() throws {
+    override func tearDown() {
         try? FileManager.default.removeItem(at: scratch)
     }
 
