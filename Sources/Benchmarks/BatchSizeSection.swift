@@ -10,6 +10,11 @@ import NeuralNet
 /// Each sample is one `Trainer.fit` of a few epochs over 4096 random rows (`shuffle: false`, so the figure is the
 /// steps themselves), OpenBLAS at one thread as in a search; the two batch sizes alternate, and each keeps its best
 /// sample (the one least disturbed by other processes on a shared machine).
+///
+/// Then the same model's GEMM products on their own, on one thread, at both batch sizes (`productShapes`): what the
+/// backend's kernel alone gives a small batch against a large one, with nothing of a step around it (no packing
+/// kept between products, no bias, activation, loss or optimiser, no second thread). A step's share can exceed it
+/// only by doing its products differently, so where it is under 85 % the backend, not the trainer, is the limit.
 extension BenchmarkSection {
     static let batch = BenchmarkSection(
         name: "batch",
@@ -59,6 +64,35 @@ extension BenchmarkSection {
             context.record(BenchmarkRecord(section: "batch", name: "784→256→64→256→784 batch 32 ÷ batch 256",
                                            backend: backend, threads: cores, metric: "share",
                                            value: 100 * small / large, unit: "% of batch 256"))
+        }
+
+        let operands = batchSizes.map { GEMMOperands(productShapes(architecture, batch: $0)) }
+        let savedThreads = BLASThreads.count
+        defer { BLASThreads.set(savedThreads) }
+        let seconds = context.secondsPerCall(interleaving: operands.map { products in
+            TimedOperation(prepare: { BLASThreads.set(1) }) {
+                products.round()
+            }
+        })
+        var productRates: [Double] = []
+        for (products, time) in zip(operands, seconds) {
+            let flops = 2 * Double(products.multiplyAdds)
+            productRates.append(flops / time / 1e9)
+            context.record(BenchmarkRecord(
+                section: "batch", name: "784→256→64→256→784 batch \(products.shapes[0].m), products alone",
+                backend: backend, threads: 1, metric: "throughput", value: productRates.last!, unit: "GFLOP/s"))
+        }
+        context.record(BenchmarkRecord(section: "batch", name: "products alone, batch 32 ÷ batch 256",
+                                       backend: backend, threads: 1, metric: "share",
+                                       value: 100 * productRates[0] / productRates[1], unit: "% of batch 256"))
+    }
+
+    /// A training step's products, as plain GEMMs: per layer the forward product and the weight gradient, and the
+    /// input gradient for every layer but the first (which has no layer below it to pass a gradient to).
+    static func productShapes(_ architecture: Architecture, batch: Int) -> [GEMMShape] {
+        architecture.layers.enumerated().flatMap { index, layer in
+            let shapes = GEMMShape.trainingStep(batch: batch, input: layer.inputs, output: layer.outputs)
+            return index == 0 ? Array(shapes.prefix(2)) : shapes
         }
     }
 }

@@ -134,6 +134,8 @@ struct Comparison {
             ("the same ÷ the fastest lone trial, same run", "×", "3", grouped("grouped ÷ fastest lone")),
             ("784→256→64→256→784 batch 32 ÷ batch 256, lone trial", "%", "≥ 85",
              { value($0, section: "batch", name: "784→256→64→256→784 batch 32 ÷ batch 256", metric: "share") }),
+            ("  its plain products alone, one thread, same ratio", "%", "",
+             { value($0, section: "batch", name: "products alone, batch 32 ÷ batch 256", metric: "share") }),
         ]
         var table = TextTable(headers: ["issue 17", "unit", baseline.build.label, other.build.label, "target"])
         for figure in figures {

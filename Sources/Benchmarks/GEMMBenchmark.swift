@@ -58,21 +58,58 @@ extension BenchmarkSection {
     /// with the variants' samples interleaved.
     private static func measureGEMM(_ shape: GEMMShape, variants: [(backend: GEMMBackend, threads: Int)],
                                     context: BenchmarkContext) -> [Double] {
-        var rng = SeededGenerator(seed: 1)
-        let a = UnsafeMutablePointer<Float>.allocate(capacity: shape.m * shape.k)
-        let b = UnsafeMutablePointer<Float>.allocate(capacity: shape.k * shape.n)
-        let c = UnsafeMutablePointer<Float>.allocate(capacity: shape.m * shape.n)
-        defer { a.deallocate(); b.deallocate(); c.deallocate() }
-        for i in 0 ..< shape.m * shape.k { a[i] = rng.nextUnitFloat() - 0.5 }
-        for i in 0 ..< shape.k * shape.n { b[i] = rng.nextUnitFloat() - 0.5 }
-        c.initialize(repeating: 0, count: shape.m * shape.n)
-        let lda = shape.transA == .none ? shape.k : shape.m
-        let ldb = shape.transB == .none ? shape.n : shape.k
+        let operands = GEMMOperands([shape])
         return context.secondsPerCall(interleaving: variants.map { variant in
             TimedOperation(prepare: { BLASThreads.set(variant.threads) }) {
-                GEMM.multiply(shape.transA, shape.transB, m: shape.m, n: shape.n, k: shape.k, alpha: 1,
-                              a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: shape.n, backend: variant.backend)
+                operands.round(backend: variant.backend)
             }
         })
+    }
+}
+
+/// Random operands for a list of GEMM shapes (uniform in [−0.5, 0.5)) and their outputs, and one round of all the
+/// products. A round costs the products and nothing else (raw buffers, trivial per-product records, no reference
+/// counting): the smallest shapes of the `gemm` section take about 100 ns each.
+final class GEMMOperands {
+    let shapes: [GEMMShape]
+    private let products: [Product]
+
+    private struct Product {
+        var transA: Transpose, transB: Transpose
+        var m: Int, n: Int, k: Int, lda: Int, ldb: Int
+        var a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
+    }
+
+    init(_ shapes: [GEMMShape]) {
+        self.shapes = shapes
+        var rng = SeededGenerator(seed: 7)
+        func random(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            for i in 0 ..< count { p[i] = rng.nextUnitFloat() - 0.5 }
+            return p
+        }
+        products = shapes.map { s in
+            let a = random(s.m * s.k), b = random(s.k * s.n)
+            let c = UnsafeMutablePointer<Float>.allocate(capacity: s.m * s.n)
+            c.initialize(repeating: 0, count: s.m * s.n)
+            return Product(transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k,
+                           lda: s.transA == .none ? s.k : s.m, ldb: s.transB == .none ? s.n : s.k, a: a, b: b, c: c)
+        }
+    }
+
+    deinit {
+        for p in products { p.a.deallocate(); p.b.deallocate(); p.c.deallocate() }
+    }
+
+    /// Σ m·n·k over the shapes.
+    var multiplyAdds: Int { shapes.reduce(0) { $0 + $1.multiplyAdds } }
+
+    /// Every `C ← op(A)·op(B)` once, in order, on `backend` (the build's default when nil), at the thread count
+    /// `BLASThreads` holds.
+    func round(backend: GEMMBackend? = nil) {
+        for p in products {
+            GEMM.multiply(p.transA, p.transB, m: p.m, n: p.n, k: p.k, alpha: 1, a: p.a, lda: p.lda, b: p.b, ldb: p.ldb,
+                          beta: 0, c: p.c, ldc: p.n, backend: backend)
+        }
     }
 }

@@ -270,32 +270,3 @@ struct SearchBenchmark {
         return best
     }
 }
-
-/// Random operands for a list of GEMM shapes, and one round of all the products with the default backend.
-private final class GEMMOperands {
-    let shapes: [GEMMShape]
-    var a: [[Float]], b: [[Float]], c: [[Float]]
-
-    init(_ shapes: [GEMMShape]) {
-        self.shapes = shapes
-        var rng = SeededGenerator(seed: 7)
-        a = shapes.map { s in (0 ..< s.m * s.k).map { _ in rng.nextUnitFloat() - 0.5 } }
-        b = shapes.map { s in (0 ..< s.k * s.n).map { _ in rng.nextUnitFloat() - 0.5 } }
-        c = shapes.map { s in [Float](repeating: 0, count: s.m * s.n) }
-    }
-
-    func round() {
-        for (i, s) in shapes.enumerated() {
-            a[i].withUnsafeBufferPointer { pa in
-                b[i].withUnsafeBufferPointer { pb in
-                    c[i].withUnsafeMutableBufferPointer { pc in
-                        GEMM.multiply(s.transA, s.transB, m: s.m, n: s.n, k: s.k, alpha: 1,
-                                      a: pa.baseAddress!, lda: s.transA == .none ? s.k : s.m,
-                                      b: pb.baseAddress!, ldb: s.transB == .none ? s.n : s.k,
-                                      beta: 0, c: pc.baseAddress!, ldc: s.n)
-                    }
-                }
-            }
-        }
-    }
-}
