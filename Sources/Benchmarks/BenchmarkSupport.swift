@@ -44,6 +44,14 @@ struct BuildInfo: Codable, Equatable {
             date: ISO8601DateFormatter().string(from: Date()))
     }
 
+    /// Whether `other` describes the same build on the same machine (only the date may differ): what may share a
+    /// report.
+    func sameBuild(as other: BuildInfo) -> Bool {
+        var other = other
+        other.date = date
+        return self == other
+    }
+
     /// The CPU's model name with its family and model numbers (`AMD EPYC (family 23, model 1)`): virtual machines
     /// often report only a brand, and figures from a Zen 1 and a Zen 3 host, both "AMD EPYC", differ two- to threefold.
     private static func cpuModel() -> String {

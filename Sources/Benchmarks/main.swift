@@ -1,17 +1,18 @@
 // aegrid-bench: AEGrid's benchmark program. Prints tables a person reads and writes JSON a script reads.
 //
-//   aegrid-bench [SECTION ...] [--json PATH] [--quick]     run sections (all when none is named)
+//   aegrid-bench [SECTION ...] [--json PATH [--append]] [--quick]     run sections (all when none is named)
 //   aegrid-bench compare BASELINE.json OTHER.json [--svg PATH]
 //   aegrid-bench list
 import Foundation
 import LinearAlgebra
 
 let usage = """
-    usage: aegrid-bench [SECTION ...] [--json PATH] [--quick] [--repeats N] [--clock wall|thread]
+    usage: aegrid-bench [SECTION ...] [--json PATH [--append]] [--quick] [--repeats N] [--clock wall|thread]
            aegrid-bench compare BASELINE.json OTHER.json [--svg PATH]
            aegrid-bench list
     Runs the named benchmark sections (all of them when none is named) in this build, prints a table per section
-    and writes the figures as JSON with --json. `compare` prints two reports side by side (e.g. the BLAS build
+    and writes the figures as JSON with --json (--append adds them to the report already there, which the same
+    build wrote: `make bench` runs the two builds section by section, alternating). `compare` prints two reports side by side (e.g. the BLAS build
     against the fallback build, as `make bench` does) and draws an SVG bar chart with --svg.
     --quick runs fewer, shorter repeats: a smoke test, not a measurement. --repeats N sets the number of timed
     samples whose median is reported (default 7). --clock thread times by the thread's CPU time instead of wall
@@ -27,13 +28,14 @@ func fail(_ message: String) -> Never {
 
 /// Runs sections as the arguments say.
 func runSections(_ arguments: [String]) throws {
-    var names: [String] = [], jsonPath: String?, quick = false, repeats: Int?
+    var names: [String] = [], jsonPath: String?, append = false, quick = false, repeats: Int?
     var rest = arguments[...]
     while let argument = rest.popFirst() {
         switch argument {
         case "--json":
             guard let path = rest.popFirst() else { fail("--json needs a file path, e.g. --json bench-results/blas.json") }
             jsonPath = path
+        case "--append": append = true
         case "--quick": quick = true
         case "--repeats":
             guard let text = rest.popFirst(), let count = Int(text), count >= 1 else {
@@ -54,6 +56,7 @@ func runSections(_ arguments: [String]) throws {
             names.append(argument)
         }
     }
+    if append && jsonPath == nil { fail("--append adds to the report --json names: give --json PATH too") }
     let sections = names.isEmpty ? BenchmarkSection.all : BenchmarkSection.all.filter { names.contains($0.name) }
     let build = BuildInfo.current()
     print("aegrid-bench: \(build.label) build (default GEMM backend \(build.defaultBackend)), \(build.codeGeneration)")
@@ -72,8 +75,17 @@ func runSections(_ arguments: [String]) throws {
         records += context.records
     }
     if let jsonPath {
-        try BenchmarkReport(build: build, records: records).write(to: jsonPath)
-        print("\nwrote \(jsonPath)")
+        var report = BenchmarkReport(build: build, records: records)
+        if append && FileManager.default.fileExists(atPath: jsonPath) {
+            let earlier = try BenchmarkReport.read(from: jsonPath)
+            guard earlier.build.sameBuild(as: build) else {
+                fail("--append: \(jsonPath) holds the \(earlier.build.label) build's figures (\(earlier.build.cpuModel), "
+                     + "\(earlier.build.codeGeneration)), not this \(build.label) build's; name another file or drop --append")
+            }
+            report = BenchmarkReport(build: earlier.build, records: earlier.records + records)
+        }
+        try report.write(to: jsonPath)
+        print("\n\(append ? "added to" : "wrote") \(jsonPath)")
     }
 }
 
