@@ -12,8 +12,9 @@ let usage = """
            aegrid-bench list
     Runs the named benchmark sections (all of them when none is named) in this build, prints a table per section
     and writes the figures as JSON with --json (--append adds them to the report already there, which the same
-    build wrote: `make bench` runs the two builds section by section, alternating). `compare` prints two reports side by side (e.g. the BLAS build
-    against the fallback build, as `make bench` does) and draws an SVG bar chart with --svg.
+    build must have written: `make bench` runs the two builds section by section, alternating). `compare` prints
+    two reports side by side (e.g. the BLAS build against the fallback build, as `make bench` does) and draws an
+    SVG bar chart with --svg.
     --quick runs fewer, shorter repeats: a smoke test, not a measurement. --repeats N sets the number of timed
     samples whose median is reported (default 7). --clock thread times by the thread's CPU time instead of wall
     time, which is steadier on a machine busy with other work, and skips multi-threaded variants.
@@ -59,6 +60,16 @@ func runSections(_ arguments: [String]) throws {
     if append && jsonPath == nil { fail("--append adds to the report --json names: give --json PATH too") }
     let sections = names.isEmpty ? BenchmarkSection.all : BenchmarkSection.all.filter { names.contains($0.name) }
     let build = BuildInfo.current()
+    // The report this run adds to, checked before minutes of benchmarks rather than after.
+    var earlier: BenchmarkReport?
+    if append, let jsonPath, FileManager.default.fileExists(atPath: jsonPath) {
+        let report = try BenchmarkReport.read(from: jsonPath)
+        guard report.build.sameBuild(as: build) else {
+            fail("--append: \(jsonPath) holds the \(report.build.label) build's figures (\(report.build.cpuModel), "
+                 + "\(report.build.codeGeneration)), not this \(build.label) build's; name another file or drop --append")
+        }
+        earlier = report
+    }
     print("aegrid-bench: \(build.label) build (default GEMM backend \(build.defaultBackend)), \(build.codeGeneration)")
     print("  CPU \(build.cpuModel), \(build.cores) cores; BLAS: \(build.blasLibrary)")
     if quick { print("  --quick: few short repeats, figures are indicative only") }
@@ -75,17 +86,9 @@ func runSections(_ arguments: [String]) throws {
         records += context.records
     }
     if let jsonPath {
-        var report = BenchmarkReport(build: build, records: records)
-        if append && FileManager.default.fileExists(atPath: jsonPath) {
-            let earlier = try BenchmarkReport.read(from: jsonPath)
-            guard earlier.build.sameBuild(as: build) else {
-                fail("--append: \(jsonPath) holds the \(earlier.build.label) build's figures (\(earlier.build.cpuModel), "
-                     + "\(earlier.build.codeGeneration)), not this \(build.label) build's; name another file or drop --append")
-            }
-            report = BenchmarkReport(build: earlier.build, records: earlier.records + records)
-        }
+        let report = BenchmarkReport(build: earlier?.build ?? build, records: (earlier?.records ?? []) + records)
         try report.write(to: jsonPath)
-        print("\n\(append ? "added to" : "wrote") \(jsonPath)")
+        print("\n\(earlier == nil ? "wrote" : "added to") \(jsonPath)")
     }
 }
 
