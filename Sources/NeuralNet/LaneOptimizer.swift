@@ -10,7 +10,7 @@ import LinearAlgebra
 /// constants rounded as it rounds them), one lane-wise `Float8` operation at a time.
 struct LaneOptimizer {
     /// The update formula, shared by every lane of a group.
-    enum Kind: Equatable, Sendable {
+    enum Kind: String, Equatable, Sendable {
         case adam, sgd, sgdMomentum, sgdNesterov, rmsprop, rmspropMomentum
 
         init(_ configuration: OptimizerConfiguration) {

@@ -67,9 +67,15 @@ public final class TrainingGroup {
     }
 
     /// What members of one group must share besides the data: equal keys may train together.
+    ///
+    /// Joined from strings rather than interpolated arrays and enums: `"\([Int])"` prints each element through a
+    /// dynamic cast, and an enum without a description through reflection, which the planner paid for every trial
+    /// (and, on first use, as scans of every protocol conformance in the binary).
     public static func compatibilityKey(_ architecture: Architecture, _ configuration: TrainingConfiguration) -> String {
-        "\(architecture.layerSizes)|\((0 ..< architecture.layerCount).map { architecture.activation(ofLayer: $0).rawValue })"
-            + "|\(configuration.loss.rawValue)|\(configuration.batchSize)|\(LaneOptimizer.Kind(configuration.optimizer))"
+        let sizes = architecture.layerSizes.map(String.init).joined(separator: ",")
+        let activations = (0 ..< architecture.layerCount).map { architecture.activation(ofLayer: $0).rawValue }
+        return sizes + "|" + activations.joined(separator: ",") + "|" + configuration.loss.rawValue
+            + "|" + String(configuration.batchSize) + "|" + LaneOptimizer.Kind(configuration.optimizer).rawValue
     }
 
     /// The members' configurations, in member order.
