@@ -57,6 +57,11 @@ public enum ParameterValue: Hashable, Sendable, CustomStringConvertible {
     }
 
     package static func jsonQuoted(_ text: String) -> String {
+        // Grid keys and values almost never need escaping: then the text is copied whole, not scalar by scalar (a
+        // search quotes every key of every trial several times over).
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -197,6 +197,19 @@ final class TrialConfigurationTests: XCTestCase {
         XCTAssertEqual(other.seed, t.seed, "family members share the seed so shorter runs are prefixes")
     }
 
+    /// Pinned: trial ids hash this text, so the quoting of a key or a string value must never change, whichever
+    /// path (the whole text copied, or escaped scalar by scalar) produces it.
+    func testJSONQuotingOfKeysAndStrings() {
+        XCTAssertEqual(ParameterValue.jsonQuoted("latent_dim"), #""latent_dim""#)
+        XCTAssertEqual(ParameterValue.jsonQuoted(""), #""""#)
+        XCTAssertEqual(ParameterValue.jsonQuoted("größe µ ~\u{7F}"), "\"größe µ ~\u{7F}\"")
+        XCTAssertEqual(ParameterValue.jsonQuoted(#"say "hi""#), #""say \"hi\"""#)
+        XCTAssertEqual(ParameterValue.jsonQuoted(#"a\b"#), #""a\\b""#)
+        XCTAssertEqual(ParameterValue.jsonQuoted("tab\tnew\nline\rx"), #""tab\tnew\nline\rx""#)
+        XCTAssertEqual(ParameterValue.jsonQuoted("bell\u{07}é"), #""bell\u0007é""#)
+        XCTAssertEqual(ParameterValue.string("relu").canonicalJSON, #""relu""#)
+    }
+
     func testSeedDependsOnParametersAndBaseSeedNotOnIndex() throws {
         let text = "- latent_dim: [2, 4]\n  epochs: [5]\n- latent_dim: [4]\n  epochs: [5]\n  seed: [0, 1]\n"
         let grid = try ParameterGrid.parse(text, source: "g")
