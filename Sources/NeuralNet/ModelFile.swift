@@ -48,6 +48,48 @@ public enum ModelFile {
         }
     }
 
+    /// The header's JSON, compact, every object's keys sorted by their UTF-8 bytes. Written by hand: Foundation's
+    /// `JSONSerialization` took some 8 M instructions for this kilobyte (its `[String: Any]` goes through
+    /// `NSDictionary`), about as much as the rest of a small search's reports together.
+    static func header(_ model: Autoencoder, metadata: [String: String]) -> [UInt8] {
+        // Each tensor's entry: its name and the three members in key order (data_offsets, dtype, shape).
+        var tensors: [(name: String, offsets: (Int, Int), shape: [Int])] = []
+        for layer in model.layers {
+            let kernelStart = layer.kernelOffset * 4, biasStart = layer.biasOffset * 4
+            tensors.append((layer.name + ".kernel", (kernelStart, biasStart), [layer.inputs, layer.outputs]))
+            tensors.append((layer.name + ".bias", (biasStart, biasStart + layer.outputs * 4), [layer.outputs]))
+        }
+        tensors.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        var writer = JSONLineWriter(reservingCapacity: 1024)
+        writer.beginObject()
+        // "__metadata__" sorts before every tensor name: "_" (0x5F) is below "d" of "dense_".
+        writer.key("__metadata__")
+        writer.beginObject()
+        for key in metadata.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            writer.key(key)
+            writer.write(metadata[key]!)
+        }
+        writer.endObject()
+        for tensor in tensors {
+            writer.key(tensor.name)
+            writer.beginObject()
+            writer.key("data_offsets")
+            writer.beginArray()
+            writer.write(tensor.offsets.0)
+            writer.write(tensor.offsets.1)
+            writer.endArray()
+            writer.key("dtype")
+            writer.write("F32")
+            writer.key("shape")
+            writer.beginArray()
+            for size in tensor.shape { writer.write(size) }
+            writer.endArray()
+            writer.endObject()
+        }
+        writer.endObject()
+        return writer.bytes
+    }
+
     /// The file's bytes for `model` and `metadata` (see the type's documentation for the layout).
     public static func encode(_ model: Autoencoder, metadata: [String: String]) throws -> [UInt8] {
         var meta = metadata
@@ -56,15 +98,7 @@ public enum ModelFile {
         encoder.outputFormatting = [.sortedKeys]
         meta[architectureKey] = String(decoding: try encoder.encode(model.architecture), as: UTF8.self)
         meta[activationsKey] = String(decoding: try encoder.encode(model.layers.map(\.activation.rawValue)), as: UTF8.self)
-        var header: [String: Any] = ["__metadata__": meta]
-        for layer in model.layers {
-            let kernelStart = layer.kernelOffset * 4, biasStart = layer.biasOffset * 4
-            header[layer.name + ".kernel"] = ["dtype": "F32", "shape": [layer.inputs, layer.outputs],
-                                              "data_offsets": [kernelStart, biasStart]]
-            header[layer.name + ".bias"] = ["dtype": "F32", "shape": [layer.outputs],
-                                            "data_offsets": [biasStart, biasStart + layer.outputs * 4]]
-        }
-        var json = [UInt8](try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
+        var json = header(model, metadata: meta)
         while (8 + json.count) % 8 != 0 { json.append(0x20) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(8 + json.count + model.parameterCount * 4)

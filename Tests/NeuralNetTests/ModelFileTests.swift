@@ -75,6 +75,29 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(meta["aegrid.activations"], "[\"gelu\",\"elu\",\"tanh\",\"linear\"]")
     }
 
+    /// The hand-written header is what Foundation's `JSONSerialization` writes for the same object with sorted keys
+    /// (and slashes unescaped), byte for byte: compact, every level's keys in UTF-8 order, eleven layers so that
+    /// `dense_10` sorts before `dense_2`.
+    func testHeaderIsSortedCompactJSON() throws {
+        let model = Autoencoder(architecture: Architecture(inputSize: 6, encoderUnits: [5, 5, 4, 4, 3]), seed: 1)
+        XCTAssertEqual(model.layers.count, 10)
+        let wide = Autoencoder(architecture: Architecture(inputSize: 7, encoderUnits: [6, 6, 5, 5, 4, 3]), seed: 1)
+        for model in [model, wide] {
+            let metadata = ["zeta": "x/y", "alpha": "é ✓ \"quoted\" back\\slash", "Upper": "", "aegrid.format": "f"]
+            var object: [String: Any] = ["__metadata__": metadata]
+            for layer in model.layers {
+                let kernelStart = layer.kernelOffset * 4, biasStart = layer.biasOffset * 4
+                object[layer.name + ".kernel"] = ["dtype": "F32", "shape": [layer.inputs, layer.outputs],
+                                                  "data_offsets": [kernelStart, biasStart]]
+                object[layer.name + ".bias"] = ["dtype": "F32", "shape": [layer.outputs],
+                                                "data_offsets": [biasStart, biasStart + layer.outputs * 4]]
+            }
+            let expected = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            XCTAssertEqual(String(decoding: ModelFile.header(model, metadata: metadata), as: UTF8.self),
+                           String(decoding: expected, as: UTF8.self))
+        }
+    }
+
     func testReservedMetadataKeysAreRefused() {
         let path = directory + "/m.safetensors"
         XCTAssertThrowsError(try ModelFile.save(Autoencoder(architecture: architecture, seed: 1),
