@@ -48,21 +48,14 @@ public enum ModelFile {
         }
     }
 
-    /// The header's JSON, compact, every object's keys sorted by their UTF-8 bytes. Written by hand: Foundation's
-    /// `JSONSerialization` took some 8 M instructions for this kilobyte (its `[String: Any]` goes through
-    /// `NSDictionary`), about as much as the rest of a small search's reports together.
+    /// The header's JSON, compact: `__metadata__` first, its keys sorted by their UTF-8 bytes, then each layer's
+    /// bias and kernel in layer order (`dense_9` before `dense_10`, as `JSONSerialization`'s sorted keys had them),
+    /// each tensor's members in key order. Written by hand: `JSONSerialization` took some 8 M instructions for this
+    /// kilobyte (its `[String: Any]` goes through `NSDictionary`), about as much as the rest of a small search's
+    /// reports together.
     static func header(_ model: Autoencoder, metadata: [String: String]) -> [UInt8] {
-        // Each tensor's entry: its name and the three members in key order (data_offsets, dtype, shape).
-        var tensors: [(name: String, offsets: (Int, Int), shape: [Int])] = []
-        for layer in model.layers {
-            let kernelStart = layer.kernelOffset * 4, biasStart = layer.biasOffset * 4
-            tensors.append((layer.name + ".kernel", (kernelStart, biasStart), [layer.inputs, layer.outputs]))
-            tensors.append((layer.name + ".bias", (biasStart, biasStart + layer.outputs * 4), [layer.outputs]))
-        }
-        tensors.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         var writer = JSONLineWriter(reservingCapacity: 1024)
         writer.beginObject()
-        // "__metadata__" sorts before every tensor name: "_" (0x5F) is below "d" of "dense_".
         writer.key("__metadata__")
         writer.beginObject()
         for key in metadata.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
@@ -70,21 +63,26 @@ public enum ModelFile {
             writer.write(metadata[key]!)
         }
         writer.endObject()
-        for tensor in tensors {
-            writer.key(tensor.name)
+        func tensor(_ name: String, from start: Int, to end: Int, shape: [Int]) {
+            writer.key(name)
             writer.beginObject()
             writer.key("data_offsets")
             writer.beginArray()
-            writer.write(tensor.offsets.0)
-            writer.write(tensor.offsets.1)
+            writer.write(start)
+            writer.write(end)
             writer.endArray()
             writer.key("dtype")
             writer.write("F32")
             writer.key("shape")
             writer.beginArray()
-            for size in tensor.shape { writer.write(size) }
+            for size in shape { writer.write(size) }
             writer.endArray()
             writer.endObject()
+        }
+        for layer in model.layers {
+            let kernelStart = layer.kernelOffset * 4, biasStart = layer.biasOffset * 4
+            tensor(layer.name + ".bias", from: biasStart, to: biasStart + layer.outputs * 4, shape: [layer.outputs])
+            tensor(layer.name + ".kernel", from: kernelStart, to: biasStart, shape: [layer.inputs, layer.outputs])
         }
         writer.endObject()
         return writer.bytes

@@ -75,15 +75,14 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(meta["aegrid.activations"], "[\"gelu\",\"elu\",\"tanh\",\"linear\"]")
     }
 
-    /// The hand-written header is what Foundation's `JSONSerialization` writes for the same object with sorted keys
-    /// (and slashes unescaped), byte for byte: compact, every level's keys in UTF-8 order, eleven layers so that
-    /// `dense_10` sorts before `dense_2`.
-    func testHeaderIsSortedCompactJSON() throws {
-        let model = Autoencoder(architecture: Architecture(inputSize: 6, encoderUnits: [5, 5, 4, 4, 3]), seed: 1)
-        XCTAssertEqual(model.layers.count, 10)
-        let wide = Autoencoder(architecture: Architecture(inputSize: 7, encoderUnits: [6, 6, 5, 5, 4, 3]), seed: 1)
-        for model in [model, wide] {
-            let metadata = ["zeta": "x/y", "alpha": "é ✓ \"quoted\" back\\slash", "Upper": "", "aegrid.format": "f"]
+    /// The hand-written header is what Foundation's `JSONSerialization` wrote for the same object with sorted keys
+    /// (slashes unescaped), byte for byte, where the two orders agree: compact, tensors in layer order (twelve
+    /// layers, so `dense_9` comes before `dense_10`), lower-case metadata keys. Metadata keys are sorted by UTF-8
+    /// bytes, so an upper-case one comes first, where `JSONSerialization` ignored case; the object is the same.
+    func testHeaderIsCompactJSONInLayerOrder() throws {
+        let model = Autoencoder(architecture: Architecture(inputSize: 7, encoderUnits: [6, 6, 5, 5, 4, 3]), seed: 1)
+        XCTAssertEqual(model.layers.count, 12)
+        func expected(_ metadata: [String: String]) throws -> Data {
             var object: [String: Any] = ["__metadata__": metadata]
             for layer in model.layers {
                 let kernelStart = layer.kernelOffset * 4, biasStart = layer.biasOffset * 4
@@ -92,10 +91,16 @@ final class ModelFileTests: XCTestCase {
                 object[layer.name + ".bias"] = ["dtype": "F32", "shape": [layer.outputs],
                                                 "data_offsets": [biasStart, biasStart + layer.outputs * 4]]
             }
-            let expected = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-            XCTAssertEqual(String(decoding: ModelFile.header(model, metadata: metadata), as: UTF8.self),
-                           String(decoding: expected, as: UTF8.self))
+            return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         }
+        let metadata = ["zeta": "x/y", "alpha": "é ✓ \"quoted\" back\\slash", "aegrid.format": "f", "empty": ""]
+        XCTAssertEqual(String(decoding: ModelFile.header(model, metadata: metadata), as: UTF8.self),
+                       String(decoding: try expected(metadata), as: UTF8.self))
+        let mixed = metadata.merging(["Upper": "u"]) { a, _ in a }
+        let written = ModelFile.header(model, metadata: mixed)
+        XCTAssertTrue(String(decoding: written, as: UTF8.self).hasPrefix(#"{"__metadata__":{"Upper":"u","aegrid.format""#))
+        XCTAssertEqual(try JSONSerialization.jsonObject(with: Data(written)) as? NSDictionary,
+                       try JSONSerialization.jsonObject(with: try expected(mixed)) as? NSDictionary)
     }
 
     func testReservedMetadataKeysAreRefused() {
