@@ -137,8 +137,17 @@ public struct TrialConfiguration: Sendable, Equatable {
 
     /// Canonical JSON of parameters: `{"key":value,…}` in the given order, no spaces.
     public static func canonicalJSON(_ parameters: [Parameter]) -> String {
-        "{" + parameters.map { ParameterValue.jsonQuoted($0.key) + ":" + $0.value.canonicalJSON }
-            .joined(separator: ",") + "}"
+        // One buffer, appended to: every trial's id and family are hashes of this text, built for each trial
+        // several times a search.
+        var out = "{"
+        for (position, parameter) in parameters.enumerated() {
+            if position > 0 { out += "," }
+            out += ParameterValue.jsonQuoted(parameter.key)
+            out += ":"
+            out += parameter.value.canonicalJSON
+        }
+        out += "}"
+        return out
     }
 
     /// The value of canonical key `key`, if the point sets it.
