@@ -14,7 +14,8 @@ import NeuralNet
 /// Then the same model's GEMM products on their own, on one thread, at both batch sizes (`productShapes`): what the
 /// backend's kernel alone gives a small batch against a large one, with nothing of a step around it (no packing
 /// kept between products, no bias, activation, loss or optimiser, no second thread). A step's share can exceed it
-/// only by doing its products differently, so where it is under 85 % the backend, not the trainer, is the limit.
+/// only by doing its products differently, as the trainer does on the Swift kernel; on OpenBLAS, whose products the
+/// trainer runs as plain calls, a figure under 85 % here means the backend, not the trainer, is the limit.
 extension BenchmarkSection {
     static let batch = BenchmarkSection(
         name: "batch",
