@@ -40,9 +40,12 @@ extension ParameterGrid {
     }
 
     /// The YAML (or JSON) document of grid text, or nil when it is empty.
+    ///
+    /// The encoding is named: Yams's default reads the whole environment on every call and, when
+    /// `YAMS_DEFAULT_ENCODING` is set, prints a line to standard output, into what `aegrid` prints.
     static func compose(_ text: String, source: String) throws -> Node? {
         do {
-            return try Yams.compose(yaml: text, .basic)
+            return try Yams.compose(yaml: text, .basic, .default, .utf8)
         } catch let error as YamlError {
             throw GridFileReader.syntaxError(error, source: source)
         }

@@ -95,6 +95,19 @@ final class SearchEndToEndTests: XCTestCase {
         XCTAssertEqual(npy.count % 64, (200 * 10 * 4) % 64, "header padded to 64 bytes, then float32 data")
     }
 
+    /// Yams prints a line to standard output when `YAMS_DEFAULT_ENCODING` is set and it is left to pick its
+    /// encoding; `aegrid` names it, so its output is its own whatever the environment holds.
+    func testYamsEnvironmentVariablePrintsNothing() throws {
+        let out = try temporaryDirectory()
+        let result = try AEGridProcess.run(["search", "--train", train, "--test", test, "--grid", smallGrid,
+                                            "--out", out.path, "--quiet"],
+                                           environment: ["YAMS_DEFAULT_ENCODING": "utf16"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertFalse(result.stdout.contains("YAMS_DEFAULT_ENCODING"), result.stdout)
+        XCTAssertFalse(result.stderr.contains("YAMS_DEFAULT_ENCODING"), result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix("4 trials: 4 finished"), result.stdout)
+    }
+
     func testRefitAllWithScalingStoresWhatTheModelNeeds() throws {
         let out = try temporaryDirectory()
         let result = try AEGridProcess.run(["search", "--train", train, "--test", test, "--grid", smallGrid,
