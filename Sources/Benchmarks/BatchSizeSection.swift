@@ -68,24 +68,21 @@ extension BenchmarkSection {
         }
 
         let operands = batchSizes.map { GEMMOperands(productShapes(architecture, batch: $0)) }
-        let savedThreads = BLASThreads.count
-        defer { BLASThreads.set(savedThreads) }
-        let seconds = context.secondsPerCall(interleaving: operands.map { products in
-            TimedOperation(prepare: { BLASThreads.set(1) }) {
-                products.round()
-            }
-        })
-        var productRates: [Double] = []
-        for (products, time) in zip(operands, seconds) {
-            let flops = 2 * Double(products.multiplyAdds)
-            productRates.append(flops / time / 1e9)
-            context.record(BenchmarkRecord(
-                section: "batch", name: "784→256→64→256→784 batch \(products.shapes[0].m), products alone",
-                backend: backend, threads: 1, metric: "throughput", value: productRates.last!, unit: "GFLOP/s"))
+        let seconds = BLASThreads.with(1) {
+            context.secondsPerCall(interleaving: operands.map { products in TimedOperation { products.round() } })
         }
-        context.record(BenchmarkRecord(section: "batch", name: "products alone, batch 32 ÷ batch 256",
-                                       backend: backend, threads: 1, metric: "share",
-                                       value: 100 * productRates[0] / productRates[1], unit: "% of batch 256"))
+        var productRates: [Int: Double] = [:]
+        for (batchSize, (products, time)) in zip(batchSizes, zip(operands, seconds)) {
+            productRates[batchSize] = 2 * Double(products.multiplyAdds) / time / 1e9
+            context.record(BenchmarkRecord(
+                section: "batch", name: "784→256→64→256→784 batch \(batchSize), products alone",
+                backend: backend, threads: 1, metric: "throughput", value: productRates[batchSize]!, unit: "GFLOP/s"))
+        }
+        if let small = productRates[32], let large = productRates[256] {
+            context.record(BenchmarkRecord(section: "batch", name: "products alone, batch 32 ÷ batch 256",
+                                           backend: backend, threads: 1, metric: "share",
+                                           value: 100 * small / large, unit: "% of batch 256"))
+        }
     }
 
     /// A training step's products, as plain GEMMs: per layer the forward product and the weight gradient, and the

@@ -71,7 +71,6 @@ extension BenchmarkSection {
 /// products. A round costs the products and nothing else (raw buffers, trivial per-product records, no reference
 /// counting): the smallest shapes of the `gemm` section take about 100 ns each.
 final class GEMMOperands {
-    let shapes: [GEMMShape]
     private let products: [Product]
 
     private struct Product {
@@ -81,7 +80,6 @@ final class GEMMOperands {
     }
 
     init(_ shapes: [GEMMShape]) {
-        self.shapes = shapes
         var rng = SeededGenerator(seed: 7)
         func random(_ count: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
@@ -102,7 +100,7 @@ final class GEMMOperands {
     }
 
     /// Σ m·n·k over the shapes.
-    var multiplyAdds: Int { shapes.reduce(0) { $0 + $1.multiplyAdds } }
+    var multiplyAdds: Int { products.reduce(0) { $0 + $1.m * $1.n * $1.k } }
 
     /// Every `C ← op(A)·op(B)` once, in order, on `backend` (the build's default when nil), at the thread count
     /// `BLASThreads` holds.
