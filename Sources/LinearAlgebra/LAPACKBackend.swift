@@ -11,6 +11,7 @@ enum LAPACKBackend {
     static func dsyevd(_ a: inout [Double], _ w: inout [Double], n: Int) -> Int {
         precondition(a.count == n * n && w.count == n, "LAPACKBackend.dsyevd: buffers do not match n = \(n)")
         if n == 0 { return 0 }
+        _ = BLASBackend.kernelChoice  // LAPACK's own products run on OpenBLAS's kernels
         // `lapack_int` is a C macro (int32_t in Debian's LP64 LAPACKE), so Swift sees Int32.
         let jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "U"))
         let info = a.withUnsafeMutableBufferPointer { ap in
