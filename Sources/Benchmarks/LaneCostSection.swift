@@ -6,6 +6,8 @@ extension BenchmarkSection {
     /// What the planner's cost model rests on (`TrainingGroup.laneStepCost`): for models from the seed's sizes up to
     /// the engine's limit, a row of a pass over eight lanes against one trial's row on the solo path (a group of one),
     /// in thread CPU time, batch 32, shuffled, Adam. A group pays only when it holds more members than the ratio.
+    /// Beside it, the planner's two figures: its table, and `LaneCostProbe`'s quick measurement, which it uses
+    /// instead for a key with enough work.
     static let lanes = BenchmarkSection(
         name: "lanes",
         summary: "small models: a lane pass over 8 trials against one trial's solo step (CPU ns/row), the ratio the planner uses"
@@ -25,7 +27,14 @@ extension BenchmarkSection {
             record("solo step, per row", solo * 1e9, "CPU ns/row")
             record("lane pass of 8, per row", lanes * 1e9, "CPU ns/row")
             record("lane pass ÷ solo step", lanes / solo, "×")
-            record("laneStepCost (the planner's)", TrainingGroup.laneStepCost(architecture), "×")
+            record("laneStepCost (the planner's table)", TrainingGroup.laneStepCost(architecture), "×")
+            let configuration = TrainingConfiguration(optimizer: .adam(learningRate: 1e-3), batchSize: 32, epochs: 1,
+                                                      seed: 1)
+            let start = TrainingBenchmark.cpuNow()
+            if let probed = LaneCostProbe.laneStepCost(architecture, configuration) {
+                record("LaneCostProbe (the planner's from 10⁹ of work)", probed, "×")
+                record("LaneCostProbe, its own time", (TrainingBenchmark.cpuNow() - start) * 1e3, "CPU ms")
+            }
         }
     }
 }

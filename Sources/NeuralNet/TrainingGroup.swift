@@ -60,7 +60,8 @@ public final class TrainingGroup {
     /// worth forming only with more members than that. The planner (`TrialPlan`) weighs a group against its members
     /// alone with it; results never depend on the choice. Thread CPU time, batch 32, shuffled, Adam, Zen 3
     /// (`aegrid-bench lanes`, 2026-12-02): 3.5–4.3 at 40–120 multiply-adds per sample, 4.7–5.5 at 224–576,
-    /// 5.2–6.3 at 1216–2048. Where it errs, it errs by a member either way.
+    /// 5.2–6.3 at 1216–2048. Where it errs, it errs by a member either way. Other CPUs differ by up to half, so
+    /// for a key with much work the planner measures instead (`LaneCostProbe`).
     public static func laneStepCost(_ architecture: Architecture) -> Double {
         let multiplyAdds = architecture.multiplyAddsPerSample
         return multiplyAdds <= 128 ? 4.25 : (multiplyAdds <= 1024 ? 5.0 : 5.75)

@@ -127,12 +127,12 @@ public final class TrialPlan: RunnerWorkSource {
     /// or whether it trains alone (a group of one, on the solo path), never changes its results, so this is purely a
     /// matter of speed:
     /// - a key's families (most expensive first) are cut into runs of `TrainingGroup.capacity`; a run becomes one
-    ///   group when its lane pass (`TrainingGroup.laneStepCost` solo steps for as long as its longest member trains)
-    ///   costs less than training its members alone, else its members train alone;
+    ///   group when its lane pass (`laneCost`'s solo steps for as long as its longest member trains) costs less
+    ///   than training its members alone, else its members train alone;
     /// - with several `workers`, groups are split back into their members, costliest first, while that shortens the
     ///   window's estimated finish (longest-first assignment to the least loaded worker): three groups on two cores
     ///   leave one core idle for a third of the time that twelve lone trials fill.
-    static func grouped(_ families: [TrialFamily], workers: Int = 1) -> [PlannedWork] {
+    static func grouped(_ families: [TrialFamily], workers: Int = 1, laneCost: LaneCostModel = .machine) -> [PlannedWork] {
         var items: [PlanItem] = []
         var buckets: [String: [TrialFamily]] = [:], keys: [String] = []
         for family in families {
@@ -146,7 +146,7 @@ public final class TrialPlan: RunnerWorkSource {
         }
         for key in keys {
             let bucket = buckets[key]!  // already most expensive first
-            let laneCost = TrainingGroup.laneStepCost(bucket[0].largest.architecture)
+            let laneCost = laneCost.cost(of: bucket)
             for start in stride(from: 0, to: bucket.count, by: TrainingGroup.capacity) {
                 let members = Array(bucket[start ..< min(start + TrainingGroup.capacity, bucket.count)])
                 let together = laneCost * members[0].estimatedCost
@@ -160,6 +160,36 @@ public final class TrialPlan: RunnerWorkSource {
         balance(&items, workers: workers)
         items.sort { $0.cost != $1.cost ? $0.cost > $1.cost : $0.index < $1.index }
         return items.map(\.work)
+    }
+
+    /// How the plan prices a lane pass, in solo steps: `TrainingGroup.laneStepCost`'s table, fitted to Zen 3, or
+    /// for a key with enough work this machine's own figure (`LaneCostProbe`), since CPUs differ by up to half (a
+    /// group of six 64→16→64 trials trained 45 % slower than its members alone on a Sapphire Rapids Xeon). A key's
+    /// work is the sum of its families' `estimatedCost`; from 10⁹ (about 0.2–0.5 s of one core's training) the
+    /// probe's 1–2 ms, paid once per key and process, is under 1 % of it. Small searches, the seed's grids among
+    /// them, never measure: their plans stay a pure function of the grid.
+    struct LaneCostModel {
+        /// The measured cost for trials like this one, or nil to keep the table.
+        var measure: (TrialConfiguration) -> Double?
+        /// A key's work from which `measure` is asked.
+        var minimumWork: Double
+
+        /// The table alone.
+        static var table: LaneCostModel { LaneCostModel(measure: { _ in nil }, minimumWork: .infinity) }
+        /// The table, or this machine's figure for a key with work enough.
+        static var machine: LaneCostModel {
+            LaneCostModel(measure: { LaneCostProbe.laneStepCost($0.architecture, $0.training) }, minimumWork: 1e9)
+        }
+
+        /// The cost of a lane pass for a key's families (most expensive first). A lone family never groups, so it
+        /// is never measured.
+        func cost(of bucket: [TrialFamily]) -> Double {
+            let trial = bucket[0].largest
+            let table = TrainingGroup.laneStepCost(trial.architecture)
+            guard bucket.count > 1, bucket.reduce(0, { $0 + $1.estimatedCost }) >= minimumWork,
+                  let measured = measure(trial) else { return table }
+            return measured
+        }
     }
 
     /// Splits groups into their members, the costliest group first, while that lowers the estimated finish of the

@@ -143,6 +143,39 @@ final class GroupTrainingTests: XCTestCase {
         XCTAssertEqual(TrialPlan.estimatedFinish([5, 4, 3], workers: 1), 12)
     }
 
+    /// The sizes of the groups of `count` equal families with `laneCost` as the plan's cost model.
+    func groupSizes(families count: Int, laneCost: TrialPlan.LaneCostModel) throws -> [Int] {
+        let rates = (1 ... count).map { "\(Double($0) / 1000)" }.joined(separator: ", ")
+        let families = TrialPlan.split(try trials(#"{"latent_dim": [2], "epochs": [5], "learning_rate": ["# + rates + "]}",
+                                                  columns: 4))
+        return TrialPlan.grouped(families, workers: 1, laneCost: laneCost).map { work -> Int in
+            guard case let .group(members) = work else { XCTFail("every family routes to the grouped engine"); return 0 }
+            return members.count
+        }.sorted()
+    }
+
+    func testAKeyWithEnoughWorkIsPricedByThisMachinesMeasurement() throws {
+        var asked = 0
+        func model(_ cost: Double, minimumWork: Double) -> TrialPlan.LaneCostModel {
+            TrialPlan.LaneCostModel(measure: { _ in asked += 1; return cost }, minimumWork: minimumWork)
+        }
+        // A measured lane pass of 2 solo steps: three members pay; of 9: not even eight do.
+        XCTAssertEqual(try groupSizes(families: 3, laneCost: model(2, minimumWork: 0)), [3])
+        XCTAssertEqual(try groupSizes(families: 8, laneCost: model(9, minimumWork: 0)), [1, 1, 1, 1, 1, 1, 1, 1])
+        XCTAssertEqual(asked, 2, "one measurement per key")
+        // Below the work that pays for a measurement, or with a lone family, the table decides and nothing is
+        // measured: five families group (the table's 4.25), three do not.
+        XCTAssertEqual(try groupSizes(families: 5, laneCost: model(9, minimumWork: 1e30)), [5])
+        XCTAssertEqual(try groupSizes(families: 1, laneCost: model(9, minimumWork: 0)), [1])
+        XCTAssertEqual(try groupSizes(families: 3, laneCost: .table), [1, 1, 1])
+        XCTAssertEqual(asked, 2)
+        // A measurement that fails (nil) keeps the table.
+        let failing = TrialPlan.LaneCostModel(measure: { _ in nil }, minimumWork: 0)
+        XCTAssertEqual(try groupSizes(families: 5, laneCost: failing), [5])
+        // The real model measures from 10⁹ units of work: the seed's grids and these tests stay on the table.
+        XCTAssertEqual(TrialPlan.LaneCostModel.machine.minimumWork, 1e9)
+    }
+
     func testACancelledGroupRecordsOnlyFinishedMembers() throws {
         let families = TrialPlan.split(try trials(#"{"latent_dim": [2], "learning_rate": [0.01, 0.02], "epochs": [1, 1000000]}"#,
                                                   columns: 4))
