@@ -8,25 +8,18 @@ import TestSupport
 /// not know, and `BLASBackend` then switches it to the kernels the CPU's features call for (`kernelChoice`).
 final class OpenBLASCoreTests: XCTestCase {
     /// A 61×47×53 product on OpenBLAS against the Double oracle.
-    private func checkProduct(_ core: String, file: StaticString = #filePath, line: UInt = #line) {
+    private func checkProduct(_ core: String, file: StaticString = #filePath, line: UInt = #line) throws {
         var rng = SeededGenerator(seed: 7)
         let (m, n, k) = (61, 47, 53)
-        let a = (0 ..< m * k).map { _ in 2 * rng.nextUnitFloat() - 1 }
-        let b = (0 ..< k * n).map { _ in 2 * rng.nextUnitFloat() - 1 }
-        var c = [Float](repeating: .nan, count: m * n)
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    GEMM.multiply(.none, .none, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: k,
-                                  b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n, backend: .blas)
-                }
-            }
-        }
-        for i in 0 ..< m {
-            for j in 0 ..< n {
-                let exact = (0 ..< k).reduce(0.0) { $0 + Double(a[i * k + $1]) * Double(b[$1 * n + j]) }
-                XCTAssertEqual(Double(c[i * n + j]), exact, accuracy: 1e-4, "\(core): C[\(i), \(j)]", file: file, line: line)
-            }
+        let a = Matrix(rows: m, columns: k, elements: (0 ..< m * k).map { _ in 2 * rng.nextUnitFloat() - 1 })
+        let b = Matrix(rows: k, columns: n, elements: (0 ..< k * n).map { _ in 2 * rng.nextUnitFloat() - 1 })
+        var c = Matrix(rows: m, columns: n, elements: [Float](repeating: .nan, count: m * n))
+        try c.multiply(a, b, backend: .blas)
+        let exact = referenceGEMM(.none, .none, m: m, n: n, k: k, alpha: 1, a: a.elements, lda: k, b: b.elements,
+                                  ldb: n, beta: 0, c: c.elements, ldc: n)
+        for (index, value) in c.elements.enumerated() {
+            XCTAssertEqual(Double(value), exact[index], accuracy: 1e-4, "\(core): C[\(index / n), \(index % n)]",
+                           file: file, line: line)
         }
     }
 
@@ -50,12 +43,12 @@ final class OpenBLASCoreTests: XCTestCase {
         // What OpenBLAS 0.3.21 does on a model it does not know, then the same switch as at start-up.
         XCTAssertTrue(BLASBackend.use(core: "Prescott"))
         XCTAssertEqual(BLASBackend.core, "Prescott")
-        checkProduct("Prescott")
+        try checkProduct("Prescott")
         XCTAssertNil(BLASBackend.useBetterCore(replacing: []), "a core not named is kept")
         XCTAssertEqual(BLASBackend.core, "Prescott")
         XCTAssertEqual(BLASBackend.useBetterCore(replacing: ["Prescott"]), "Prescott")
         XCTAssertEqual(BLASBackend.core, better)
-        checkProduct(better)
+        try checkProduct(better)
     }
 }
 #endif
