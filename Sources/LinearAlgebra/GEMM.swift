@@ -80,6 +80,23 @@ public enum GEMM {
         }
     }
 
+    /// What `defaultBackend`'s products run on, for a record of a run: the backend's name, then OpenBLAS's own
+    /// description with the kernels it uses (`BLASThreads.libraryDescription`) or the Swift kernel's code generation.
+    /// Products on OpenBLAS differ in their last bits between its kernels; the Swift kernel's are the same wherever
+    /// this build runs.
+    public static var defaultBackendDescription: String {
+        switch defaultBackend {
+        case .blas: return "blas: " + BLASThreads.libraryDescription
+        case .swift:
+            #if AEGRID_X86_64_V3
+            return "swift: AEGrid's packed SIMD kernel, x86-64-v3"
+            #else
+            return "swift: AEGrid's packed SIMD kernel, portable build"
+            #endif
+        case .naive: return "naive: the reference triple loop"
+        }
+    }
+
     /// `defaultBackend` as its index in `GEMMBackend.allCases`: an atomic, so reading it costs one plain load.
     private static let defaultBackendIndex = Atomic(
         GEMMBackend.allCases.firstIndex(of: environmentBackend() ?? GEMMBackend.buildDefault)!)

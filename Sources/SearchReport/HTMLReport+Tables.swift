@@ -83,6 +83,11 @@ extension HTMLReport {
         text += "; \(jobs) job\(jobs == 1 ? "" : "s") on \(cores) core\(cores == 1 ? "" : "s")"
         if hosts.count == 1, let host = hosts.first { text += " (\(ChartText.escape(host)))" }
         if sessions.contains(where: \.interrupted) { text += "; interrupted at least once" }
+        let kernels = Set(sessions.compactMap(\.gemm))
+        if kernels.count > 1 {
+            text += "; matrix products on \(kernels.count) different kernels (<code>gemm</code> in the sessions files), "
+                + "whose trials may differ in their last bits"
+        }
         return text
     }
 

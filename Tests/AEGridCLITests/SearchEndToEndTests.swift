@@ -26,6 +26,15 @@ final class SearchEndToEndTests: XCTestCase {
                      "sessions.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), name)
         }
+        // The session says what the products ran on: this build's default backend, OpenBLAS with its kernels named.
+        let sessions = try XCTUnwrap(JSONSerialization.jsonObject(
+            with: Data(contentsOf: out.appendingPathComponent("sessions.json"))) as? [String: Any])
+        let gemm = try XCTUnwrap(((sessions["sessions"] as? [[String: Any]])?.first)?["gemm"] as? String)
+        #if BLAS
+        XCTAssertTrue(gemm.hasPrefix("blas: OpenBLAS "), gemm)
+        #else
+        XCTAssertTrue(gemm.hasPrefix("swift: AEGrid's packed SIMD kernel"), gemm)
+        #endif
         let csv = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
         let header = try XCTUnwrap(csv.split(separator: "\n").first)
         for column in ["param_latent_dim", "param_epochs", "mean_test_score", "std_test_score", "rank_test_score",

@@ -170,7 +170,8 @@ final class HTMLReportTests: XCTestCase {
             }
             try log.close()
             try SearchSessions.append(.init(started: "2026-01-01T00:00:0\(k)Z", wallSeconds: 1, jobs: 1, cores: 2, host: "node\(k)",
-                                            trials: 2, interrupted: false, shard: shard.description),
+                                            trials: 2, interrupted: false, shard: shard.description,
+                                            gemm: k == 0 ? "blas: OpenBLAS 0.3.21 … Haswell" : "blas: OpenBLAS 0.3.21 … Cooperlake"),
                                       directory: directory, shard: shard)
         }
         let report = try HTMLReport.load(directory: directory)
@@ -185,6 +186,7 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertEqual(outline.sections.last, "shards")
         XCTAssertTrue(page.contains("5 of 6 trials done across 3 shards"), page)
         XCTAssertTrue(page.contains("3.00 s summed over 3 shard sessions on 3 hosts"))
+        XCTAssertTrue(page.contains("matrix products on 2 different kernels"), "the shards' OpenBLAS kernels differ")
         XCTAssertTrue(page.contains("1 not yet run"))
     }
 }

@@ -18,9 +18,13 @@ public struct SearchSessions: Codable, Sendable, Equatable {
         public var interrupted: Bool
         /// "K/N" for a shard's session.
         public var shard: String?
+        /// What the trainers' matrix products ran on (`GEMM.defaultBackendDescription`): OpenBLAS and its kernels,
+        /// or the Swift kernel. Sessions on different OpenBLAS kernels may differ in the last bits of their trials
+        /// (docs/cluster.md). Nil in a file from an older AEGrid.
+        public var gemm: String?
 
         public init(started: String, wallSeconds: Double, jobs: Int, cores: Int, host: String, trials: Int,
-                    interrupted: Bool, shard: String? = nil) {
+                    interrupted: Bool, shard: String? = nil, gemm: String? = nil) {
             self.started = started
             self.wallSeconds = wallSeconds
             self.jobs = jobs
@@ -29,10 +33,11 @@ public struct SearchSessions: Codable, Sendable, Equatable {
             self.trials = trials
             self.interrupted = interrupted
             self.shard = shard
+            self.gemm = gemm
         }
 
         enum CodingKeys: String, CodingKey {
-            case started, jobs, cores, host, trials, interrupted, shard
+            case started, jobs, cores, host, trials, interrupted, shard, gemm
             case wallSeconds = "wall_seconds"
         }
     }
