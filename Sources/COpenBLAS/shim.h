@@ -16,7 +16,7 @@ static inline int aegrid_blas_thread_shutdown(void) {
 
 // OpenBLAS's kernel choice (DYNAMIC_ARCH builds, as Debian's). OpenBLAS picks its kernels by CPU model when it loads,
 // and 0.3.21 (Debian 12) falls back to Prescott's SSE3 kernels for a model it does not know, however new: Emerald
-// Rapids (family 6 model 207) runs them at a third of the speed of its AVX-512 kernels. Later OpenBLAS releases fall
+// Rapids (family 6 model 207) runs them at a quarter of the speed of its AVX-512 kernels. Later OpenBLAS releases fall
 // back by the CPU's features instead; `aegrid_openblas_core_for_features` names the core they would pick, and
 // `aegrid_openblas_use_core` re-runs OpenBLAS's own selection with that name (its `OPENBLAS_CORETYPE` path).
 // `gotoblas_dynamic_init` / `_quit` are OpenBLAS's own (not in its headers; weak, so a build without them links and
