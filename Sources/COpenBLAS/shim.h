@@ -15,10 +15,12 @@ static inline int aegrid_blas_thread_shutdown(void) {
 }
 
 // OpenBLAS's kernel choice (DYNAMIC_ARCH builds, as Debian's). OpenBLAS picks its kernels by CPU model when it loads,
-// and 0.3.21 (Debian 12) falls back to Prescott's SSE3 kernels for a model it does not know, however new: Emerald
-// Rapids (family 6 model 207) runs them at a quarter of the speed of its AVX-512 kernels. Later OpenBLAS releases fall
-// back by the CPU's features instead; `aegrid_openblas_core_for_features` names the core they would pick, and
-// `aegrid_openblas_use_core` re-runs OpenBLAS's own selection with that name (its `OPENBLAS_CORETYPE` path).
+// and falls back by the CPU's features for a model it does not know. But in 0.3.21 (Debian 12) an Intel family-6 CPU
+// of an extended model it does not know (11 and up: Raptor Lake, Emerald Rapids, Arrow Lake, ...) falls through its
+// model switch into the Pentium 4 case and gets Prescott's SSE3 kernels: Emerald Rapids (model 207) runs them at a
+// quarter of the speed of its AVX-512 kernels. `aegrid_openblas_core_for_features` names the core OpenBLAS's own
+// feature fallback picks, and `aegrid_openblas_use_core` re-runs OpenBLAS's selection with that name (its
+// `OPENBLAS_CORETYPE` path).
 // `gotoblas_dynamic_init` / `_quit` are OpenBLAS's own (not in its headers; weak, so a build without them links and
 // the switch is skipped).
 extern void gotoblas_dynamic_init(void) __attribute__((weak));
@@ -28,8 +30,8 @@ extern void gotoblas_dynamic_quit(void) __attribute__((weak));
 #include <cpuid.h>
 #include <stdlib.h>
 
-/// The OpenBLAS core a CPU with these features runs best (the fallback order of OpenBLAS after 0.3.21: bf16 AVX-512,
-/// AVX-512, AVX2, AVX), or NULL for a CPU without AVX2 and FMA. Each feature counts only when the operating system
+/// The OpenBLAS core a CPU with these features runs best (the order of OpenBLAS's own feature fallback: bf16 AVX-512,
+/// AVX-512, AVX2), or NULL for a CPU without AVX2 and FMA. Each feature counts only when the operating system
 /// saves its registers (XCR0), as OpenBLAS's own checks.
 static inline const char *aegrid_openblas_core_for_features(void) {
     unsigned int eax, ebx, ecx, edx;

@@ -4,8 +4,8 @@ import XCTest
 @testable import LinearAlgebra
 import TestSupport
 
-/// OpenBLAS's kernels: Debian 12's OpenBLAS 0.3.21 falls back to its Prescott (SSE3) kernels on a CPU model it does
-/// not know, and `BLASBackend` then switches it to the kernels the CPU's features call for (`kernelChoice`).
+/// OpenBLAS's kernels: Debian 12's OpenBLAS 0.3.21 gives an Intel CPU model it does not know its Prescott (SSE3)
+/// kernels, and `BLASBackend` then switches it to the kernels the CPU's features call for (`kernelChoice`).
 final class OpenBLASCoreTests: XCTestCase {
     /// A 61×47×53 product on OpenBLAS against the Double oracle.
     private func checkProduct(_ core: String, file: StaticString = #filePath, line: UInt = #line) throws {
@@ -40,7 +40,7 @@ final class OpenBLASCoreTests: XCTestCase {
         XCTAssertNotEqual(original, "Prescott", "the core in use after the check")
         XCTAssertTrue(BLASThreads.libraryDescription.contains(original))
 
-        // What OpenBLAS 0.3.21 does on a model it does not know, then the same switch as at start-up.
+        // What OpenBLAS 0.3.21 does on an Intel model it does not know, then the same switch as at start-up.
         XCTAssertTrue(BLASBackend.use(core: "Prescott"))
         XCTAssertEqual(BLASBackend.core, "Prescott")
         try checkProduct("Prescott")
