@@ -43,8 +43,8 @@ enum BLASBackend {
     /// `aegrid` calls `setThreads` first thing, while it has no other thread): when OpenBLAS fell back to its
     /// Prescott kernels (SSE3) on a CPU with AVX2 and FMA, as Debian 12's OpenBLAS 0.3.21 does for an Intel model it
     /// does not know (Emerald Rapids, family 6 model 207, for one: see shim.h), it switches to the core OpenBLAS's own
-    /// feature fallback picks (`useBetterCore`). Holds the core it replaced, or nil when nothing
-    /// changed. `OPENBLAS_CORETYPE`, when set, is the user's choice and left alone.
+    /// feature fallback picks (`useBetterCore`). Holds the core it replaced, or nil when nothing changed.
+    /// `OPENBLAS_CORETYPE`, when set, is the user's choice and left alone.
     static let kernelChoice: String? = useBetterCore(replacing: ["Prescott"])
 
     /// The core OpenBLAS's feature fallback picks for this CPU ("Cooperlake", "SkylakeX", "Haswell"), or
