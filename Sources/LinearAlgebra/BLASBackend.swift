@@ -30,9 +30,9 @@ enum BLASBackend {
 
     static func threads() -> Int { Int(openblas_get_num_threads()) }
     static func configuration() -> String {
-        _ = kernelChoice
+        let replaced = kernelChoice  // first: the configuration names the core in use
         let text = String(cString: openblas_get_config())
-        guard let replaced = kernelChoice else { return text }
+        guard let replaced else { return text }
         return text + " (chosen by AEGrid from the CPU's features; OpenBLAS had picked \(replaced))"
     }
 

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import LinearAlgebra
 import Synchronization
 
@@ -48,9 +43,9 @@ public enum LaneCostProbe {
             }
             guard let group = try? TrainingGroup(models: Array(models.prefix(members)),
                                                  configurations: configurations, training: x) else { return nil }
-            let start = threadCPUSeconds()
+            let start = TrainingClock.threadCPUSeconds()
             let results = group.fit()
-            let seconds = threadCPUSeconds() - start
+            let seconds = TrainingClock.threadCPUSeconds() - start
             return results.allSatisfy({ $0.outcome == .completed }) ? seconds / Double(epochs) : nil
         }
         guard let firstSolo = secondsPerEpoch(members: 1, epochs: 1),
@@ -65,12 +60,5 @@ public enum LaneCostProbe {
         }
         guard solo > 0, lanes.isFinite else { return nil }
         return min(2 * Double(capacity), max(1, lanes / solo))
-    }
-
-    /// The calling thread's CPU time in seconds: steadier than wall time on a machine shared with other work.
-    private static func threadCPUSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 }

@@ -4,7 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Times an epoch on the monotonic clock (immune to wall-clock changes), for `EpochRecord.seconds`.
+/// Times an epoch on the monotonic clock (immune to wall-clock changes), for `EpochRecord.seconds`; and, for
+/// `LaneCostProbe`, the calling thread's CPU time.
 struct TrainingClock {
     private let start: Double
 
@@ -19,6 +20,14 @@ struct TrainingClock {
     static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    /// The calling thread's CPU time in seconds (`CLOCK_THREAD_CPUTIME_ID`): steadier than wall time on a machine
+    /// shared with other work.
+    static func threadCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 }
