@@ -3,7 +3,9 @@
 /// Every random API in AEGrid takes `using: inout some RandomNumberGenerator`; pass a `SeededGenerator` for
 /// reproducible results. The same seed gives the same stream on every machine and in every build.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+    // Inlinable (with its state) so that a shuffle's draw per row is inlined into the training loops of other
+    // modules rather than a call per row.
+    @usableFromInline var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     public init(seed: UInt64) {
         var sm = seed
@@ -32,7 +34,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return state
     }
 
-    public mutating func next() -> UInt64 {
+    @inlinable public mutating func next() -> UInt64 {
         let result = rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
         s2 ^= s0
@@ -44,7 +46,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return result
     }
 
-    @inline(__always) private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    @inlinable @inline(__always) func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }
 
 extension RandomNumberGenerator {

@@ -146,9 +146,10 @@ enum SoloKernels {
         @inline(__always) func visit<V: SoloVector>(_: V.Type, at o: Int) {
             var i = 0
             while i < n {
-                if n >= 8 {
-                    // Eight inputs at a time (eight independent sums); the last octet overlaps the previous one
-                    // when n is not a multiple of eight (same sums, same bits).
+                let remaining = n &- i
+                if remaining >= 8 || (n >= 8 && remaining > 4) {
+                    // Eight inputs at a time (eight independent sums); a last block of five to seven overlaps the
+                    // one before (same sums, same bits).
                     let i0 = min(i, n &- 8)
                     var s0 = V(repeating: 0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0
                     var d = dZ + o, xr = x + i0
@@ -168,27 +169,46 @@ enum SoloKernels {
                     let d0 = dw + i0 &* m + o
                     s0.store(d0); s1.store(d0 + m); s2.store(d0 + 2 &* m); s3.store(d0 + 3 &* m)
                     s4.store(d0 + 4 &* m); s5.store(d0 + 5 &* m); s6.store(d0 + 6 &* m); s7.store(d0 + 7 &* m)
-                    i += 8
+                    i &+= 8
                 } else if n >= 4 {
-                    // Four inputs at a time; the last quadruple overlaps the previous one when n is not a multiple
-                    // of four (same sums, same bits).
-                    let i0 = min(i, n - 4)
+                    // Four inputs at a time: a width of four to seven, or a last one to four inputs after the
+                    // octets (overlapping the inputs before, same sums, same bits: half the work of an
+                    // overlapping octet, which a 10-wide layer's last two inputs had cost).
+                    let i0 = min(i, n &- 4)
                     var s0 = V(repeating: 0), s1 = s0, s2 = s0, s3 = s0
-                    for r in 0 ..< rows {
-                        let d = V.load(dZ + r * m + o), xr = x + r * n + i0
-                        s0 = s0 + V(repeating: xr[0]) * d
-                        s1 = s1 + V(repeating: xr[1]) * d
-                        s2 = s2 + V(repeating: xr[2]) * d
-                        s3 = s3 + V(repeating: xr[3]) * d
+                    var d = dZ + o, xr = x + i0
+                    for _ in 0 ..< rows {
+                        let dv = V.load(d)
+                        s0 = s0 + V(repeating: xr[0]) * dv
+                        s1 = s1 + V(repeating: xr[1]) * dv
+                        s2 = s2 + V(repeating: xr[2]) * dv
+                        s3 = s3 + V(repeating: xr[3]) * dv
+                        d += m
+                        xr += n
                     }
-                    let d0 = dw + i0 * m + o
-                    s0.store(d0); s1.store(d0 + m); s2.store(d0 + 2 * m); s3.store(d0 + 3 * m)
-                    i += 4
+                    let d0 = dw + i0 &* m + o
+                    s0.store(d0); s1.store(d0 + m); s2.store(d0 + 2 &* m); s3.store(d0 + 3 &* m)
+                    i &+= 4
+                } else if remaining >= 2 {
+                    // A width of two or three: two inputs side by side, so that the row loop is not one chain of
+                    // dependent adds per input.
+                    var s0 = V(repeating: 0), s1 = s0
+                    var d = dZ + o, xr = x + i
+                    for _ in 0 ..< rows {
+                        let dv = V.load(d)
+                        s0 = s0 + V(repeating: xr[0]) * dv
+                        s1 = s1 + V(repeating: xr[1]) * dv
+                        d += m
+                        xr += n
+                    }
+                    let d0 = dw + i &* m + o
+                    s0.store(d0); s1.store(d0 + m)
+                    i &+= 2
                 } else {
                     var s = V(repeating: 0)
                     for r in 0 ..< rows { s = s + V(repeating: x[r * n + i]) * V.load(dZ + r * m + o) }
-                    s.store(dw + i * m + o)
-                    i += 1
+                    s.store(dw + i &* m + o)
+                    i &+= 1
                 }
             }
             var s = V.load(dZ + o)
@@ -228,34 +248,20 @@ enum SoloKernels {
         var total: Float = 0
         switch loss {
         case .mse:
-            // Four rows at a time: each row's sum is still one serial chain in column order, but four chains side by
-            // side keep the adder busy (one chain waited three cycles per feature, a third of a 10→4→10 step).
-            var r = 0
-            while r &+ 4 <= n {
-                let t0 = target + r &* d, a0 = a + r &* d, t1 = t0 + d, a1 = a0 + d
-                let t2 = t1 + d, a2 = a1 + d, t3 = t2 + d, a3 = a2 + d
-                var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
-                for c in 0 ..< d {
-                    let e0 = t0[c] - a0[c], e1 = t1[c] - a1[c], e2 = t2[c] - a2[c], e3 = t3[c] - a3[c]
-                    s0 += e0 * e0
-                    s1 += e1 * e1
-                    s2 += e2 * e2
-                    s3 += e3 * e3
+            // Each row's sum is one serial chain in column order (then `/ d`, added to the total in row order). In
+            // training the squared errors are computed first, eight at a time, into `gradient` (overwritten just
+            // below), so the chains only add; four chains side by side keep the adder busy.
+            if let g = gradient {
+                for k in 0 ..< n * d {
+                    let e = target[k] - a[k]
+                    g[k] = e * e
                 }
-                total += s0 / fd
-                total += s1 / fd
-                total += s2 / fd
-                total += s3 / fd
-                r &+= 4
-            }
-            while r < n {
-                var rowSum: Float = 0
-                for c in 0 ..< d {
-                    let e = target[r * d + c] - a[r * d + c]
-                    rowSum += e * e
+                total = meanOfRowSums(rows: n, columns: d) { g[$0] }
+            } else {
+                total = meanOfRowSums(rows: n, columns: d) { k in
+                    let e = target[k] - a[k]
+                    return e * e
                 }
-                total += rowSum / fd
-                r += 1
             }
             guard let g = gradient else { break }
             let scale = 2 / (Float(d) * Float(n))
@@ -306,6 +312,38 @@ enum SoloKernels {
             }
         }
         return total / fn
+    }
+
+    /// `Σ_rows (Σ_columns term(k)) / columns`, summed in row order from 0, each row's sum a serial chain in column
+    /// order from 0 (`LaneKernels.loss`'s order); four rows at a time, so four chains hide the adds' latency (one
+    /// chain waited three cycles per feature, a third of a 10→4→10 step).
+    @inline(__always)
+    private static func meanOfRowSums(rows n: Int, columns d: Int, _ term: (Int) -> Float) -> Float {
+        let fd = Float(d)
+        var total: Float = 0
+        var r = 0
+        while r &+ 4 <= n {
+            let k0 = r &* d, k1 = k0 &+ d, k2 = k1 &+ d, k3 = k2 &+ d
+            var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+            for c in 0 ..< d {
+                s0 += term(k0 &+ c)
+                s1 += term(k1 &+ c)
+                s2 += term(k2 &+ c)
+                s3 += term(k3 &+ c)
+            }
+            total += s0 / fd
+            total += s1 / fd
+            total += s2 / fd
+            total += s3 / fd
+            r &+= 4
+        }
+        while r < n {
+            var rowSum: Float = 0
+            for c in 0 ..< d { rowSum += term(r &* d &+ c) }
+            total += rowSum / fd
+            r &+= 1
+        }
+        return total
     }
 
     // MARK: - Kernel penalty

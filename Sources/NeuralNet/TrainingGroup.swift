@@ -93,7 +93,7 @@ public final class TrainingGroup {
     private let inputSize: Int
     private let parameterCount: Int
     private let workspace: LaneWorkspace
-    private var optimizer: LaneOptimizer
+    private let optimizer: LaneOptimizer
     private var shuffleGenerators: [SeededGenerator]
     private let shuffles: [Bool]
     private let l1: Float8, l2: Float8, twoL2: Float8
@@ -200,8 +200,6 @@ public final class TrainingGroup {
             }
         }
     }
-
-    deinit { optimizer.deallocate() }
 
     /// Bytes the group allocated in `init`, as counted at each allocation: the workspace and the optimiser slots
     /// (what `estimatedBytes` bounds, less the models outside the group).
@@ -362,12 +360,15 @@ public final class TrainingGroup {
         let epoch = (0 ..< count).first { active[$0] }.map { stages[$0].epoch + 1 } ?? 0
         for j in 0 ..< count where active[j] && shuffles[j] {
             let permutation = workspace.permutations + j * n
+            // A local generator: drawing through the array element checked its uniqueness at every row.
+            var generator = shuffleGenerators[j]
             var i = n - 1
             while i > 0 {
-                let k = Int(shuffleGenerators[j].next().multipliedFullWidth(by: UInt64(i + 1)).high)
+                let k = Int(generator.next().multipliedFullWidth(by: UInt64(i + 1)).high)
                 let t = permutation[i]; permutation[i] = permutation[k]; permutation[k] = t
                 i -= 1
             }
+            shuffleGenerators[j] = generator
         }
         var total = Float8(repeating: 0), rowCount = Float8(repeating: 0)
         var start = 0, batch = 0
