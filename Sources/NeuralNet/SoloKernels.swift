@@ -256,9 +256,9 @@ enum SoloKernels {
                     let e = target[k] - a[k]
                     g[k] = e * e
                 }
-                total = meanOfRowSums(rows: n, columns: d) { g[$0] }
+                total = sumOfRowMeans(rows: n, columns: d) { g[$0] }
             } else {
-                total = meanOfRowSums(rows: n, columns: d) { k in
+                total = sumOfRowMeans(rows: n, columns: d) { k in
                     let e = target[k] - a[k]
                     return e * e
                 }
@@ -314,11 +314,11 @@ enum SoloKernels {
         return total / fn
     }
 
-    /// `Σ_rows (Σ_columns term(k)) / columns`, summed in row order from 0, each row's sum a serial chain in column
-    /// order from 0 (`LaneKernels.loss`'s order); four rows at a time, so four chains hide the adds' latency (one
-    /// chain waited three cycles per feature, a third of a 10→4→10 step).
+    /// `Σ_rows (Σ_columns term(k)) / columns`, the rows' means summed, in row order from 0, each row's sum a serial
+    /// chain in column order from 0 (`LaneKernels.loss`'s order); four rows at a time, so four chains hide the adds'
+    /// latency (one chain waited three cycles per feature, a third of a 10→4→10 step).
     @inline(__always)
-    private static func meanOfRowSums(rows n: Int, columns d: Int, _ term: (Int) -> Float) -> Float {
+    private static func sumOfRowMeans(rows n: Int, columns d: Int, _ term: (Int) -> Float) -> Float {
         let fd = Float(d)
         var total: Float = 0
         var r = 0
