@@ -29,6 +29,11 @@ public enum FloatingPointMode: Equatable, Sendable {
     /// MXCSR's flush-to-zero (bit 15) and denormals-are-zero (bit 6).
     private static let flushBits: UInt32 = 0x8040
 
+    /// `mxcsr` with its two bits set for `mode`, the rest (rounding, exception masks and flags) unchanged.
+    private static func mxcsr(_ mxcsr: UInt32, in mode: FloatingPointMode) -> UInt32 {
+        mode == .flushToZero ? mxcsr | flushBits : mxcsr & ~flushBits
+    }
+
     /// The calling thread's mode.
     public static var current: FloatingPointMode {
         var environment = fenv_t()
@@ -40,26 +45,21 @@ public enum FloatingPointMode: Equatable, Sendable {
     public static func set(_ mode: FloatingPointMode) {
         var environment = fenv_t()
         fegetenv(&environment)
-        let wanted = mode == .flushToZero ? environment.__mxcsr | flushBits : environment.__mxcsr & ~flushBits
+        let wanted = mxcsr(environment.__mxcsr, in: mode)
         guard wanted != environment.__mxcsr else { return }
         environment.__mxcsr = wanted
         fesetenv(&environment)
     }
-    #else
-    public static var current: FloatingPointMode { .gradual }
-    public static func set(_ mode: FloatingPointMode) {}
-    #endif
 
-    /// Runs `body` with the calling thread in `mode`, then restores the thread's previous mode (on x86-64 its whole
-    /// MXCSR as it was: exception flags raised inside are not kept; nothing in AEGrid reads them).
-    #if arch(x86_64) && canImport(Glibc)
+    /// Runs `body` with the calling thread in `mode`, then restores the thread's previous mode (its whole MXCSR as
+    /// it was: exception flags raised inside are not kept; nothing in AEGrid reads them).
     public static func with<T>(_ mode: FloatingPointMode, _ body: () throws -> T) rethrows -> T {
         // One `fegetenv` and, only for a change, two `fesetenv`s (a trainer calls this once per epoch; reading the
         // environment anew for each of `current` and `set` was about 1 % of a 10→4→10 epoch).
         var environment = fenv_t()
         fegetenv(&environment)
         let previous = environment.__mxcsr
-        let wanted = mode == .flushToZero ? previous | flushBits : previous & ~flushBits
+        let wanted = mxcsr(previous, in: mode)
         if wanted == previous { return try body() }
         environment.__mxcsr = wanted
         fesetenv(&environment)
@@ -70,6 +70,9 @@ public enum FloatingPointMode: Equatable, Sendable {
         return try body()
     }
     #else
+    public static var current: FloatingPointMode { .gradual }
+    public static func set(_ mode: FloatingPointMode) {}
+    /// Runs `body` (there is no mode to set here).
     public static func with<T>(_ mode: FloatingPointMode, _ body: () throws -> T) rethrows -> T { try body() }
     #endif
 
