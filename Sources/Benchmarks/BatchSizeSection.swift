@@ -96,8 +96,4 @@ extension BenchmarkSection {
 }
 
 /// Wall time, whatever `--clock` says: the step runs on several threads, which a thread's CPU clock does not see.
-private func monotonicSeconds() -> Double {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
-}
+private func monotonicSeconds() -> Double { TrainingClock.now() }

@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import NeuralNet
 import Synchronization
 
 // MARK: Records and reports
@@ -189,11 +190,7 @@ enum Stopwatch {
     }
     private static let threadClock = Atomic(false)
 
-    static func now() -> Double {
-        var spec = timespec()
-        clock_gettime(useThreadClock ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
-    }
+    static func now() -> Double { useThreadClock ? TrainingClock.threadCPUSeconds() : TrainingClock.now() }
 
     static func time(_ body: () -> Void) -> Double {
         let start = now()

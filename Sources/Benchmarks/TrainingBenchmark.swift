@@ -171,17 +171,10 @@ enum TrainingBenchmark {
     }
 
     /// CPU time of the calling thread (single-threaded BLAS runs on it), in seconds.
-    static func cpuNow() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
+    static func cpuNow() -> Double { TrainingClock.threadCPUSeconds() }
 
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
+    /// The monotonic clock, in seconds.
+    static func now() -> Double { TrainingClock.now() }
 
     /// A table a person reads.
     static func table(_ results: [Result]) -> String {
