@@ -2,8 +2,8 @@ import LinearAlgebra
 import Synchronization
 
 /// What a lane pass costs in solo steps on this machine, measured: `TrainingGroup.laneStepCost` is fitted to Zen 3,
-/// and other CPUs differ by up to half (a pass of eight lanes costs 4.0–8.8 solo steps on an Emerald Rapids Xeon,
-/// whose three vector ports run the lanes' separate multiplies and adds where Zen has four; 5.5–7.1 on Zen 1). The
+/// and other CPUs differ by up to half (a pass of eight lanes has cost 4.0–8.8 solo steps on an Emerald Rapids
+/// Xeon and 5.5–7.1 on Zen 1: their vector units differ in ports and in the width they run at). The
 /// planner asks here only for work large enough to pay for the measurement many times over
 /// (`TrialPlan.LaneCostModel`); grouping never changes a result, so a measurement only ever changes the speed.
 ///

@@ -11,10 +11,12 @@ import LinearAlgebra
 /// are a function of lane j's inputs only, whatever the other lanes hold: the same bits alone, in a group of eight,
 /// in any position.
 ///
-/// Each lane's arithmetic is a fixed sequence in plain Float32 (no fused multiply-adds, as `Trainer`): a product
-/// `Σᵢ xᵢ·wᵢ` starts from 0 and adds the terms in index order, then the bias. It is not bitwise `Trainer`'s (whose
-/// GEMM sums in its own blocked order, different per backend); `TrainingGroupTests` holds it to the Double oracle,
-/// to `Trainer` and to the Keras fixtures. The pointers are the caller's workspace; nothing here allocates.
+/// Each lane's arithmetic is a fixed sequence of Float32 operations: a product `Σᵢ xᵢ·wᵢ` starts from 0 and takes
+/// the terms in index order, each as one fused multiply-add (`s = fma(xᵢ, wᵢ, s)`, one rounding per term, as GEMM
+/// kernels on FMA hardware compute, OpenBLAS's and AEGrid's own), then adds the bias; everything else is separate
+/// operations. It is not bitwise `Trainer`'s (whose GEMM sums in its own blocked order, different per backend);
+/// `TrainingGroupTests` holds it to the Double oracle, to `Trainer` and to the Keras fixtures. The pointers are the
+/// caller's workspace; nothing here allocates.
 enum LaneKernels {
     /// Trials per group: one per lane of an AVX2 register.
     static let width = 8
@@ -44,8 +46,8 @@ enum LaneKernels {
                 for i in 0 ..< n {
                     let u = lane(x0, i), v = lane(x1, i), wi = w + (i * m + o) * 8
                     let w0 = load8(wi), w1 = load8(wi + 8), w2 = load8(wi + 16), w3 = load8(wi + 24)
-                    s00 += u * w0; s01 += u * w1; s02 += u * w2; s03 += u * w3
-                    s10 += v * w0; s11 += v * w1; s12 += v * w2; s13 += v * w3
+                    s00.addProduct(u, w0); s01.addProduct(u, w1); s02.addProduct(u, w2); s03.addProduct(u, w3)
+                    s10.addProduct(v, w0); s11.addProduct(v, w1); s12.addProduct(v, w2); s13.addProduct(v, w3)
                 }
                 let b0 = lane(b, o), b1 = lane(b, o + 1), b2 = lane(b, o + 2), b3 = lane(b, o + 3)
                 store(s00 + b0, z0, o); store(s01 + b1, z0, o + 1); store(s02 + b2, z0, o + 2); store(s03 + b3, z0, o + 3)
@@ -56,8 +58,8 @@ enum LaneKernels {
                 var s0 = Float8(repeating: 0), s1 = s0
                 for i in 0 ..< n {
                     let wi = lane(w, i * m + o)
-                    s0 += lane(x0, i) * wi
-                    s1 += lane(x1, i) * wi
+                    s0.addProduct(lane(x0, i), wi)
+                    s1.addProduct(lane(x1, i), wi)
                 }
                 store(s0 + lane(b, o), z0, o)
                 store(s1 + lane(b, o), z1, o)
@@ -69,7 +71,7 @@ enum LaneKernels {
             let xr = x + r * n * 8, zr = z + r * m * 8
             for o in 0 ..< m {
                 var s = Float8(repeating: 0)
-                for i in 0 ..< n { s += lane(xr, i) * lane(w, i * m + o) }
+                for i in 0 ..< n { s.addProduct(lane(xr, i), lane(w, i * m + o)) }
                 store(s + lane(b, o), zr, o)
             }
         }
@@ -95,8 +97,8 @@ enum LaneKernels {
                 for r in 0 ..< rows {
                     let u = lane(x, r * n + i), v = lane(x, r * n + i1), d = dZ + (r * m + o) * 8
                     let d0 = load8(d), d1 = load8(d + 8), d2 = load8(d + 16), d3 = load8(d + 24)
-                    s00 += u * d0; s01 += u * d1; s02 += u * d2; s03 += u * d3
-                    s10 += v * d0; s11 += v * d1; s12 += v * d2; s13 += v * d3
+                    s00.addProduct(u, d0); s01.addProduct(u, d1); s02.addProduct(u, d2); s03.addProduct(u, d3)
+                    s10.addProduct(v, d0); s11.addProduct(v, d1); s12.addProduct(v, d2); s13.addProduct(v, d3)
                 }
                 store(s00, dw, i * m + o); store(s01, dw, i * m + o + 1)
                 store(s02, dw, i * m + o + 2); store(s03, dw, i * m + o + 3)
@@ -110,8 +112,8 @@ enum LaneKernels {
                 var s0 = Float8(repeating: 0), s1 = s0
                 for r in 0 ..< rows {
                     let d = lane(dZ, r * m + o)
-                    s0 += lane(x, r * n + i) * d
-                    s1 += lane(x, r * n + i1) * d
+                    s0.addProduct(lane(x, r * n + i), d)
+                    s1.addProduct(lane(x, r * n + i1), d)
                 }
                 store(s0, dw, i * m + o)
                 if pair { store(s1, dw, i1 * m + o) }
@@ -157,8 +159,8 @@ enum LaneKernels {
                     let u = lane(d0, o), v = lane(d1, o)
                     let w0 = lane(w, i * m + o), w1 = lane(w, (i + 1) * m + o)
                     let w2 = lane(w, (i + 2) * m + o), w3 = lane(w, (i + 3) * m + o)
-                    s00 += u * w0; s01 += u * w1; s02 += u * w2; s03 += u * w3
-                    s10 += v * w0; s11 += v * w1; s12 += v * w2; s13 += v * w3
+                    s00.addProduct(u, w0); s01.addProduct(u, w1); s02.addProduct(u, w2); s03.addProduct(u, w3)
+                    s10.addProduct(v, w0); s11.addProduct(v, w1); s12.addProduct(v, w2); s13.addProduct(v, w3)
                 }
                 store(s00, x0, i); store(s01, x0, i + 1); store(s02, x0, i + 2); store(s03, x0, i + 3)
                 if pair { store(s10, x1, i); store(s11, x1, i + 1); store(s12, x1, i + 2); store(s13, x1, i + 3) }
@@ -168,8 +170,8 @@ enum LaneKernels {
                 var s0 = Float8(repeating: 0), s1 = s0
                 for o in 0 ..< m {
                     let wi = lane(w, i * m + o)
-                    s0 += lane(d0, o) * wi
-                    s1 += lane(d1, o) * wi
+                    s0.addProduct(lane(d0, o), wi)
+                    s1.addProduct(lane(d1, o), wi)
                 }
                 store(s0, x0, i)
                 if pair { store(s1, x1, i) }

@@ -10,8 +10,8 @@ import LinearAlgebra
 /// the parameters (optimiser, penalty gradient), instead of across eight lanes of which seven would be padding.
 ///
 /// **Every element gets exactly `LaneKernels`' sequence of Float32 operations**, so a member's bits are the same on
-/// either path: each product starts from 0 and adds `x·w` terms in the same index order (inputs for z, rows for dW,
-/// outputs for dX), then the bias; db starts from the first row's dZ and adds the others in row order; the loss,
+/// either path: each product starts from 0 and takes its `x·w` terms as fused multiply-adds in the same index order
+/// (inputs for z, rows for dW, outputs for dX), then adds the bias; db starts from the first row's dZ and adds the others in row order; the loss,
 /// its gradient and the penalty are the same formulas, with the row sums, the batch total and the penalty sums kept
 /// serial in the same order. A block of outputs (or inputs) is one SIMD vector; where the width is not a multiple
 /// of the vector, the last block overlaps the one before it and recomputes those elements with the same operations,
@@ -86,14 +86,14 @@ enum SoloKernels {
             var bk = b
             for k in 0 ..< depth {
                 let bv = V.load(bk)
-                s0 = s0 + V(repeating: a0[k]) * bv
-                s1 = s1 + V(repeating: a1[k]) * bv
-                s2 = s2 + V(repeating: a2[k]) * bv
-                s3 = s3 + V(repeating: a3[k]) * bv
-                s4 = s4 + V(repeating: a4[k]) * bv
-                s5 = s5 + V(repeating: a5[k]) * bv
-                s6 = s6 + V(repeating: a6[k]) * bv
-                s7 = s7 + V(repeating: a7[k]) * bv
+                s0 = s0.addingProduct(V(repeating: a0[k]), bv)
+                s1 = s1.addingProduct(V(repeating: a1[k]), bv)
+                s2 = s2.addingProduct(V(repeating: a2[k]), bv)
+                s3 = s3.addingProduct(V(repeating: a3[k]), bv)
+                s4 = s4.addingProduct(V(repeating: a4[k]), bv)
+                s5 = s5.addingProduct(V(repeating: a5[k]), bv)
+                s6 = s6.addingProduct(V(repeating: a6[k]), bv)
+                s7 = s7.addingProduct(V(repeating: a7[k]), bv)
                 bk += bStride
             }
             let c0 = c + r &* cStride
@@ -109,10 +109,10 @@ enum SoloKernels {
             var bk = b
             for k in 0 ..< depth {
                 let bv = V.load(bk)
-                s0 = s0 + V(repeating: a0[k]) * bv
-                s1 = s1 + V(repeating: a1[k]) * bv
-                s2 = s2 + V(repeating: a2[k]) * bv
-                s3 = s3 + V(repeating: a3[k]) * bv
+                s0 = s0.addingProduct(V(repeating: a0[k]), bv)
+                s1 = s1.addingProduct(V(repeating: a1[k]), bv)
+                s2 = s2.addingProduct(V(repeating: a2[k]), bv)
+                s3 = s3.addingProduct(V(repeating: a3[k]), bv)
                 bk += bStride
             }
             let c0 = c + r &* cStride
@@ -124,7 +124,7 @@ enum SoloKernels {
             let ar = a + r &* depth
             var s = V(repeating: 0), bk = b
             for k in 0 ..< depth {
-                s = s + V(repeating: ar[k]) * V.load(bk)
+                s = s.addingProduct(V(repeating: ar[k]), V.load(bk))
                 bk += bStride
             }
             finish(s).store(c + r &* cStride)
@@ -155,14 +155,14 @@ enum SoloKernels {
                     var d = dZ + o, xr = x + i0
                     for _ in 0 ..< rows {
                         let dv = V.load(d)
-                        s0 = s0 + V(repeating: xr[0]) * dv
-                        s1 = s1 + V(repeating: xr[1]) * dv
-                        s2 = s2 + V(repeating: xr[2]) * dv
-                        s3 = s3 + V(repeating: xr[3]) * dv
-                        s4 = s4 + V(repeating: xr[4]) * dv
-                        s5 = s5 + V(repeating: xr[5]) * dv
-                        s6 = s6 + V(repeating: xr[6]) * dv
-                        s7 = s7 + V(repeating: xr[7]) * dv
+                        s0 = s0.addingProduct(V(repeating: xr[0]), dv)
+                        s1 = s1.addingProduct(V(repeating: xr[1]), dv)
+                        s2 = s2.addingProduct(V(repeating: xr[2]), dv)
+                        s3 = s3.addingProduct(V(repeating: xr[3]), dv)
+                        s4 = s4.addingProduct(V(repeating: xr[4]), dv)
+                        s5 = s5.addingProduct(V(repeating: xr[5]), dv)
+                        s6 = s6.addingProduct(V(repeating: xr[6]), dv)
+                        s7 = s7.addingProduct(V(repeating: xr[7]), dv)
                         d += m
                         xr += n
                     }
@@ -179,10 +179,10 @@ enum SoloKernels {
                     var d = dZ + o, xr = x + i0
                     for _ in 0 ..< rows {
                         let dv = V.load(d)
-                        s0 = s0 + V(repeating: xr[0]) * dv
-                        s1 = s1 + V(repeating: xr[1]) * dv
-                        s2 = s2 + V(repeating: xr[2]) * dv
-                        s3 = s3 + V(repeating: xr[3]) * dv
+                        s0 = s0.addingProduct(V(repeating: xr[0]), dv)
+                        s1 = s1.addingProduct(V(repeating: xr[1]), dv)
+                        s2 = s2.addingProduct(V(repeating: xr[2]), dv)
+                        s3 = s3.addingProduct(V(repeating: xr[3]), dv)
                         d += m
                         xr += n
                     }
@@ -196,8 +196,8 @@ enum SoloKernels {
                     var d = dZ + o, xr = x + i
                     for _ in 0 ..< rows {
                         let dv = V.load(d)
-                        s0 = s0 + V(repeating: xr[0]) * dv
-                        s1 = s1 + V(repeating: xr[1]) * dv
+                        s0 = s0.addingProduct(V(repeating: xr[0]), dv)
+                        s1 = s1.addingProduct(V(repeating: xr[1]), dv)
                         d += m
                         xr += n
                     }
@@ -206,7 +206,7 @@ enum SoloKernels {
                     i &+= 2
                 } else {
                     var s = V(repeating: 0)
-                    for r in 0 ..< rows { s = s + V(repeating: x[r * n + i]) * V.load(dZ + r * m + o) }
+                    for r in 0 ..< rows { s = s.addingProduct(V(repeating: x[r * n + i]), V.load(dZ + r * m + o)) }
                     s.store(dw + i &* m + o)
                     i &+= 1
                 }
@@ -382,6 +382,7 @@ protocol SoloVector {
     func store(_ p: UnsafeMutablePointer<Float>)
     static func + (lhs: Self, rhs: Self) -> Self
     static func * (lhs: Self, rhs: Self) -> Self
+    func addingProduct(_ lhs: Self, _ rhs: Self) -> Self
     static func - (lhs: Self, rhs: Self) -> Self
     static func / (lhs: Self, rhs: Self) -> Self
     func squareRoot() -> Self

@@ -6,8 +6,10 @@ import LinearAlgebra
 /// loop vectoriser turns into 8-lane AVX2 code (arithmetic, comparisons/selects, `rounded(.down)`, bit casts):
 /// Swift's generic `SIMD` methods (`replacing(with:where:)`, `rounded`, lane shifts) are scalarised lane by lane,
 /// so they are avoided. Element-wise IEEE arithmetic gives the same bits vectorised or not, and Swift never fuses a
-/// multiply and an add unless asked (`addingProduct`, only in `expApproximation`), which keeps Keras's rounding. Floating-point sums are not reassociated by the vectoriser, so
-/// reductions accumulate explicitly in 8 lanes (`Float8`) and are summed in a fixed order.
+/// multiply and an add unless asked (`addingProduct`: in `expApproximation` here, and in the small-model engine's
+/// products, `LaneKernels` and `SoloKernels`), which keeps Keras's rounding of the element-wise operations.
+/// Floating-point sums are not reassociated by the vectoriser, so reductions accumulate explicitly in 8 lanes
+/// (`Float8`) and are summed in a fixed order.
 typealias Float8 = SIMD8<Float>
 
 @inline(__always) func load8(_ p: UnsafePointer<Float>) -> Float8 {
