@@ -35,47 +35,59 @@ enum LaneKernels {
     static func forward(_ layer: DenseLayer, x: UnsafePointer<Float>, rows: Int, parameters: UnsafePointer<Float>,
                         z: UnsafeMutablePointer<Float>, a: UnsafeMutablePointer<Float>) {
         let n = layer.inputs, m = layer.outputs
-        let w = parameters + layer.kernelOffset * 8, b = parameters + layer.biasOffset * 8
+        let w = parameters + layer.kernelOffset &* 8, b = parameters + layer.biasOffset &* 8
+        // Strides in floats: a row of x, a row of z, a row of W (one input's outputs).
+        let xStride = n &* 8, zStride = m &* 8, wStride = m &* 8
         var r = 0
-        while r + 2 <= rows {
-            let x0 = x + r * n * 8, x1 = x0 + n * 8, z0 = z + r * m * 8, z1 = z0 + m * 8
+        while r &+ 2 <= rows {
+            let x0 = x + r &* xStride, x1 = x0 + xStride, z0 = z + r &* zStride, z1 = z0 + zStride
             var o = 0
-            while o + 4 <= m {
+            while o &+ 4 <= m {
                 var s00 = Float8(repeating: 0), s01 = s00, s02 = s00, s03 = s00
                 var s10 = s00, s11 = s00, s12 = s00, s13 = s00
-                for i in 0 ..< n {
-                    let u = lane(x0, i), v = lane(x1, i), wi = w + (i * m + o) * 8
-                    let w0 = load8(wi), w1 = load8(wi + 8), w2 = load8(wi + 16), w3 = load8(wi + 24)
+                var xp = x0, xq = x1, wp = w + o &* 8
+                for _ in 0 ..< n {
+                    let u = load8(xp), v = load8(xq)
+                    let w0 = load8(wp), w1 = load8(wp + 8), w2 = load8(wp + 16), w3 = load8(wp + 24)
                     s00.addProduct(u, w0); s01.addProduct(u, w1); s02.addProduct(u, w2); s03.addProduct(u, w3)
                     s10.addProduct(v, w0); s11.addProduct(v, w1); s12.addProduct(v, w2); s13.addProduct(v, w3)
+                    xp += 8; xq += 8; wp += wStride
                 }
-                let b0 = lane(b, o), b1 = lane(b, o + 1), b2 = lane(b, o + 2), b3 = lane(b, o + 3)
-                store(s00 + b0, z0, o); store(s01 + b1, z0, o + 1); store(s02 + b2, z0, o + 2); store(s03 + b3, z0, o + 3)
-                store(s10 + b0, z1, o); store(s11 + b1, z1, o + 1); store(s12 + b2, z1, o + 2); store(s13 + b3, z1, o + 3)
-                o += 4
+                let b0 = lane(b, o), b1 = lane(b, o &+ 1), b2 = lane(b, o &+ 2), b3 = lane(b, o &+ 3)
+                store(s00 + b0, z0, o); store(s01 + b1, z0, o &+ 1)
+                store(s02 + b2, z0, o &+ 2); store(s03 + b3, z0, o &+ 3)
+                store(s10 + b0, z1, o); store(s11 + b1, z1, o &+ 1)
+                store(s12 + b2, z1, o &+ 2); store(s13 + b3, z1, o &+ 3)
+                o &+= 4
             }
             while o < m {
                 var s0 = Float8(repeating: 0), s1 = s0
-                for i in 0 ..< n {
-                    let wi = lane(w, i * m + o)
-                    s0.addProduct(lane(x0, i), wi)
-                    s1.addProduct(lane(x1, i), wi)
+                var xp = x0, xq = x1, wp = w + o &* 8
+                for _ in 0 ..< n {
+                    let wi = load8(wp)
+                    s0.addProduct(load8(xp), wi)
+                    s1.addProduct(load8(xq), wi)
+                    xp += 8; xq += 8; wp += wStride
                 }
                 store(s0 + lane(b, o), z0, o)
                 store(s1 + lane(b, o), z1, o)
-                o += 1
+                o &+= 1
             }
-            r += 2
+            r &+= 2
         }
         if r < rows {
-            let xr = x + r * n * 8, zr = z + r * m * 8
+            let xr = x + r &* xStride, zr = z + r &* zStride
             for o in 0 ..< m {
                 var s = Float8(repeating: 0)
-                for i in 0 ..< n { s.addProduct(lane(xr, i), lane(w, i * m + o)) }
+                var xp = xr, wp = w + o &* 8
+                for _ in 0 ..< n {
+                    s.addProduct(load8(xp), load8(wp))
+                    xp += 8; wp += wStride
+                }
                 store(s + lane(b, o), zr, o)
             }
         }
-        layer.activation.apply(z, into: a, count: rows * m * 8)
+        layer.activation.apply(z, into: a, count: rows &* m &* 8)
     }
 
     /// `dW = xᵀ·dZ` (each entry summed over the rows in row order) and `db = Σ_rows dZ` (row order), overwritten.
@@ -85,41 +97,46 @@ enum LaneKernels {
     static func parameterGradients(_ layer: DenseLayer, x: UnsafePointer<Float>, dZ: UnsafePointer<Float>, rows: Int,
                                    gradients: UnsafeMutablePointer<Float>) {
         let n = layer.inputs, m = layer.outputs
-        let dw = gradients + layer.kernelOffset * 8, db = gradients + layer.biasOffset * 8
+        let dw = gradients + layer.kernelOffset &* 8, db = gradients + layer.biasOffset &* 8
+        // Strides in floats: a row of x, a row of dZ.
+        let xStride = n &* 8, dStride = m &* 8
         var i = 0
         while i < n {
-            let pair = i + 1 < n
-            let i1 = pair ? i + 1 : i
+            let pair = i &+ 1 < n
+            let i1 = pair ? i &+ 1 : i
             var o = 0
-            while o + 4 <= m {
+            while o &+ 4 <= m {
                 var s00 = Float8(repeating: 0), s01 = s00, s02 = s00, s03 = s00
                 var s10 = s00, s11 = s00, s12 = s00, s13 = s00
-                for r in 0 ..< rows {
-                    let u = lane(x, r * n + i), v = lane(x, r * n + i1), d = dZ + (r * m + o) * 8
+                var xp = x + i &* 8, xq = x + i1 &* 8, d = dZ + o &* 8
+                for _ in 0 ..< rows {
+                    let u = load8(xp), v = load8(xq)
                     let d0 = load8(d), d1 = load8(d + 8), d2 = load8(d + 16), d3 = load8(d + 24)
                     s00.addProduct(u, d0); s01.addProduct(u, d1); s02.addProduct(u, d2); s03.addProduct(u, d3)
                     s10.addProduct(v, d0); s11.addProduct(v, d1); s12.addProduct(v, d2); s13.addProduct(v, d3)
+                    xp += xStride; xq += xStride; d += dStride
                 }
-                store(s00, dw, i * m + o); store(s01, dw, i * m + o + 1)
-                store(s02, dw, i * m + o + 2); store(s03, dw, i * m + o + 3)
+                let k0 = i &* m &+ o, k1 = i1 &* m &+ o
+                store(s00, dw, k0); store(s01, dw, k0 &+ 1); store(s02, dw, k0 &+ 2); store(s03, dw, k0 &+ 3)
                 if pair {
-                    store(s10, dw, i1 * m + o); store(s11, dw, i1 * m + o + 1)
-                    store(s12, dw, i1 * m + o + 2); store(s13, dw, i1 * m + o + 3)
+                    store(s10, dw, k1); store(s11, dw, k1 &+ 1); store(s12, dw, k1 &+ 2); store(s13, dw, k1 &+ 3)
                 }
-                o += 4
+                o &+= 4
             }
             while o < m {
                 var s0 = Float8(repeating: 0), s1 = s0
-                for r in 0 ..< rows {
-                    let d = lane(dZ, r * m + o)
-                    s0.addProduct(lane(x, r * n + i), d)
-                    s1.addProduct(lane(x, r * n + i1), d)
+                var xp = x + i &* 8, xq = x + i1 &* 8, d = dZ + o &* 8
+                for _ in 0 ..< rows {
+                    let dv = load8(d)
+                    s0.addProduct(load8(xp), dv)
+                    s1.addProduct(load8(xq), dv)
+                    xp += xStride; xq += xStride; d += dStride
                 }
-                store(s0, dw, i * m + o)
-                if pair { store(s1, dw, i1 * m + o) }
-                o += 1
+                store(s0, dw, i &* m &+ o)
+                if pair { store(s1, dw, i1 &* m &+ o) }
+                o &+= 1
             }
-            i += 2
+            i &+= 2
         }
         var o = 0
         while o + 4 <= m {
@@ -145,39 +162,47 @@ enum LaneKernels {
     static func inputGradient(_ layer: DenseLayer, dZ: UnsafePointer<Float>, rows: Int,
                               parameters: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>) {
         let n = layer.inputs, m = layer.outputs
-        let w = parameters + layer.kernelOffset * 8
+        let w = parameters + layer.kernelOffset &* 8
+        // Strides in floats: a row of dZ, a row of dX, a row of W (one input's outputs).
+        let dStride = m &* 8, xStride = n &* 8, wStride = m &* 8
         var r = 0
         while r < rows {
-            let pair = r + 1 < rows
-            let r1 = pair ? r + 1 : r
-            let d0 = dZ + r * m * 8, d1 = dZ + r1 * m * 8, x0 = dX + r * n * 8, x1 = dX + r1 * n * 8
+            let pair = r &+ 1 < rows
+            let r1 = pair ? r &+ 1 : r
+            let d0 = dZ + r &* dStride, d1 = dZ + r1 &* dStride, x0 = dX + r &* xStride, x1 = dX + r1 &* xStride
             var i = 0
-            while i + 4 <= n {
+            while i &+ 4 <= n {
                 var s00 = Float8(repeating: 0), s01 = s00, s02 = s00, s03 = s00
                 var s10 = s00, s11 = s00, s12 = s00, s13 = s00
-                for o in 0 ..< m {
-                    let u = lane(d0, o), v = lane(d1, o)
-                    let w0 = lane(w, i * m + o), w1 = lane(w, (i + 1) * m + o)
-                    let w2 = lane(w, (i + 2) * m + o), w3 = lane(w, (i + 3) * m + o)
+                var dp = d0, dq = d1, wp = w + i &* wStride
+                for _ in 0 ..< m {
+                    let u = load8(dp), v = load8(dq)
+                    let w0 = load8(wp), w1 = load8(wp + wStride)
+                    let w2 = load8(wp + 2 &* wStride), w3 = load8(wp + 3 &* wStride)
                     s00.addProduct(u, w0); s01.addProduct(u, w1); s02.addProduct(u, w2); s03.addProduct(u, w3)
                     s10.addProduct(v, w0); s11.addProduct(v, w1); s12.addProduct(v, w2); s13.addProduct(v, w3)
+                    dp += 8; dq += 8; wp += 8
                 }
-                store(s00, x0, i); store(s01, x0, i + 1); store(s02, x0, i + 2); store(s03, x0, i + 3)
-                if pair { store(s10, x1, i); store(s11, x1, i + 1); store(s12, x1, i + 2); store(s13, x1, i + 3) }
-                i += 4
+                store(s00, x0, i); store(s01, x0, i &+ 1); store(s02, x0, i &+ 2); store(s03, x0, i &+ 3)
+                if pair {
+                    store(s10, x1, i); store(s11, x1, i &+ 1); store(s12, x1, i &+ 2); store(s13, x1, i &+ 3)
+                }
+                i &+= 4
             }
             while i < n {
                 var s0 = Float8(repeating: 0), s1 = s0
-                for o in 0 ..< m {
-                    let wi = lane(w, i * m + o)
-                    s0.addProduct(lane(d0, o), wi)
-                    s1.addProduct(lane(d1, o), wi)
+                var dp = d0, dq = d1, wp = w + i &* wStride
+                for _ in 0 ..< m {
+                    let wi = load8(wp)
+                    s0.addProduct(load8(dp), wi)
+                    s1.addProduct(load8(dq), wi)
+                    dp += 8; dq += 8; wp += 8
                 }
                 store(s0, x0, i)
                 if pair { store(s1, x1, i) }
-                i += 1
+                i &+= 1
             }
-            r += 2
+            r &+= 2
         }
     }
 

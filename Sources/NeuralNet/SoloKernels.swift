@@ -211,8 +211,11 @@ enum SoloKernels {
                     i &+= 1
                 }
             }
-            var s = V.load(dZ + o)
-            for r in 1 ..< max(rows, 1) { s = s + V.load(dZ + r * m + o) }
+            var s = V.load(dZ + o), d = dZ + o
+            for _ in 1 ..< max(rows, 1) {
+                d += m
+                s = s + V.load(d)
+            }
             s.store(db + o)
         }
     }
@@ -223,8 +226,15 @@ enum SoloKernels {
                               transposed: UnsafeMutablePointer<Float>, dX: UnsafeMutablePointer<Float>) {
         let n = layer.inputs, m = layer.outputs
         let w = parameters + layer.kernelOffset
+        // Row by row of W, each input's outputs to a column of Wᵀ (no overflow checks: the layer's own sizes).
+        var source = w
         for i in 0 ..< n {
-            for o in 0 ..< m { transposed[o * n + i] = w[i * m + o] }
+            var target = transposed + i
+            for _ in 0 ..< m {
+                target.pointee = source.pointee
+                source += 1
+                target += n
+            }
         }
         forEachBlock(width: n, InputGradientBlock(dZ: dZ, rows: rows, n: n, m: m, wt: transposed, dX: dX))
     }
