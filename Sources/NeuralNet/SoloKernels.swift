@@ -11,11 +11,12 @@ import LinearAlgebra
 ///
 /// **Every element gets exactly `LaneKernels`' sequence of Float32 operations**, so a member's bits are the same on
 /// either path: each product starts from 0 and takes its `x·w` terms as fused multiply-adds in the same index order
-/// (inputs for z, rows for dW, outputs for dX), then adds the bias; db starts from the first row's dZ and adds the others in row order; the loss,
-/// its gradient and the penalty are the same formulas, with the row sums, the batch total and the penalty sums kept
-/// serial in the same order. A block of outputs (or inputs) is one SIMD vector; where the width is not a multiple
-/// of the vector, the last block overlaps the one before it and recomputes those elements with the same operations,
-/// to the same bits. `TrainingGroupTests` holds both paths to bitwise equality. Nothing here allocates.
+/// (inputs for z, rows for dW, outputs for dX), then adds the bias; db starts from the first row's dZ and adds the
+/// others in row order; the loss, its gradient and the penalty are the same formulas, with the row sums, the batch
+/// total and the penalty sums kept serial in the same order. A block of outputs (or inputs) is one SIMD vector;
+/// where the width is not a multiple of the vector, the last block overlaps the one before it and recomputes those
+/// elements with the same operations, to the same bits. `TrainingGroupTests` holds both paths to bitwise equality.
+/// Nothing here allocates.
 enum SoloKernels {
     // MARK: - Dense layer
 
