@@ -34,7 +34,6 @@ final class LaneOptimizer {
     }
 
     let kind: Kind
-    let configurations: [OptimizerConfiguration]
     /// Parameters per lane.
     let count: Int
     /// `slotCount × count` interleaved elements (× 8 floats), zero at the start; owned, freed with the optimiser.
@@ -44,8 +43,9 @@ final class LaneOptimizer {
     /// Per lane: the learning rate and the Float32 constants of `OptimizerState` (Adam: 1 − β₁, 1 − β₂, ε; SGD: μ;
     /// RMSprop: ρ, 1 − ρ, ε, μ).
     private let lr: Float8, c0: Float8, c1: Float8, c2: Float8, mu: Float8
-    /// Adam's step size per lane for the current step (set by `beginStep`).
+    /// Adam's step size per lane for the current step (set by `beginStep`), from each lane's β₁ and β₂ as given.
     private var alpha = Float8(repeating: 0)
+    private let beta1: Float8, beta2: Float8
 
     /// Lanes that hold a member (the others are padding, whose values are never read).
     private let members: Int
@@ -60,15 +60,16 @@ final class LaneOptimizer {
         let kind = Kind(configurations[0])
         precondition(configurations.allSatisfy { Kind($0) == kind }, "LaneOptimizer: lanes of different optimisers")
         self.kind = kind
-        self.configurations = configurations
         self.count = count
         var lr = Float8(), c0 = Float8(), c1 = Float8(), c2 = Float8(), mu = Float8()
+        var beta1s = Float8(), beta2s = Float8()
         for (j, configuration) in configurations.enumerated() {
             lr[j] = configuration.learningRate
             switch configuration {
             case .adam(_, let beta1, let beta2, let epsilon):
                 c0[j] = Float(1 - decimalDouble(beta1)); c1[j] = Float(1 - decimalDouble(beta2))
                 c2[j] = Float(decimalDouble(epsilon))
+                (beta1s[j], beta2s[j]) = (beta1, beta2)
             case .sgd(_, let momentum, _):
                 mu[j] = Float(decimalDouble(momentum))
             case .rmsprop(_, let rho, let momentum, let epsilon):
@@ -77,6 +78,7 @@ final class LaneOptimizer {
             }
         }
         (self.lr, self.c0, self.c1, self.c2, self.mu) = (lr, c0, c1, c2, mu)
+        (beta1, beta2) = (beta1s, beta2s)
         let n = Self.slotFloats(kind, count: count)
         slots = .allocate(capacity: n)
         slots.initialize(repeating: 0, count: n)
@@ -91,15 +93,15 @@ final class LaneOptimizer {
     var allocatedBytes: Int { Self.slotFloats(kind, count: count) * MemoryLayout<Float>.stride }
 
     /// Starts step t = iterations + 1; Adam's α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) per member's lane, as `OptimizerState`
-    /// (padding lanes keep α = 0: their weights are never read).
+    /// (padding lanes keep α = 0: their weights are never read). From the lanes' constants, not the configurations:
+    /// matching each lane's enum case every step, and the array's retain and release, cost a few percent of a small
+    /// model's step.
     func beginStep() {
         iterations += 1
         guard kind == .adam else { return }
         let t = Float(iterations)
-        for (j, configuration) in configurations.prefix(members).enumerated() {
-            if case .adam(let lr, let beta1, let beta2, _) = configuration {
-                alpha[j] = lr * (1 - powf(beta2, t)).squareRoot() / (1 - powf(beta1, t))
-            }
+        for j in 0 ..< members {
+            alpha[j] = lr[j] * (1 - powf(beta2[j], t)).squareRoot() / (1 - powf(beta1[j], t))
         }
     }
 
