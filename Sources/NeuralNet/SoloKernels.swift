@@ -326,9 +326,9 @@ enum SoloKernels {
     }
 
     /// `Σ_rows (Σ_columns term(k)) / columns`, the rows' means summed, in row order from 0, each row's sum a serial
-    /// chain in column order from 0 (`LaneKernels.loss`'s order); eight rows at a time, then four, then one, so
-    /// eight chains keep both adders busy through an add's four-cycle latency (one chain waited three cycles per
-    /// feature, a third of a 10→4→10 step; four left half the adds' throughput unused).
+    /// chain in column order from 0 (`LaneKernels.loss`'s order); eight rows at a time, so eight chains keep both
+    /// adders busy through an add's four-cycle latency (one chain waited three cycles per feature, a third of a
+    /// 10→4→10 step; four left half the adds' throughput unused), then a batch's last rows one at a time.
     @inline(__always)
     private static func sumOfRowMeans(rows n: Int, columns d: Int, _ term: (Int) -> Float) -> Float {
         let fd = Float(d)
@@ -358,21 +358,6 @@ enum SoloKernels {
             total += s6 / fd
             total += s7 / fd
             r &+= 8
-        }
-        while r &+ 4 <= n {
-            let k0 = r &* d, k1 = k0 &+ d, k2 = k1 &+ d, k3 = k2 &+ d
-            var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
-            for c in 0 ..< d {
-                s0 += term(k0 &+ c)
-                s1 += term(k1 &+ c)
-                s2 += term(k2 &+ c)
-                s3 += term(k3 &+ c)
-            }
-            total += s0 / fd
-            total += s1 / fd
-            total += s2 / fd
-            total += s3 / fd
-            r &+= 4
         }
         while r < n {
             var rowSum: Float = 0
