@@ -43,8 +43,9 @@ final class LaneOptimizer {
     /// Per lane: the learning rate and the Float32 constants of `OptimizerState` (Adam: 1 − β₁, 1 − β₂, ε; SGD: μ;
     /// RMSprop: ρ, 1 − ρ, ε, μ).
     private let lr: Float8, c0: Float8, c1: Float8, c2: Float8, mu: Float8
-    /// Adam's step size per lane for the current step (set by `beginStep`), from each lane's β₁ and β₂ as given.
+    /// Adam's step size per lane for the current step (set by `beginStep`).
     private var alpha = Float8(repeating: 0)
+    /// Per lane: Adam's β₁ and β₂ as given (their powers in α; 1 − β above is rounded from the decimal).
     private let beta1: Float8, beta2: Float8
 
     /// Lanes that hold a member (the others are padding, whose values are never read).
