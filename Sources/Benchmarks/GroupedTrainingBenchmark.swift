@@ -45,16 +45,16 @@ enum GroupedTrainingBenchmark {
             if size <= 0 {
                 let trainer = try Trainer(model: models[0], configuration: configuration(0, epochs: epochs), training: x,
                                           backend: backends[-size])
-                let t = TrainingBenchmark.cpuNow()
+                let t = TrainingClock.threadCPUSeconds()
                 _ = trainer.fit()
-                return (TrainingBenchmark.cpuNow() - t) / Double(epochs * rows)
+                return (TrainingClock.threadCPUSeconds() - t) / Double(epochs * rows)
             }
             let group = try TrainingGroup(models: Array(models.prefix(size)),
                                           configurations: (0 ..< size).map { configuration($0, epochs: epochs) },
                                           training: x)
-            let t = TrainingBenchmark.cpuNow()
+            let t = TrainingClock.threadCPUSeconds()
             _ = group.fit()
-            return (TrainingBenchmark.cpuNow() - t) / Double(epochs * rows * size)
+            return (TrainingClock.threadCPUSeconds() - t) / Double(epochs * rows * size)
         }
         let sizes = backends.indices.map { -$0 } + [TrainingGroup.capacity, 1]
         // Warm up, and size each run to about `seconds` / 3.

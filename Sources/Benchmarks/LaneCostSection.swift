@@ -30,10 +30,10 @@ extension BenchmarkSection {
             record("laneStepCost (the planner's table)", TrainingGroup.laneStepCost(architecture), "×")
             let configuration = TrainingConfiguration(optimizer: .adam(learningRate: 1e-3), batchSize: 32, epochs: 1,
                                                       seed: 1)
-            let start = TrainingBenchmark.cpuNow()
+            let start = TrainingClock.threadCPUSeconds()
             if let probed = LaneCostProbe.laneStepCost(architecture, configuration) {
                 record("LaneCostProbe (the planner's from 10⁹ of work)", probed, "×")
-                record("LaneCostProbe, its own time", (TrainingBenchmark.cpuNow() - start) * 1e3, "CPU ms")
+                record("LaneCostProbe, its own time", (TrainingClock.threadCPUSeconds() - start) * 1e3, "CPU ms")
             }
         }
     }
@@ -54,9 +54,9 @@ enum LaneCostBenchmark {
             }
             let group = try TrainingGroup(models: Array(models.prefix(members)), configurations: configurations,
                                           training: x)
-            let start = TrainingBenchmark.cpuNow()
+            let start = TrainingClock.threadCPUSeconds()
             _ = group.fit()
-            return (TrainingBenchmark.cpuNow() - start) / Double(epochs * rows)
+            return (TrainingClock.threadCPUSeconds() - start) / Double(epochs * rows)
         }
         _ = try secondsPerRow(members: 1, epochs: 1)
         _ = try secondsPerRow(members: TrainingGroup.capacity, epochs: 1)

@@ -96,9 +96,9 @@ enum TrainingBenchmark {
         let allowance = ThreadAllowance(threads)
         let warm = try Trainer(model: model, configuration: configuration, training: x, backend: backend,
                                threads: allowance)
-        let t0 = now()
+        let t0 = TrainingClock.now()
         _ = warm.fit()
-        let once = max(now() - t0, 1e-6)
+        let once = max(TrainingClock.now() - t0, 1e-6)
         // Best of several timed runs of ~seconds/5 each: on a shared machine the minimum is the figure least
         // disturbed by other processes.
         configuration.epochs = max(1, Int(seconds / 5 / once))
@@ -106,11 +106,11 @@ enum TrainingBenchmark {
         for _ in 0 ..< 6 {
             let trainer = try Trainer(model: model, configuration: configuration, training: x, backend: backend,
                                       threads: allowance)
-            let t1 = now(), c1 = cpuNow()
+            let t1 = TrainingClock.now(), c1 = TrainingClock.threadCPUSeconds()
             _ = trainer.fit()
             let steps = Double(configuration.epochs * batches)
-            stepSeconds = min(stepSeconds, (now() - t1) / steps)
-            stepCPUSeconds = min(stepCPUSeconds, (cpuNow() - c1) / steps)
+            stepSeconds = min(stepSeconds, (TrainingClock.now() - t1) / steps)
+            stepCPUSeconds = min(stepCPUSeconds, (TrainingClock.threadCPUSeconds() - c1) / steps)
         }
         let gemms = stepGEMMs(shape.architecture, batch: shape.batchSize)
         let stepGFLOPS = flops(gemms) / stepSeconds / 1e9
@@ -160,21 +160,15 @@ enum TrainingBenchmark {
         }
         round()
         var best = Double.infinity, bestCPU = Double.infinity
-        let deadline = now() + seconds
+        let deadline = TrainingClock.now() + seconds
         repeat {
-            let t = now(), c = cpuNow()
+            let t = TrainingClock.now(), c = TrainingClock.threadCPUSeconds()
             round()
-            best = min(best, now() - t)
-            bestCPU = min(bestCPU, cpuNow() - c)
-        } while now() < deadline
+            best = min(best, TrainingClock.now() - t)
+            bestCPU = min(bestCPU, TrainingClock.threadCPUSeconds() - c)
+        } while TrainingClock.now() < deadline
         return (best, bestCPU)
     }
-
-    /// CPU time of the calling thread (single-threaded BLAS runs on it), in seconds.
-    static func cpuNow() -> Double { TrainingClock.threadCPUSeconds() }
-
-    /// The monotonic clock, in seconds.
-    static func now() -> Double { TrainingClock.now() }
 
     /// A table a person reads.
     static func table(_ results: [Result]) -> String {
