@@ -119,7 +119,9 @@ let package = Package(
                            "DurableFiles", "TestSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: codegen
         ),
-        .testTarget(name: "AEGridCLITests", dependencies: ["LinearAlgebra", "TestSupport"], swiftSettings: codegen),
+        .testTarget(name: "AEGridCLITests", dependencies: ["AEGridCLI", "LinearAlgebra", "TestSupport",
+                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                    swiftSettings: codegen),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,9 +1,6 @@
 import ArgumentParser
-import Foundation
 import GridSearch
 import DataFiles
-import SearchReport
-import Synchronization
 
 /// `aegrid search`: train every configuration of a grid, record each result as it ends, report, save the best model.
 struct SearchCommand: ParsableCommand {
@@ -83,129 +80,17 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
-        if let maxMemory, MemoryBudget.parseSize(maxMemory) == nil {
-            throw ValidationError("--max-memory must be a size such as 8G, 512M or 2000000000 (got '\(maxMemory)')")
-        }
-        if test != nil && (testFraction != nil || cv != nil) {
-            throw ValidationError("--test gives the test data; do not combine it with --test-fraction or --cv")
-        }
-        if testFraction != nil && cv != nil {
-            throw ValidationError("choose --test-fraction or --cv, not both")
-        }
-        if let testFraction, !(testFraction > 0 && testFraction < 1) {
-            throw ValidationError("--test-fraction must lie strictly between 0 and 1 (got \(testFraction))")
-        }
-        if let cv, cv < 2 { throw ValidationError("--cv needs at least 2 folds (got \(cv))") }
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
-        if top < 1 { throw ValidationError("--top must be at least 1 (got \(top))") }
-        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1 (got \(shards))") }
-        if strategy.halving && shard != nil {
-            throw ValidationError("--halving cannot run in shards: every rung waits for the whole previous rung, so "
-                                  + "one machine runs it (docs/cluster.md)")
-        }
-        try strategy.validate()
+    /// The options as plain values: what is validated and run.
+    var request: SearchRequest {
+        SearchRequest(
+            train: train, test: test, grid: grid, out: out, jobs: jobs, seed: seed, testFraction: testFraction,
+            cv: cv, scale: scale, refit: refit, top: top, shard: shard, shards: shards, maxMemory: maxMemory,
+            halving: strategy.halving, factor: strategy.factor, minEpochs: strategy.minEpochs,
+            maxEpochs: strategy.maxEpochs, aggressiveElimination: strategy.aggressiveElimination,
+            nIter: strategy.nIter, quiet: output.quiet)
     }
 
-    func run() throws {
-        let timings = SearchTimings()
-        let evaluation: SearchSettings.Evaluation
-        if let test {
-            evaluation = .testFile(test)
-        } else if let cv {
-            evaluation = .crossValidation(folds: cv)
-        } else {
-            evaluation = .holdout(fraction: testFraction ?? 0.2)
-        }
-        // A resubmitted Slurm task (`sbatch --array=3`) sees only its own ids: the count comes from the manifest.
-        let recordedShards = try ResultsLog.readManifest(directory: out)?.shards
-        let shardChoice = try ShardSelection.resolve(shard: shard, shards: shards, recordedShards: recordedShards)
-        var settings = SearchSettings(
-            trainPath: train, evaluation: evaluation, grid: grid, outputDirectory: out, jobs: jobs, seed: seed,
-            scaling: scale, refit: refit, top: top, shard: shardChoice?.shard
-        )
-        settings.halving = strategy.halvingSettings
-        settings.sampleCount = strategy.nIter
-        settings.memoryBudget = maxMemory.flatMap(MemoryBudget.parseSize)
-            .map { MemoryBudget(bytes: $0, origin: "--max-memory \(maxMemory!)") } ?? MemoryBudget.detect()
-        // Watch for signals before loading the data (which may take a while, or wait on a pipe) and before the first
-        // line: a signal then still stops the search gracefully and prints the summary.
-        let pending = PendingSearch()
-        let interruption = Interruption { _ in pending.cancel() }
-        timings.mark("settings")
-        let search = try Search(settings: settings, timings: timings) { Terminal.writeError("aegrid: \($0)\n") }
-        pending.set(search)
-        if !output.quiet {
-            if let shardChoice { Terminal.writeError("aegrid: running \(shardChoice.description)\n") }
-            Terminal.writeError("aegrid: \(search.plan)\n")
-            for warning in search.warnings { Terminal.writeError("aegrid: warning: \(warning)\n") }
-        }
+    func validate() throws { try request.validate() }
 
-        let display = ProgressDisplay(quiet: output.quiet, redrawInPlace: Terminal.standardErrorIsTerminal,
-                                      work: search.work)
-        // Between recorded trials the line still moves: the timer redraws it from the trainers' epoch counts.
-        let ticker = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "aegrid.progress"))
-        ticker.schedule(deadline: .now() + ProgressDisplay.tickInterval, repeating: ProgressDisplay.tickInterval)
-        ticker.setEventHandler { display.tick() }
-        ticker.resume()
-        // A single run's page is drawn while the search's last files are written (a shard's directory is reported
-        // whole by `aegrid merge`).
-        let directory = settings.outputDirectory
-        let outcome = try search.run(onProgress: { display.update($0) }, page: { sessions in
-            try HTMLReport.load(directory: directory, sessions: sessions).write(
-                to: (directory as NSString).appendingPathComponent(HTMLReport.fileName))
-        })
-        ticker.cancel()
-        interruption.stop()
-        display.finish(outcome.progress)
-
-        if let signal = interruption.signal {
-            let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
-            let p = outcome.progress
-            Terminal.writeError("""
-                aegrid: interrupted by \(name): \(p.done) of \(p.total) trials recorded \
-                (\(p.done - p.resumed) this run, \(p.diverged) diverged, \(p.failed) failed); \
-                trials in flight were discarded. Rerun the same command to resume.\n
-                """)
-            throw ExitCode(128 + signal)
-        }
-        let files = outcome.files
-        print(outcome.leaderboard, terminator: outcome.leaderboard.hasSuffix("\n") ? "" : "\n")
-        print("results: \(files.joined(separator: ", "))")
-        timings.mark("leaderboard printed")
-        // `AEGRID_TIMINGS=1`: where this process's time went, one line for scripts/search-phases.py.
-        if SearchTimings.requested { Terminal.writeError("aegrid: timings \(timings.jsonLine)\n") }
-        if let first = outcome.failures.first {
-            // Every other result is written; the status says some trials could not run, and the line says why.
-            let count = outcome.failures.count, total = outcome.progress.total
-            let point = first.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            Terminal.writeError("aegrid: error: \(count) of \(total) trial\(total == 1 ? "" : "s") could not be trained "
-                                + "and \(count == 1 ? "is" : "are") recorded as failed in \(files[0]); trial "
-                                + "\(first.trialID) (\(point.joined(separator: ", "))): \(first.reason ?? "no reason recorded")\n")
-            throw ExitCode.failure
-        }
-    }
-}
-
-/// The search a signal cancels: the signal may come while `Search.init` is still loading the data, before there is a
-/// search to cancel; `set` then cancels it as soon as it exists.
-final class PendingSearch: Sendable {
-    /// The search once it exists, and whether a signal already asked to cancel.
-    private let state = Mutex<(search: Search?, cancelled: Bool)>((nil, false))
-
-    func set(_ search: Search) {
-        let cancel = state.withLock { state in
-            state.search = search
-            return state.cancelled
-        }
-        if cancel { search.cancel() }
-    }
-
-    func cancel() {
-        let search = state.withLock { state in
-            state.cancelled = true
-            return state.search
-        }
-        search?.cancel()
-    }
+    func run() throws { try request.run() }
 }

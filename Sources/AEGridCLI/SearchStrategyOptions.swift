@@ -1,8 +1,7 @@
 import ArgumentParser
-import GridSearch
-import SearchSpace
 
 /// How `aegrid search` spends its epochs: every point to the end (default), successive halving, or a random sample.
+/// Declared here for ArgumentParser (help and parsing); `SearchRequest` validates and applies them.
 struct SearchStrategyOptions: ParsableArguments {
     @Flag(name: .long, help: "Successive halving over epochs (scikit-learn's HalvingGridSearchCV): every candidate trains --min-epochs, the best 1/--factor continue from their state to --factor times as many epochs, up to --max-epochs.")
     var halving = false
@@ -21,22 +20,4 @@ struct SearchStrategyOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("Randomized search: train n points sampled from the grid with --seed (scikit-learn's ParameterSampler); with --halving, HalvingRandomSearchCV.", valueName: "n"))
     var nIter: Int?
-
-    func validate() throws {
-        if !halving && (minEpochs != nil || maxEpochs != nil || aggressiveElimination || factor != 3) {
-            throw ValidationError("--factor, --min-epochs, --max-epochs and --aggressive-elimination need --halving")
-        }
-        if factor < 2 { throw ValidationError("--factor must be at least 2 (got \(factor))") }
-        if let minEpochs, minEpochs < 1 { throw ValidationError("--min-epochs must be at least 1 (got \(minEpochs))") }
-        if let maxEpochs, maxEpochs < 1 { throw ValidationError("--max-epochs must be at least 1 (got \(maxEpochs))") }
-        if let minEpochs, let maxEpochs, minEpochs > maxEpochs {
-            throw ValidationError("--min-epochs \(minEpochs) is greater than --max-epochs \(maxEpochs)")
-        }
-        if let nIter, nIter < 1 { throw ValidationError("--n-iter must be at least 1 (got \(nIter))") }
-    }
-
-    var halvingSettings: HalvingSettings? {
-        halving ? HalvingSettings(factor: factor, minEpochs: minEpochs, maxEpochs: maxEpochs,
-                                  aggressiveElimination: aggressiveElimination) : nil
-    }
 }

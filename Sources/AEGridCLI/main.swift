@@ -10,9 +10,14 @@ BLASThreads.stopIdleThreads()
 // The entry point: parse, run, and turn every failure into one line on stderr and a non-zero status. Usage mistakes
 // (a missing or malformed flag) exit with 64 (EX_USAGE), failures while running with 1, interrupted searches with
 // 130 (SIGINT) or 143 (SIGTERM). `--help` and `--version` print and exit 0.
-let command: ParsableCommand
+let run: () throws -> Void
 do {
-    command = try searchFastPath() ?? AEGridCommand.parseAsRoot()
+    if let request = quickSearchRequest() {
+        run = request.run
+    } else {
+        let command = try AEGridCommand.parseAsRoot()
+        run = { var runnable = command; try runnable.run() }
+    }
 } catch {
     if AEGridCommand.exitCode(for: error) == .success { AEGridCommand.exit(withError: error) }
     Terminal.fail(usageMessage(for: error), status: 64)
@@ -21,8 +26,7 @@ do {
     // A variable set to something it cannot take is an error, not a silent fallback to the default.
     try GEMM.validateEnvironment()
     try ResultsLog.validateEnvironment()
-    var runnable = command
-    try runnable.run()
+    try run()
 } catch let exit as ExitCode {
     Foundation.exit(exit.rawValue)
 } catch let exit as CleanExit {
@@ -37,13 +41,13 @@ do {
     }
 }
 
-/// `aegrid search …` parsed as `SearchCommand` alone, or nil to take the full parse. The full parse builds the
-/// argument sets of every subcommand (ArgumentParser walks the whole tree for completion scripts and passthrough
-/// arguments), and each of their property types costs a protocol-conformance scan of the whole static binary on first
-/// use: about a third of a search's start-up in perf. Only a parse that succeeds is taken, so help, completion
-/// requests and every usage error still come from the full parse, with its exact text.
-func searchFastPath() -> ParsableCommand? {
+/// `aegrid search …` read by `SearchRequest(quickParsing:)`, or nil to take ArgumentParser's full parse. The full
+/// parse reflects over every option of the command (and of the completion-script generator): each option type costs a
+/// protocol-conformance scan of the whole static binary on first use, 2–3 ms of every process. Only a command line
+/// that is plainly valid is read here; help, completion requests and every usage error come from the full parse, with
+/// its exact text.
+func quickSearchRequest() -> SearchRequest? {
     let arguments = CommandLine.arguments.dropFirst()
     guard arguments.first == SearchCommand.configuration.commandName else { return nil }
-    return try? SearchCommand.parse(Array(arguments.dropFirst()))
+    return SearchRequest(quickParsing: Array(arguments.dropFirst()))
 }
