@@ -305,8 +305,7 @@ public final class ResultsLog: Sendable {
             return contents
         }
         defer { try? handle.close() }
-        // Each trial id's position in `records`.
-        var seen: [String: Int] = [:]
+        var list = LogRecords()
         var pending: [UInt8] = []
         var offset = 0
         var lineNumber = 0
@@ -322,18 +321,7 @@ public final class ResultsLog: Sendable {
                 throw ResultsError.corruptLine(path: path, line: lineNumber, problem: "empty line")
             }
             do {
-                let record = try TrialRecord.decode(line: line, histories: histories)
-                if let earlier = seen[record.trialID] {
-                    // A failed trial that a later run trained again (`ResultsLog.retry`): the later line counts.
-                    if contents.records[earlier].status == .failed {
-                        contents.records[earlier] = record
-                    } else {
-                        contents.duplicates += 1
-                    }
-                } else {
-                    seen[record.trialID] = contents.records.count
-                    contents.records.append(record)
-                }
+                if !list.add(try TrialRecord.decode(line: line, histories: histories)) { contents.duplicates += 1 }
                 contents.goodLength = offset + line.count + (terminated ? 1 : 0)
                 contents.missingFinalNewline = !terminated
             } catch {
@@ -369,6 +357,7 @@ public final class ResultsLog: Sendable {
         }
         if !pending.isEmpty { try take(Data(pending), terminated: false) }
         if failure != nil { contents.tornTail = true }
+        contents.records = list.records
         return contents
     }
 

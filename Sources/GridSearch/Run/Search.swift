@@ -56,6 +56,8 @@ public final class Search: Sendable {
     public let halving: HalvingPlan?
     /// Where this search's time went, phase by phase (set-up in `init`, then `run`'s phases).
     public let timings: SearchTimings
+    /// What `manifest.json` records of this search (the report reads a halving search's rungs from it).
+    private let manifest: ResultsManifest
     private let runner: Runner
     private let scopeIndices: @Sendable () -> AnyIterator<Int>
 
@@ -130,7 +132,7 @@ public final class Search: Sendable {
         if let halving {
             resultSettings.merge(halving.schedule.manifestEntries(aggressive: settings.halving!.aggressiveElimination)) { a, _ in a }
         }
-        let manifest = ResultsManifest(
+        manifest = ResultsManifest(
             grid: grid, dataFingerprint: data.fingerprint, dataShape: [data.trainRows, data.inputSize],
             dataDescription: Self.dataDescription(settings), trainPath: Self.absolute(settings.trainPath),
             testPath: settings.evaluation.testPath.map(Self.absolute), settings: resultSettings)
@@ -243,12 +245,16 @@ public final class Search: Sendable {
                                      elapsed: 0, bestScore: nil, bestTrialID: nil)
         // Failed trials that are trained again (`FailedTrialRetry`) are counted when their new record arrives.
         let recorded = log.completedIDs
-        for record in try ResultsLog.read(path: log.path, histories: false).records where recorded.contains(record.trialID) {
+        let earlier = try ResultsLog.read(path: log.path, histories: false).records
+        for record in earlier where recorded.contains(record.trialID) {
             Self.count(record, into: &initial)
         }
         onProgress(initial)
         // Updated on the results writer's queue as records reach the disk, read here once the writer has finished.
         let progress = Mutex(initial)
+        // The log's records as reading it back would give them, kept as the writer adds them, for the report: nil
+        // if one could not be read back, and the report then reads the file.
+        let logged = Mutex<LogRecords?>(LogRecords(earlier))
 
         let folds = data.folds
         let log = self.log
@@ -258,6 +264,12 @@ public final class Search: Sendable {
                 for record in records { Self.count(record, into: &progress) }
                 progress.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 return progress
+            }
+            logged.withLock { logged in
+                for record in records {
+                    guard let readBack = try? record.readBack() else { logged = nil; return }
+                    logged?.add(readBack)
+                }
             }
             onProgress(now)
         }, onFailure: { runner.cancel() })
@@ -338,7 +350,8 @@ public final class Search: Sendable {
         let written: [(path: String?, origin: BestModel.Origin?)]
         let report: Report
         do {
-            (report, written) = try reportAndWrite(session: recordSession, bestTrained: bestTrained.withLock { $0 })
+            (report, written) = try reportAndWrite(logged: logged.withLock { $0 }?.records, session: recordSession,
+                                                   bestTrained: bestTrained.withLock { $0 })
         } catch {
             _ = try? drawing?.wait()  // never left running behind an error
             throw error
@@ -362,14 +375,11 @@ public final class Search: Sendable {
     /// The report of the finished run and the files written after it (sessions.json, the reports,
     /// best.safetensors), with the path (when a file a user asked for) and the model's origin of each write.
     private func reportAndWrite(
+        logged: [TrialRecord]?,
         session recordSession: @escaping @Sendable () throws -> (path: String?, origin: BestModel.Origin?),
         bestTrained: (record: TrialRecord, architecture: Architecture, parameters: [Float])?
     ) throws -> (Report, [(path: String?, origin: BestModel.Origin?)]) {
-        // A shard reports on its own log; `aegrid merge` / `aegrid results` report on the whole directory.
-        let report = settings.shard == nil
-            ? try ResultsDirectory.report(directory: settings.outputDirectory)
-            : Report(records: try ResultsLog.read(path: log.path, histories: false).records, baseline: baseline,
-                     latentSizes: latentSizes, warnings: warnings)
+        let report = try self.report(logged: logged)
         timings.mark("report")
         // What is left is writing files (sessions.json, the reports, best.safetensors), the durable ones each
         // waiting on their fsyncs: written side by side, the waits overlap each other and the page's drawing.
@@ -392,10 +402,26 @@ public final class Search: Sendable {
         return (report, try SideBySide.run(writes))
     }
 
-    /// Each planned trial's latent size (the PCA column of a shard's own leaderboard).
-    private var latentSizes: [String: Int] {
+    /// The finished run's report. A shard reports on its own log; `aegrid merge` / `aegrid results` report on the
+    /// whole directory. A single run whose log is the directory's only one reports on it too, from `logged` (its
+    /// records as reading the log gives them) and what the search holds: what `ResultsDirectory.report` would read
+    /// back from the files this search wrote, without reading and decoding them again.
+    private func report(logged: [TrialRecord]?) throws -> Report {
+        let directory = settings.outputDirectory
+        let ownLogOnly = settings.shard != nil
+            || ResultsDirectory.logPaths(directory: directory).map { ($0 as NSString).lastPathComponent }
+                == [(log.path as NSString).lastPathComponent]
+        guard ownLogOnly else { return try ResultsDirectory.report(directory: directory) }
+        let records = try logged ?? ResultsLog.read(path: log.path, histories: false).records
+        var report = Report(records: records, baseline: baseline, latentSizes: latentSizes(records), warnings: warnings)
+        if settings.shard == nil { report.halving = try HalvingPlan(manifest: manifest)?.summary(records: records) }
+        return report
+    }
+
+    /// Each recorded trial's latent size (the leaderboard's PCA column).
+    private func latentSizes(_ records: [TrialRecord]) -> [String: Int] {
         var sizes: [String: Int] = [:]
-        for record in (try? ResultsLog.read(path: log.path, histories: false).records) ?? [] {
+        for record in records where record.index < grid.count {
             if let trial = try? TrialConfiguration.make(grid: grid, index: record.index, inputSize: data.inputSize,
                                                         baseSeed: 0) {
                 sizes[record.trialID] = trial.architecture.latentSize
