@@ -110,8 +110,8 @@ struct SearchRequest: Equatable {
         // A single run's page is drawn while the search's last files are written (a shard's directory is reported
         // whole by `aegrid merge`).
         let directory = settings.outputDirectory
-        let outcome = try search.run(onProgress: { display.update($0) }, page: { sessions in
-            try HTMLReport.load(directory: directory, sessions: sessions).write(
+        let outcome = try search.run(onProgress: { display.update($0) }, page: { finished in
+            try HTMLReport.load(directory: directory, finished: finished).write(
                 to: (directory as NSString).appendingPathComponent(HTMLReport.fileName))
         })
         ticker.cancel()

@@ -79,13 +79,29 @@ public struct HTMLReport: Sendable {
                 }
             }
         }
-        let report = Report(records: status.records, baseline: ResultsDirectory.baseline(directory: directory),
-                            latentSizes: latentSizes)
+        return try make(directory: directory, status: status, baseline: ResultsDirectory.baseline(directory: directory),
+                        latentSizes: latentSizes, sessions: sessions ?? SearchSessions.read(directory: directory))
+    }
+
+    /// The page of a run that has just finished in `directory`, from what the run hands it (`FinishedRun`) instead
+    /// of reading the files it wrote; the same page `load(directory:)` draws. Reads the directory when the run could
+    /// not hand it all (a halving search, a directory with shards' files).
+    public static func load(directory: String, finished run: FinishedRun) throws -> HTMLReport {
+        guard let status = run.status else { return try load(directory: directory, sessions: run.sessions) }
+        let ids = Set(status.records.map(\.trialID))
+        return try make(directory: directory, status: status, baseline: run.baseline,
+                        latentSizes: run.latentSizes.filter { ids.contains($0.key) }, sessions: run.sessions)
+    }
+
+    /// The page of `status`'s records; only the learning curves' histories are read from the directory's logs.
+    private static func make(directory: String, status: SearchStatus, baseline: PCABaseline?,
+                             latentSizes: [String: Int], sessions: [SearchSessions.Session]) throws -> HTMLReport {
+        let manifest = status.manifest
+        let report = Report(records: status.records, baseline: baseline, latentSizes: latentSizes)
         let wanted = Set(report.ranked.prefix { $0.status == .ok }.prefix(curveTrials).map(\.trialID))
         let name = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
         return HTMLReport(name: name, manifest: manifest, report: report,
-                          histories: try histories(of: wanted, directory: directory),
-                          sessions: sessions ?? SearchSessions.read(directory: directory),
+                          histories: try histories(of: wanted, directory: directory), sessions: sessions,
                           shards: manifest.shards == nil ? nil : status.parts, missing: status.missing.count)
     }
 

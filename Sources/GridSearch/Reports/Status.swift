@@ -76,7 +76,25 @@ public struct SearchStatus: Sendable {
             torn.append(contents.tornTail)
             for record in contents.records where byID[record.trialID] == nil { byID[record.trialID] = record }
         }
+        return assemble(directory: directory, manifest: manifest, grid: grid, assignments: assignments, byID: byID,
+                        torn: torn)
+    }
 
+    /// The status of a single (unsharded, not halving) run from its log's records as `ResultsLog.read` gives them,
+    /// without reading the directory: what `load(directory:histories:)` returns once that run has written them.
+    static func singleRun(directory: String, manifest: ResultsManifest, grid: ParameterGrid,
+                          records: [TrialRecord]) -> SearchStatus {
+        var byID: [String: TrialRecord] = [:]
+        for record in records where byID[record.trialID] == nil { byID[record.trialID] = record }
+        return assemble(directory: directory, manifest: manifest, grid: grid,
+                        assignments: [(nil, "results.jsonl", Array(0..<grid.count))], byID: byID, torn: [false])
+    }
+
+    /// Each part's counts, missing indices and best trial, and one record per grid point in grid order, from the
+    /// records of the parts' logs by trial id.
+    private static func assemble(directory: String, manifest: ResultsManifest, grid: ParameterGrid,
+                                 assignments: [(shard: ShardID?, file: String, indices: [Int])],
+                                 byID: [String: TrialRecord], torn: [Bool]) -> SearchStatus {
         let identities = TrialIdentities(grid: grid)
         var parts: [Part] = []
         var merged: [Int: TrialRecord] = [:]

@@ -18,6 +18,13 @@ public enum ResultsDirectory {
             .map { (directory as NSString).appendingPathComponent($0) }
     }
 
+    /// Whether the directory holds a single run's files only: no shard's log or PCA baseline beside `results.jsonl`.
+    /// What such a directory's report reads is what that run wrote, so the run itself can build it from memory.
+    public static func holdsSingleRunOnly(directory: String) -> Bool {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return !names.contains { $0.hasPrefix("results.shard-") || $0.hasPrefix("pca_baseline.shard-") }
+    }
+
     /// Every record in the directory's logs, one per trial id (the first seen wins); with `histories: false`, without
     /// their per-epoch histories (see `ResultsLog.read`).
     public static func records(directory: String, histories: Bool) throws -> [TrialRecord] {

@@ -32,6 +32,9 @@ public final class ResultsLog: Sendable {
     /// Path of this writer's `.jsonl` file.
     public let path: String
     public let shard: ShardID?
+    /// The directory's `manifest.json` as it is on disk: the one this writer created, or the one it was checked
+    /// against (which may differ from the caller's in what `ResultsManifest.mismatch` allows, such as data paths).
+    public let manifest: ResultsManifest
     /// Whether opening dropped a torn last line.
     public let droppedTornLine: Bool
     /// Lines ignored on open because their trial id was already present.
@@ -77,8 +80,14 @@ public final class ResultsLog: Sendable {
         manifest.shards = shard?.count
         let manifestToEstablish = manifest
         let syncClaim = lock.claimSync
+        let established = Mutex<ResultsManifest?>(nil)
         var firstRound: [@Sendable () throws -> Bool] = [
-            { try establishManifest(manifestToEstablish, directory: directory, directorySync: .deferred) },
+            {
+                let (created, onDisk) = try establishManifest(manifestToEstablish, directory: directory,
+                                                              directorySync: .deferred)
+                established.withLock { $0 = onDisk }
+                return created
+            },
             { try syncClaim(); return false },
         ]
         if createdDirectory {
@@ -90,16 +99,17 @@ public final class ResultsLog: Sendable {
         // On an error the lock is released as it goes out of scope.
         let createdManifest = try SideBySide.run(firstRound)[0]
         let path = (directory as NSString).appendingPathComponent(shard?.resultsFileName ?? "results.jsonl")
-        return try ResultsLog(directory: directory, path: path, shard: shard, lock: lock,
-                              directoryNeedsSync: createdManifest)
+        return try ResultsLog(directory: directory, path: path, shard: shard, manifest: established.withLock { $0! },
+                              lock: lock, directoryNeedsSync: createdManifest)
     }
 
     /// `directoryNeedsSync`: a name was created in `directory` whose fsync was deferred to here (the manifest's).
-    private init(directory: String, path: String, shard: ShardID?, lock: sending FileLock,
+    private init(directory: String, path: String, shard: ShardID?, manifest: ResultsManifest, lock: sending FileLock,
                  directoryNeedsSync: Bool) throws {
         self.directory = directory
         self.path = path
         self.shard = shard
+        self.manifest = manifest
         let existed = FileManager.default.fileExists(atPath: path)
         let fd = try ResultsError.reporting { try DurableFile.open(path, O_RDWR | O_CREAT) }
         do {
@@ -393,14 +403,16 @@ public final class ResultsLog: Sendable {
     /// Atomic against a concurrent shard doing the same (`DurableFile.create`: whoever links first wins, and the
     /// others compare with the winner's complete file).
     @discardableResult
+    /// Returns whether it created the file, and the manifest the directory holds.
     static func establishManifest(_ manifest: ResultsManifest, directory: String,
-                                  directorySync: DurableFile.DirectorySync = .now) throws -> Bool {
+                                  directorySync: DurableFile.DirectorySync = .now) throws
+        -> (created: Bool, onDisk: ResultsManifest) {
         let path = manifestPath(directory: directory)
         if let existing = try readManifest(directory: directory) {
             if let detail = manifest.mismatch(with: existing) {
                 throw ResultsError.manifestMismatch(directory: directory, detail: detail)
             }
-            return false
+            return (false, existing)
         }
         let data: Data
         do {
@@ -412,8 +424,8 @@ public final class ResultsLog: Sendable {
             try DurableFile.create(path, with: [UInt8](data) + [UInt8(ascii: "\n")], directorySync: directorySync)
         }
         // Another writer created it between our check and our create: theirs must match ours.
-        if !created { try establishManifest(manifest, directory: directory, directorySync: directorySync) }
-        return created
+        if !created { return (false, try establishManifest(manifest, directory: directory, directorySync: directorySync).onDisk) }
+        return (true, manifest)
     }
 
     /// Replaces `path` with `data` atomically (`DurableFile.replace`): readers see the old file or the new one,

@@ -56,8 +56,6 @@ public final class Search: Sendable {
     public let halving: HalvingPlan?
     /// Where this search's time went, phase by phase (set-up in `init`, then `run`'s phases).
     public let timings: SearchTimings
-    /// What `manifest.json` records of this search (the report reads a halving search's rungs from it).
-    private let manifest: ResultsManifest
     private let runner: Runner
     private let scopeIndices: @Sendable () -> AnyIterator<Int>
 
@@ -132,7 +130,7 @@ public final class Search: Sendable {
         if let halving {
             resultSettings.merge(halving.schedule.manifestEntries(aggressive: settings.halving!.aggressiveElimination)) { a, _ in a }
         }
-        manifest = ResultsManifest(
+        let manifest = ResultsManifest(
             grid: grid, dataFingerprint: data.fingerprint, dataShape: [data.trainRows, data.inputSize],
             dataDescription: Self.dataDescription(settings), trainPath: Self.absolute(settings.trainPath),
             testPath: settings.evaluation.testPath.map(Self.absolute), settings: resultSettings)
@@ -228,8 +226,9 @@ public final class Search: Sendable {
 
     /// A page of the finished directory that the caller draws (the CLI's `report.html`, from SearchReport, above
     /// this module): handed the directory's sessions with this run's, since `sessions.json` is being written at that
-    /// moment, and returning the path it wrote.
-    public typealias Page = @Sendable (_ sessions: [SearchSessions.Session]) throws -> String
+    /// moment, and what it would otherwise read back from the files the run has just written (`FinishedRun`);
+    /// returns the path it wrote.
+    public typealias Page = @Sendable (_ run: FinishedRun) throws -> String
 
     /// Trains every pending trial, then (unless cancelled) writes the reports and the refitted best model.
     /// `onProgress` is called once at the start and after every write of the results log (one or more trials, as
@@ -339,18 +338,30 @@ public final class Search: Sendable {
             try log.close()
             return SearchOutcome(progress: final, interrupted: true, leaderboard: "", files: [log.path])
         }
-        // The page reads the finished log, the manifest and the PCA baseline, none of which changes from here on,
-        // and gets its sessions from here (sessions.json is about to be written): it starts now, and its drawing
-        // overlaps the report and the writes below.
+        // What the report and the page would read back from the directory, from what this run holds: its log's
+        // records (when the directory has no other log), their latent sizes, and for a plain single run the status.
+        let directory = settings.outputDirectory
+        let records = settings.shard != nil || ResultsDirectory.holdsSingleRunOnly(directory: directory)
+            ? logged.withLock { $0 }?.records : nil
+        let latentSizes = records.map(latentSizes)
+        // The page reads nothing that changes from here on and gets its sessions from here (sessions.json is about to
+        // be written): it starts now, and its drawing overlaps the report and the writes below.
         let drawing = page.flatMap { page in
-            settings.shard != nil ? nil : SideBySide.Started(label: "aegrid.page") {
-                [sessions = SearchSessions.ordered(session.file.sessions)] in try page(sessions)
+            settings.shard != nil ? nil : SideBySide.Started(label: "aegrid.page") { [self] in
+                var finished = FinishedRun(sessions: SearchSessions.ordered(session.file.sessions))
+                if let records, let latentSizes, halving == nil {
+                    finished.status = SearchStatus.singleRun(directory: directory, manifest: log.manifest, grid: grid,
+                                                             records: records)
+                    finished.baseline = baseline
+                    finished.latentSizes = latentSizes
+                }
+                return try page(finished)
             }
         }
         let written: [(path: String?, origin: BestModel.Origin?)]
         let report: Report
         do {
-            (report, written) = try reportAndWrite(logged: logged.withLock { $0 }?.records, session: recordSession,
+            (report, written) = try reportAndWrite(records: records, latentSizes: latentSizes, session: recordSession,
                                                    bestTrained: bestTrained.withLock { $0 })
         } catch {
             _ = try? drawing?.wait()  // never left running behind an error
@@ -375,11 +386,11 @@ public final class Search: Sendable {
     /// The report of the finished run and the files written after it (sessions.json, the reports,
     /// best.safetensors), with the path (when a file a user asked for) and the model's origin of each write.
     private func reportAndWrite(
-        logged: [TrialRecord]?,
+        records: [TrialRecord]?, latentSizes: [String: Int]?,
         session recordSession: @escaping @Sendable () throws -> (path: String?, origin: BestModel.Origin?),
         bestTrained: (record: TrialRecord, architecture: Architecture, parameters: [Float])?
     ) throws -> (Report, [(path: String?, origin: BestModel.Origin?)]) {
-        let report = try self.report(logged: logged)
+        let report = try self.report(records: records, latentSizes: latentSizes)
         timings.mark("report")
         // What is left is writing files (sessions.json, the reports, best.safetensors), the durable ones each
         // waiting on their fsyncs: written side by side, the waits overlap each other and the page's drawing.
@@ -403,18 +414,17 @@ public final class Search: Sendable {
     }
 
     /// The finished run's report. A shard reports on its own log; `aegrid merge` / `aegrid results` report on the
-    /// whole directory. A single run whose log is the directory's only one reports on it too, from `logged` (its
+    /// whole directory. A single run whose log is the directory's only one reports on it too, from `records` (its
     /// records as reading the log gives them) and what the search holds: what `ResultsDirectory.report` would read
-    /// back from the files this search wrote, without reading and decoding them again.
-    private func report(logged: [TrialRecord]?) throws -> Report {
-        let directory = settings.outputDirectory
-        let ownLogOnly = settings.shard != nil
-            || ResultsDirectory.logPaths(directory: directory).map { ($0 as NSString).lastPathComponent }
-                == [(log.path as NSString).lastPathComponent]
-        guard ownLogOnly else { return try ResultsDirectory.report(directory: directory) }
-        let records = try logged ?? ResultsLog.read(path: log.path, histories: false).records
-        var report = Report(records: records, baseline: baseline, latentSizes: latentSizes(records), warnings: warnings)
-        if settings.shard == nil { report.halving = try HalvingPlan(manifest: manifest)?.summary(records: records) }
+    /// back from the files this search wrote, without reading and decoding them again. Without `records` it reads.
+    private func report(records: [TrialRecord]?, latentSizes: [String: Int]?) throws -> Report {
+        if records == nil && settings.shard == nil {
+            return try ResultsDirectory.report(directory: settings.outputDirectory)
+        }
+        let records = try records ?? ResultsLog.read(path: log.path, histories: false).records
+        var report = Report(records: records, baseline: baseline,
+                            latentSizes: latentSizes ?? self.latentSizes(records), warnings: warnings)
+        if settings.shard == nil { report.halving = try HalvingPlan(manifest: log.manifest)?.summary(records: records) }
         return report
     }
 
