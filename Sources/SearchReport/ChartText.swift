@@ -28,15 +28,15 @@ enum ChartText {
         if value == 0 { return "0" }
         let magnitude = abs(value)
         if magnitude >= 1e-4 && magnitude < 1e6 {
-            var text = String(format: "%.4g", value)
-            if text.contains("e") { text = String(format: "%.4f", value) }
+            var text = CFormat.string("%.4g", value)
+            if text.contains("e") { text = CFormat.string("%.4f", value) }
             if text.contains(".") {
                 while text.hasSuffix("0") { text.removeLast() }
                 if text.hasSuffix(".") { text.removeLast() }
             }
             return text
         }
-        return String(format: "%.2g", value).replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e")
+        return CFormat.string("%.2g", value).replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e")
             .replacingOccurrences(of: "e+", with: "e")
     }
 

@@ -119,9 +119,9 @@ extension HTMLReport {
             let width = max(x(row.1) - x(0), row.1 > 0 ? 1 : 0)
             bars += "<rect x=\"\(ChartText.px(x(0)))\" y=\"\(ChartText.px(top))\" width=\"\(ChartText.px(width))\" "
                 + "height=\"\(ChartText.px(height))\" fill=\"\(row.2)\"><title>\(ChartText.escape(row.0)): "
-                + "\(String(format: "%.1f", row.1 * 100)) %</title></rect>"
+                + "\(CFormat.string("%.1f", row.1 * 100)) %</title></rect>"
             bars += "<text class=\"label\" x=\"\(ChartText.px(x(0) - 8))\" y=\"\(ChartText.px(top + height / 2 + 4))\" text-anchor=\"end\">\(ChartText.escape(row.0))</text>"
-            bars += "<text class=\"label\" x=\"\(ChartText.px(x(0) + width + 6))\" y=\"\(ChartText.px(top + height / 2 + 4))\">\(String(format: "%.1f %%", row.1 * 100))</text>"
+            bars += "<text class=\"label\" x=\"\(ChartText.px(x(0) + width + 6))\" y=\"\(ChartText.px(top + height / 2 + 4))\">\(CFormat.string("%.1f %%", row.1 * 100))</text>"
         }
         chart.raw(bars, marks: rows.count)
         var body = "<figure>" + chart.svg(title: "Hyperparameter importance", kind: "importance") + "</figure>"
@@ -129,7 +129,7 @@ extension HTMLReport {
         let strongPairs = importance.pairs.prefix(3).filter { $0.share >= 0.01 }
         if !strongPairs.isEmpty {
             body += "<p class=\"note\">Largest pairwise interactions: " + strongPairs.map {
-                "\(ChartText.escape($0.keys.0)) × \(ChartText.escape($0.keys.1)) \(String(format: "%.1f %%", $0.share * 100))"
+                "\(ChartText.escape($0.keys.0)) × \(ChartText.escape($0.keys.1)) \(CFormat.string("%.1f %%", $0.share * 100))"
             }.joined(separator: "; ") + ".</p>"
         }
         return Section(id: "importance", title: "Hyperparameter importance",
@@ -166,7 +166,7 @@ extension HTMLReport {
             let line = axis.values.compactMap { v in best[v].flatMap { s in axis.position(v).map { ($0, y(s)) } } }
             chart.line(line, colour: ChartPalette.series(1), label: "best test MSE per value")
             figures.append("<figure>" + chart.svg(title: "Test MSE against \(key)", kind: "slice")
-                + "<figcaption>\(ChartText.escape(key)): \(String(format: "%.1f", importance.share(of: key) * 100)) % of the "
+                + "<figcaption>\(ChartText.escape(key)): \(CFormat.string("%.1f", importance.share(of: key) * 100)) % of the "
                 + "variance</figcaption></figure>")
         }
         let legend = "<ul class=\"legend\"><li><span class=\"swatch dot\" style=\"background: \(ChartPalette.series(0))\"></span>"
@@ -250,7 +250,7 @@ extension HTMLReport {
             chart.raw(cells, marks: best.count)
             figures.append("<figure>" + chart.svg(title: "Best test MSE per \(across) and \(down)", kind: "heatmap")
                 + "<figcaption>\(ChartText.escape(across)) × \(ChartText.escape(down)): interaction "
-                + "\(String(format: "%.1f", (interaction["\(min(p, q))\u{1}\(max(p, q))"] ?? 0) * 100)) % of the variance</figcaption></figure>")
+                + "\(CFormat.string("%.1f", (interaction["\(min(p, q))\u{1}\(max(p, q))"] ?? 0) * 100)) % of the variance</figcaption></figure>")
         }
         var body = colourLegend(low: pow(10, low), high: pow(10, high)) + "<div class=\"charts\">" + figures.joined() + "</div>"
         if pairs.count > Self.pairCharts {

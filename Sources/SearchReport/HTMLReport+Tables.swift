@@ -92,7 +92,7 @@ extension HTMLReport {
     }
 
     static func duration(_ seconds: Double) -> String {
-        if seconds < 60 { return String(format: "%.2f s", seconds) }
+        if seconds < 60 { return CFormat.string("%.2f s", seconds) }
         if seconds < 3600 { return String(format: "%d min %02d s", Int(seconds) / 60, Int(seconds) % 60) }
         return String(format: "%d h %02d min", Int(seconds) / 3600, Int(seconds) % 3600 / 60)
     }
@@ -123,7 +123,7 @@ extension HTMLReport {
             cells.append(number(pca))
             if let pca, !Self.pcaIsExact(pca, score: score) {
                 let change = (score / pca - 1) * 100
-                cells.append("<td class=\"n\" data-v=\"\(change)\">\(String(format: "%+.1f %%", change))</td>")
+                cells.append("<td class=\"n\" data-v=\"\(change)\">\(CFormat.string("%+.1f %%", change))</td>")
             } else {
                 cells.append("<td class=\"n\" data-v=\"\">\(pca == nil ? "–" : "PCA exact")</td>")
             }

@@ -22,7 +22,7 @@ extension Report {
         }
         guard !worse.isEmpty else { return nil }
         let sizes = worse.map { String($0.size) }.joined(separator: ", ")
-        let ratios = worse.map { String(format: "%.1f×", $0.score / $0.pca) }.joined(separator: ", ")
+        let ratios = worse.map { CFormat.string("%.1f×", $0.score / $0.pca) }.joined(separator: ", ")
         let cause = warnings.isEmpty
             ? "an output activation that cannot reach the data's range"
             : "an output activation that cannot reach the data's range (see the warning below)"

@@ -102,14 +102,14 @@ public struct Report: Sendable {
             if let baseline {
                 row.append(latentSizes[record.trialID].flatMap { baseline.testMSE(components: $0) }.map { Self.number($0) } ?? "-")
             }
-            row += [String(record.epochsRun), String(format: "%.3f", record.fitSeconds)]
+            row += [String(record.epochsRun), CFormat.string("%.3f", record.fitSeconds)]
             row += keys.map { record.parameters[$0]?.description ?? "-" }
             rows.append(row)
         }
         let widths = (0 ..< header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
         var lines = rows.map { row in
             row.enumerated().map { c, cell in
-                c == row.count - 1 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                c == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[c] - cell.count)
             }.joined(separator: "  ")
         }
         let finished = board.filter { $0.status == .ok }.count
@@ -130,7 +130,7 @@ public struct Report: Sendable {
     }
 
     /// A score in a table: six significant digits.
-    static func number(_ value: Double) -> String { String(format: "%.6g", value) }
+    static func number(_ value: Double) -> String { CFormat.string("%.6g", value) }
 
     // MARK: CSV
 
@@ -181,10 +181,21 @@ public struct Report: Sendable {
 
     static func csvNumber(_ value: Double) -> String { value.isFinite ? "\(value)" : "" }
 
-    /// RFC 4180 quoting: fields with a comma, quote or newline are quoted, quotes doubled.
+    /// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled. Scalar by scalar
+    /// (a CR LF pair is one Character, and a quote may start a cluster), and without Foundation's
+    /// `replacingOccurrences`, which cost about 0.3 ms per search on its first use.
     static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        guard text.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
+            return text
+        }
+        var field = String.UnicodeScalarView()
+        field.append("\"")
+        for scalar in text.unicodeScalars {
+            if scalar == "\"" { field.append("\"") }
+            field.append(scalar)
+        }
+        field.append("\"")
+        return String(field)
     }
 
     // MARK: best.json

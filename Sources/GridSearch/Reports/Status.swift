@@ -132,7 +132,7 @@ public struct SearchStatus: Sendable {
                      + manifest.dataShape.map(String.init).joined(separator: "×"))
         var table = [["shard", "done", "ok", "diverged", "failed", "missing", "best test MSE"]]
         func bestText(_ record: TrialRecord?) -> String {
-            record.map { "\(String(format: "%.6g", $0.testScore!)) (trial \($0.index), \($0.trialID))" } ?? "-"
+            record.map { "\(CFormat.string("%.6g", $0.testScore!)) (trial \($0.index), \($0.trialID))" } ?? "-"
         }
         for part in parts {
             table.append([part.shard?.description ?? "all", String(part.done), String(part.ok), String(part.diverged),

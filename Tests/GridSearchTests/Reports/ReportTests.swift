@@ -34,6 +34,18 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(lines[2], #"0.25,0.0,5,3,"{""epochs"": 5, ""latent_dim"": 3}",,,,,2,,b,diverged,"epoch 1, batch 1: the training loss became nan",,5,,"#)
     }
 
+    /// RFC 4180: a field with a comma, a quote or a line break (CR, LF or both, which Swift counts as one Character)
+    /// is quoted and its quotes doubled, every one of them, also a quote that starts a cluster with a combining mark.
+    func testCSVFieldsAreQuotedScalarByScalar() {
+        XCTAssertEqual(Report.csvField("relu"), "relu")
+        XCTAssertEqual(Report.csvField(""), "")
+        XCTAssertEqual(Report.csvField("a,b"), "\"a,b\"")
+        XCTAssertEqual(Report.csvField(#"{"k": 1, "l": "x"}"#), #""{""k"": 1, ""l"": ""x""}""#)
+        XCTAssertEqual(Report.csvField("line\r\nbreak"), "\"line\r\nbreak\"")
+        XCTAssertEqual(Report.csvField("cr\ronly"), "\"cr\ronly\"")
+        XCTAssertEqual(Report.csvField("\"\u{301}é"), "\"\"\"\u{301}é\"")
+    }
+
     func testLeaderboardShowsVaryingParametersAndCounts() {
         let report = Report(records: [record("a", 0, score: 0.25, latent: 2), record("b", 1, score: 0.125, latent: 4),
                                       record("c", 2, score: nil, status: .diverged)])
