@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GridSearch
 
 // The page around the sections: head (CSP, CSS, the error trap), navigation, and the one script at the end.
@@ -40,11 +41,21 @@ extension HTMLReport {
         return page
     }
 
+    /// The page's sections in order. Each reads only this page's values, so they are drawn side by side: at the end
+    /// of a search the other core mostly waits on the last files' fsyncs, and the page is what the run waits for.
     func sections() -> [Section] {
-        var sections = [summarySection(), leaderboardSection(), importanceSection(), slicesSection(), pairsSection(),
-                        curvesSection(), latentSection()]
-        if let shards { sections.append(shardsSection(shards)) }
-        return sections
+        var builders: [@Sendable (HTMLReport) -> Section] = [
+            { $0.summarySection() }, { $0.leaderboardSection() }, { $0.importanceSection() }, { $0.slicesSection() },
+            { $0.pairsSection() }, { $0.curvesSection() }, { $0.latentSection() },
+        ]
+        if let shards { builders.append { $0.shardsSection(shards) } }
+        let drawing = builders
+        let drawn = Mutex([Section?](repeating: nil, count: builders.count))
+        DispatchQueue.concurrentPerform(iterations: builders.count) { position in
+            let section = drawing[position](self)
+            drawn.withLock { $0[position] = section }
+        }
+        return drawn.withLock { $0.map { $0! } }
     }
 
     /// Installed first, so it also catches errors of the main script: each error is written into the page (which
