@@ -124,7 +124,15 @@ package enum NPYReader {
         guard shapeText.first == "(", let end = shapeText.firstIndex(of: ")") else { throw malformed("'shape' is not a tuple") }
         var shape: [Int] = []
         for part in shapeText[shapeText.index(after: shapeText.startIndex) ..< end].split(separator: ",") {
-            let trimmed = part.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "L", with: "")
+            // The spaces around it (Foundation's `.whitespaces`: Zs, tab and U+200B) and Python 2's long suffix, by
+            // hand: Foundation's trimming and replacing cost every process that reads a .npy file a first-use scan.
+            var scalars = part.unicodeScalars[...]
+            let isSpace = { (scalar: Unicode.Scalar) in
+                scalar == "\t" || scalar == "\u{200B}" || scalar.properties.generalCategory == .spaceSeparator
+            }
+            while let first = scalars.first, isSpace(first) { scalars.removeFirst() }
+            while let last = scalars.last, isSpace(last) { scalars.removeLast() }
+            let trimmed = String(String.UnicodeScalarView(scalars.filter { $0 != "L" }))
             if trimmed.isEmpty { continue }
             guard let n = Int(trimmed), n >= 0 else { throw malformed("'shape' entry \"\(trimmed)\" is not a size") }
             shape.append(n)

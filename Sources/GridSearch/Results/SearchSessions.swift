@@ -60,7 +60,7 @@ public struct SearchSessions: Codable, Sendable, Equatable {
     /// is written (a single run's report reads its sessions from here while the file is being written).
     static func appending(_ session: Session, directory: String, shard: ShardID?) -> Pending {
         let path = (directory as NSString).appendingPathComponent(fileName(shard: shard))
-        var file = (try? Data(contentsOf: URL(fileURLWithPath: path)))
+        var file = FileManager.default.contents(atPath: path)
             .flatMap { try? JSONCoding.decoder().decode(SearchSessions.self, from: $0) } ?? SearchSessions()
         file.sessions.append(session)
         return Pending(path: path, file: file)
