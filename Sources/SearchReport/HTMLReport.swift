@@ -90,18 +90,23 @@ public struct HTMLReport: Sendable {
         guard let status = run.status else { return try load(directory: directory, sessions: run.sessions) }
         let ids = Set(status.records.map(\.trialID))
         return try make(directory: directory, status: status, baseline: run.baseline,
-                        latentSizes: run.latentSizes.filter { ids.contains($0.key) }, sessions: run.sessions)
+                        latentSizes: run.latentSizes.filter { ids.contains($0.key) }, sessions: run.sessions,
+                        knownHistories: run.histories)
     }
 
-    /// The page of `status`'s records; only the learning curves' histories are read from the directory's logs.
+    /// The page of `status`'s records. The learning curves' histories are read from the directory's logs, those
+    /// in `knownHistories` (a finished run's own, as the log holds them) excepted.
     private static func make(directory: String, status: SearchStatus, baseline: PCABaseline?,
-                             latentSizes: [String: Int], sessions: [SearchSessions.Session]) throws -> HTMLReport {
+                             latentSizes: [String: Int], sessions: [SearchSessions.Session],
+                             knownHistories: [String: [TrialRecord.Epoch]] = [:]) throws -> HTMLReport {
         let manifest = status.manifest
         let report = Report(records: status.records, baseline: baseline, latentSizes: latentSizes)
         let wanted = Set(report.ranked.prefix { $0.status == .ok }.prefix(curveTrials).map(\.trialID))
+        var histories = knownHistories.filter { wanted.contains($0.key) }
+        let unknown = wanted.subtracting(histories.keys)
+        if !unknown.isEmpty { histories.merge(try Self.histories(of: unknown, directory: directory)) { known, _ in known } }
         let name = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
-        return HTMLReport(name: name, manifest: manifest, report: report,
-                          histories: try histories(of: wanted, directory: directory), sessions: sessions,
+        return HTMLReport(name: name, manifest: manifest, report: report, histories: histories, sessions: sessions,
                           shards: manifest.shards == nil ? nil : status.parts, missing: status.missing.count)
     }
 
@@ -122,7 +127,9 @@ public struct HTMLReport: Sendable {
 
     public static let fileName = "report.html"
 
-    /// The histories of `ids`, read from the directory's logs: only lines naming one of them are decoded.
+    /// The histories of `ids`, finished trials, read from the directory's logs: only lines naming one of them are
+    /// decoded, and a trial's first line that says it finished counts (an earlier line of a retried trial says
+    /// `failed`, with no history).
     static func histories(of ids: Set<String>, directory: String) throws -> [String: [TrialRecord.Epoch]] {
         var found: [String: [TrialRecord.Epoch]] = [:]
         guard !ids.isEmpty else { return found }
@@ -137,7 +144,8 @@ public struct HTMLReport: Sendable {
                 let id = String(decoding: line[idStart ..< idEnd], as: UTF8.self)
                 // A torn or corrupt line is the log reader's business; here it just draws no curve.
                 guard ids.contains(id), found[id] == nil,
-                      let record = try? TrialRecord.decode(line: Data(line), histories: true) else { return }
+                      let record = try? TrialRecord.decode(line: Data(line), histories: true), record.status == .ok
+                else { return }
                 found[id] = record.history
             }
             while found.count < ids.count, let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {

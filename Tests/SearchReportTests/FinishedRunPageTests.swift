@@ -55,6 +55,25 @@ final class FinishedRunPageTests: XCTestCase {
         let status = try XCTUnwrap(run.status, "a plain single run hands its status")
         XCTAssertEqual(status.parts.first?.failed, 8)
         XCTAssertFalse(run.latentSizes.isEmpty)
+        XCTAssertEqual(run.histories.count, 8, "every finished trial's curve is kept (fewer than BestCurves holds)")
+    }
+
+    /// A trial retried after failing has two lines in the log, the failed one first: its curve is the second's.
+    func testTheCurveOfARetriedTrialIsItsFinishedLines() throws {
+        let directory = scratch.path
+        let epochs = [TrialRecord.Epoch(epoch: 1, loss: 0.5, validationLoss: nil, seconds: 0.01),
+                      TrialRecord.Epoch(epoch: 2, loss: 0.25, validationLoss: nil, seconds: 0.01)]
+        let failed = TrialRecord(trialID: "t1", index: 0, parameters: [:], status: .failed, reason: "memory",
+                                 epochsRun: 0, fitSeconds: 0, seed: 1)
+        var finished = failed
+        finished.status = .ok
+        finished.reason = nil
+        finished.testScore = 0.1
+        finished.epochsRun = 2
+        finished.history = epochs
+        let lines = try [failed, finished].map { String(decoding: try $0.jsonLine(), as: UTF8.self) + "\n" }
+        try lines.joined().write(toFile: directory + "/results.jsonl", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try HTMLReport.histories(of: ["t1"], directory: directory)["t1"], epochs)
     }
 
     func testResumedAndRandomizedRuns() throws {

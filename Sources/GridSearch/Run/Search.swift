@@ -59,6 +59,9 @@ public final class Search: Sendable {
     private let runner: Runner
     private let scopeIndices: @Sendable () -> AnyIterator<Int>
 
+    /// The histories of this many of a run's best trials are kept for its page (which draws fewer curves).
+    static let curvesKept = 16
+
     /// Up to this many points in scope are validated one by one before any training (and give the latent sizes PCA
     /// is computed at); beyond, points are validated as they are planned (an invalid one is recorded as failed).
     public static let eagerValidationLimit = 200_000
@@ -254,6 +257,8 @@ public final class Search: Sendable {
         // The log's records as reading it back would give them, kept as the writer adds them, for the report: nil
         // if one could not be read back, and the report then reads the file.
         let logged = Mutex<LogRecords?>(LogRecords(earlier))
+        // The learning curves the page draws are the best few finished trials': this run's are kept from here.
+        let curves = Mutex(BestCurves(capacity: Self.curvesKept))
 
         let folds = data.folds
         let log = self.log
@@ -263,6 +268,9 @@ public final class Search: Sendable {
                 for record in records { Self.count(record, into: &progress) }
                 progress.elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 return progress
+            }
+            curves.withLock { curves in
+                for record in records { curves.offer(record) }
             }
             logged.withLock { logged in
                 for record in records {
@@ -354,6 +362,7 @@ public final class Search: Sendable {
                                                              records: records)
                     finished.baseline = baseline
                     finished.latentSizes = latentSizes
+                    finished.histories = curves.withLock { $0.histories }
                 }
                 return try page(finished)
             }
