@@ -23,7 +23,14 @@ enum ChartPalette {
         let f = x - Double(i)
         let (a, b) = (stops[i], stops[i + 1])
         func channel(_ p: Double, _ q: Double) -> Int { Int((p + (q - p) * f).rounded()) }
-        return String(format: "#%02x%02x%02x", channel(a.0, b.0), channel(a.1, b.1), channel(a.2, b.2))
+        return "#" + [channel(a.0, b.0), channel(a.1, b.1), channel(a.2, b.2)].map(Self.hexByte).joined()
+    }
+
+    /// A channel (0…255) as two lowercase hex digits, as `%02x` writes it: a heatmap colours every cell, and
+    /// `String(format:)` costs each a CFString round trip.
+    static func hexByte(_ value: Int) -> String {
+        let digits = String(value, radix: 16)
+        return digits.count == 1 ? "0" + digits : digits
     }
 
     /// Black or white text, whichever reads on viridis at `t` (its lower 60 % is dark).

@@ -52,9 +52,9 @@ extension HTMLReport {
                     + "the latent size is as wide as the data"
             } else if let latent = report.latentSizes[best.trialID], let pca = pcaMSE(best) {
                 let change = (score / pca - 1) * 100
-                text += String(format: " against PCA's %@ at the same latent size %d: %.1f %% %@", ChartText.number(pca),
-                               latent, abs(change), change <= 0 ? "lower (better than any linear autoencoder)"
-                                   : "higher (no better than a linear autoencoder)")
+                text += " against PCA's \(ChartText.number(pca)) at the same latent size \(latent): "
+                    + CFormat.string("%.1f %%", abs(change)) + " "
+                    + (change <= 0 ? "lower (better than any linear autoencoder)" : "higher (no better than a linear autoencoder)")
             }
             text += "<br/>Trial <code>\(e(best.trialID))</code> (grid index \(best.index)): "
                 + "<code>\(e(parameterText(best, keys: parameterKeys)))</code>"
@@ -93,8 +93,9 @@ extension HTMLReport {
 
     static func duration(_ seconds: Double) -> String {
         if seconds < 60 { return CFormat.string("%.2f s", seconds) }
-        if seconds < 3600 { return String(format: "%d min %02d s", Int(seconds) / 60, Int(seconds) % 60) }
-        return String(format: "%d h %02d min", Int(seconds) / 3600, Int(seconds) % 3600 / 60)
+        func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        if seconds < 3600 { return "\(Int(seconds) / 60) min \(twoDigits(Int(seconds) % 60)) s" }
+        return "\(Int(seconds) / 3600) h \(twoDigits(Int(seconds) % 3600 / 60)) min"
     }
 
     // MARK: Leaderboard
