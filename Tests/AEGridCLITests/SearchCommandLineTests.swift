@@ -1,5 +1,6 @@
 import ArgumentParser
 import XCTest
+import LinearAlgebra
 @testable import AEGridCLI
 
 /// `SearchRequest(quickParsing:)`, the start-up shortcut past ArgumentParser, against ArgumentParser's own parse of
@@ -62,6 +63,38 @@ final class SearchCommandLineTests: XCTestCase {
         assertQuickMatchesFull(required + ["--halving", "--min-epochs", "3", "--max-epochs", "27", "--factor", "3"])
         assertQuickMatchesFull(required + ["--n-iter", "20", "--seed", "1", "--cv", "5", "--scale", "minmax"])
         assertQuickMatchesFull(required + ["--refit", "none", "--top", "3", "--shards", "4", "--max-memory", "8G"])
+    }
+
+    /// Random command lines, from the options' names and values, near misses and hostile tokens: the shortcut never
+    /// traps, and whatever it reads, ArgumentParser reads as the same request. Seeded, so a failure repeats.
+    func testRandomCommandLinesAreReadAsArgumentParserReadsThemOrLeftToIt() {
+        let names = samples.keys.sorted().map { "--" + $0 } + ["-q", "-h", "--help", "--", "--bogus", "-", "---train",
+                                                                "--Train", "--q", "--train=", "--=x", "--seed=-1"]
+        let values = ["1", "0", "-1", "2.5", ".5", "+3", " 3", "1e3", "0x10", "nan", "inf", "abc", "", "x.csv",
+                      #"{"a": [1]}"#, "standard", "minmax", "none", "all", "2/8", "8G", "-", "--", "é", "=", "a=b"]
+        var generator = SeededGenerator(seed: 17)
+        var accepted = 0
+        for _ in 0 ..< 3000 {
+            // Mostly plausible: the required options (now and then one missing) and a few others, each with its
+            // sample value, in either spelling; then, often, a value swapped for a random one or a stray token.
+            var chosen = ["train", "grid", "out"].filter { _ in Int.random(in: 0 ..< 12, using: &generator) > 0 }
+            let others = samples.keys.filter { !["train", "grid", "out"].contains($0) }.sorted()
+            chosen += others.shuffled(using: &generator).prefix(Int.random(in: 0 ... 4, using: &generator))
+            var groups: [[String]] = chosen.map { name in
+                guard let sample = samples[name]! else { return ["--" + name] }
+                let value = Int.random(in: 0 ..< 5, using: &generator) == 0 ? values.randomElement(using: &generator)! : sample
+                return Bool.random(using: &generator) ? ["--" + name, value] : ["--" + name + "=" + value]
+            }
+            for _ in 0 ..< Int.random(in: 0 ... 2, using: &generator) where Int.random(in: 0 ..< 3, using: &generator) == 0 {
+                groups.append(Bool.random(using: &generator) ? [names.randomElement(using: &generator)!]
+                                  : [names.randomElement(using: &generator)!, values.randomElement(using: &generator)!])
+            }
+            let arguments = groups.shuffled(using: &generator).flatMap { $0 }
+            guard let quick = SearchRequest(quickParsing: arguments) else { continue }
+            accepted += 1
+            XCTAssertEqual(quick, fullParse(arguments), "\(arguments)")
+        }
+        XCTAssertGreaterThan(accepted, 300, "the generator also makes command lines the shortcut reads")
     }
 
     /// What the shortcut leaves to ArgumentParser: help, unknown or repeated names, values it cannot convert or
