@@ -36,8 +36,8 @@ enum ChartText {
             }
             return text
         }
-        return CFormat.string("%.2g", value).replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e")
-            .replacingOccurrences(of: "e+", with: "e")
+        let text = replacingAll("e-0", with: "e-", in: CFormat.string("%.2g", value))
+        return replacingAll("e+", with: "e", in: replacingAll("e+0", with: "e", in: text))
     }
 
     /// `text` with every occurrence of the ASCII `target` replaced by `replacement`, left to right and without

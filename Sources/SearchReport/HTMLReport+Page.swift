@@ -44,15 +44,13 @@ extension HTMLReport {
     /// The page's sections in order. Each reads only this page's values, so they are drawn side by side: at the end
     /// of a search the other core mostly waits on the last files' fsyncs, and the page is what the run waits for.
     func sections() -> [Section] {
-        var builders: [@Sendable (HTMLReport) -> Section] = [
+        let builders: [@Sendable (HTMLReport) -> Section] = [
             { $0.summarySection() }, { $0.leaderboardSection() }, { $0.importanceSection() }, { $0.slicesSection() },
             { $0.pairsSection() }, { $0.curvesSection() }, { $0.latentSection() },
-        ]
-        if let shards { builders.append { $0.shardsSection(shards) } }
-        let drawing = builders
+        ] + (shards.map { shards in [{ $0.shardsSection(shards) }] } ?? [])
         let drawn = Mutex([Section?](repeating: nil, count: builders.count))
         DispatchQueue.concurrentPerform(iterations: builders.count) { position in
-            let section = drawing[position](self)
+            let section = builders[position](self)
             drawn.withLock { $0[position] = section }
         }
         return drawn.withLock { $0.map { $0! } }

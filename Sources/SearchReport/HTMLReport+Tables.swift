@@ -54,7 +54,8 @@ extension HTMLReport {
                 let change = (score / pca - 1) * 100
                 text += " against PCA's \(ChartText.number(pca)) at the same latent size \(latent): "
                     + CFormat.string("%.1f %%", abs(change)) + " "
-                    + (change <= 0 ? "lower (better than any linear autoencoder)" : "higher (no better than a linear autoencoder)")
+                    + (change <= 0 ? "lower (better than any linear autoencoder)"
+                                   : "higher (no better than a linear autoencoder)")
             }
             text += "<br/>Trial <code>\(e(best.trialID))</code> (grid index \(best.index)): "
                 + "<code>\(e(parameterText(best, keys: parameterKeys)))</code>"

@@ -398,12 +398,10 @@ public final class ResultsLog: Sendable {
     }
 
     /// Writes `manifest` as DIR/manifest.json unless one exists; an existing one must match. Returns whether it
-    /// created the file; with `directorySync: .deferred` its name is then durable only after the caller's fsync of
-    /// `directory` (its bytes are durable before it has a name either way).
-    /// Atomic against a concurrent shard doing the same (`DurableFile.create`: whoever links first wins, and the
-    /// others compare with the winner's complete file).
-    @discardableResult
-    /// Returns whether it created the file, and the manifest the directory holds.
+    /// created the file, and the manifest the directory holds; with `directorySync: .deferred` a created file's name
+    /// is durable only after the caller's fsync of `directory` (its bytes are durable before it has a name either
+    /// way). Atomic against a concurrent shard doing the same (`DurableFile.create`: whoever links first wins, and
+    /// the others compare with the winner's complete file).
     static func establishManifest(_ manifest: ResultsManifest, directory: String,
                                   directorySync: DurableFile.DirectorySync = .now) throws
         -> (created: Bool, onDisk: ResultsManifest) {
@@ -424,7 +422,9 @@ public final class ResultsLog: Sendable {
             try DurableFile.create(path, with: [UInt8](data) + [UInt8(ascii: "\n")], directorySync: directorySync)
         }
         // Another writer created it between our check and our create: theirs must match ours.
-        if !created { return (false, try establishManifest(manifest, directory: directory, directorySync: directorySync).onDisk) }
+        if !created {
+            return (false, try establishManifest(manifest, directory: directory, directorySync: directorySync).onDisk)
+        }
         return (true, manifest)
     }
 

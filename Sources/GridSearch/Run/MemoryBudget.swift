@@ -1,5 +1,6 @@
 import Foundation
 import DataFiles
+import SearchSpace
 
 /// How much memory a search's trials may use together, and where that figure comes from.
 ///
@@ -83,15 +84,11 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
     }
 
     private static func readLimit(_ path: String) -> Int? {
-        guard var text = smallFile(path)?[...] else { return nil }
-        while text.first?.isWhitespace == true { text.removeFirst() }
-        while text.last?.isWhitespace == true { text.removeLast() }
-        return Int(text)
+        smallFile(path).flatMap { Int(trimmingWhitespace($0)) }
     }
 
     /// A small text file (a cgroup or proc file), or nil when it cannot be read. Through `FileManager.contents`
-    /// rather than `String(contentsOfFile:)` and `trimmingCharacters`, whose first use costs every process a
-    /// fraction of a millisecond.
+    /// rather than `String(contentsOfFile:)`, whose first use costs every process a fraction of a millisecond.
     private static func smallFile(_ path: String) -> String? {
         FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
     }
