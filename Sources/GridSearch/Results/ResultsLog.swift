@@ -331,7 +331,7 @@ public final class ResultsLog: Sendable {
                 throw ResultsError.corruptLine(path: path, line: lineNumber, problem: "empty line")
             }
             do {
-                if !list.add(try TrialRecord.decode(line: line, histories: histories)) { contents.duplicates += 1 }
+                if list.add(try TrialRecord.decode(line: line, histories: histories)) == false { contents.duplicates += 1 }
                 contents.goodLength = offset + line.count + (terminated ? 1 : 0)
                 contents.missingFinalNewline = !terminated
             } catch {

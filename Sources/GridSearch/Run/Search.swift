@@ -240,6 +240,12 @@ public final class Search: Sendable {
     /// comes last in `SearchOutcome.files`.
     public func run(onProgress: @escaping @Sendable (SearchProgress) -> Void = { _ in },
                     page: Page? = nil) throws -> SearchOutcome {
+        try run(onProgress: onProgress, page: page, recordsHeld: LogRecords.heldBySearch)
+    }
+
+    /// `run`, holding at most `recordsHeld` of the log's records for the report (a test's knob).
+    func run(onProgress: @escaping @Sendable (SearchProgress) -> Void, page: Page?,
+             recordsHeld: Int) throws -> SearchOutcome {
         timings.mark("between set-up and run")
         let started = DispatchTime.now().uptimeNanoseconds
         let startedAt = Date()
@@ -255,8 +261,8 @@ public final class Search: Sendable {
         // Updated on the results writer's queue as records reach the disk, read here once the writer has finished.
         let progress = Mutex(initial)
         // The log's records as reading it back would give them, kept as the writer adds them, for the report: nil
-        // if one could not be read back, and the report then reads the file.
-        let logged = Mutex<LogRecords?>(LogRecords(earlier))
+        // if one could not be read back or there are more than `recordsHeld`, and the report then reads the file.
+        let logged = Mutex<LogRecords?>(LogRecords(earlier, limit: recordsHeld))
         // The learning curves the page draws are the best few finished trials': this run's are kept from here.
         let curves = Mutex(BestCurves(capacity: Self.curvesKept))
 
@@ -273,9 +279,11 @@ public final class Search: Sendable {
                 for record in records { curves.offer(record) }
             }
             logged.withLock { logged in
-                for record in records {
-                    guard let readBack = try? record.readBack() else { logged = nil; return }
-                    logged?.add(readBack)
+                for record in records where logged != nil {
+                    guard let readBack = try? record.readBack(), logged?.add(readBack) != nil else {
+                        logged = nil
+                        return
+                    }
                 }
             }
             onProgress(now)

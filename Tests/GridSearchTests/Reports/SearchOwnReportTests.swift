@@ -67,6 +67,37 @@ final class SearchOwnReportTests: XCTestCase {
         try assertReportIsTheDirectorysOwn(settings, outcome: try Search(settings: settings).run())
     }
 
+    /// Past its limit a search lets its records go and reads the log for its report: the report is still the
+    /// directory's own, with every record, on a fresh run and on a resumed one whose earlier records alone are too many.
+    func testRunWithMoreRecordsThanItHoldsReadsTheLog() throws {
+        let settings = settings(#"{"latent_dim": [2, 3, 4], "learning_rate": [0.01, 0.002], "epochs": [2]}"#,
+                                name: "over-limit")
+        try assertReportIsTheDirectorysOwn(settings, outcome: try Search(settings: settings).run(
+            onProgress: { _ in }, page: nil, recordsHeld: 4))
+        let log = settings.outputDirectory + "/results.jsonl"
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        try (lines.prefix(3).joined(separator: "\n") + "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        let resumed = try Search(settings: settings).run(onProgress: { _ in }, page: nil, recordsHeld: 2)
+        XCTAssertEqual(resumed.progress.resumed, 3)
+        try assertReportIsTheDirectorysOwn(settings, outcome: resumed)
+    }
+
+    func testLogRecordsRefuseNewTrialsPastTheirLimit() throws {
+        func record(_ id: String, _ status: TrialRecord.Status) -> TrialRecord {
+            TrialRecord(trialID: id, index: 0, parameters: [:], status: status, epochsRun: 1, fitSeconds: 0, seed: 0)
+        }
+        var held = LogRecords(limit: 2)
+        XCTAssertEqual(held.add(record("a", .ok)), true)
+        XCTAssertEqual(held.add(record("b", .failed)), true)
+        XCTAssertNil(held.add(record("c", .ok)), "a third trial id is past the limit")
+        XCTAssertEqual(held.add(record("a", .ok)), false, "a repeated id is ignored, full or not")
+        XCTAssertEqual(held.add(record("b", .ok)), true, "a failed record's retry replaces it, full or not")
+        XCTAssertEqual(held.records.map(\.trialID), ["a", "b"])
+        XCTAssertEqual(held.records.map(\.status), [.ok, .ok])
+        XCTAssertNil(LogRecords([record("a", .ok), record("b", .ok), record("c", .ok)], limit: 2))
+        XCTAssertEqual(LogRecords([record("a", .ok), record("a", .ok), record("b", .ok)], limit: 2)?.records.count, 2)
+    }
+
     func testHalvingRunReportsItsRungs() throws {
         var settings = settings(#"{"latent_dim": [2, 3, 4, 5], "learning_rate": [0.01], "epochs": [4]}"#,
                                 name: "halving")
