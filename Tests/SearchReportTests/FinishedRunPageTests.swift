@@ -9,17 +9,7 @@ import TestSupport
 /// The page must be the one `HTMLReport.load(directory:)` (`aegrid report`) draws from those files, for every kind
 /// of run: plain, with failed trials and parameters whose JSON reads back as another case, resumed, randomized, and
 /// halving (which hands no status, so the page reads the directory).
-final class FinishedRunPageTests: XCTestCase {
-    var scratch: URL!
-
-    override func setUp() {
-        scratch = URL(fileURLWithPath: makeTemporaryDirectory(name))
-    }
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(at: scratch)
-    }
-
+final class FinishedRunPageTests: ScratchDirectoryTestCase {
     func settings(_ grid: String, name: String) -> SearchSettings {
         SearchSettings(trainPath: exampleDataPath("seed", "X_train.npy"),
                        evaluation: .testFile(exampleDataPath("seed", "X_test.npy")), grid: grid,

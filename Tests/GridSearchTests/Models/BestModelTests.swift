@@ -7,17 +7,7 @@ import NeuralNet
 /// `best.safetensors` without training twice: with `--refit train` on a single split the search saves the best
 /// trial's own weights, which must be exactly what retraining the configuration gives; in every other case it
 /// retrains.
-final class BestModelTests: XCTestCase {
-    var scratch: URL!
-
-    override func setUp() {
-        scratch = URL(fileURLWithPath: makeTemporaryDirectory(name))
-    }
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(at: scratch)
-    }
-
+final class BestModelTests: ScratchDirectoryTestCase {
     /// The seed's grid 1 (the best trial is a 100-epoch run whose 50-epoch sibling shares its family): the search
     /// keeps the trial's weights (`SearchOutcome.bestModel`), and its file is byte for byte the file a real
     /// retraining of the same configuration writes (weights, scaler, metrics and all).

@@ -7,17 +7,7 @@ import TestSupport
 /// reading its log back. Those files must be byte for byte what `ResultsDirectory.report` (`aegrid results`) builds
 /// from the directory: on a fresh run, on a run that resumes a partial log, with parameters whose JSON reads back
 /// as another case (an integral `.double`), with invalid points recorded as failed, and for a halving search.
-final class SearchOwnReportTests: XCTestCase {
-    var scratch: URL!
-
-    override func setUp() {
-        scratch = URL(fileURLWithPath: makeTemporaryDirectory(name))
-    }
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(at: scratch)
-    }
-
+final class SearchOwnReportTests: ScratchDirectoryTestCase {
     func settings(_ grid: String, name: String) -> SearchSettings {
         SearchSettings(trainPath: exampleDataPath("seed", "X_train.npy"),
                        evaluation: .testFile(exampleDataPath("seed", "X_test.npy")), grid: grid,

@@ -8,17 +8,7 @@ import TestSupport
 /// would busy-wait on the cores for the first 0.1 s of every process); the search then runs its PCA at one thread
 /// when the PCA is small, and gives OpenBLAS its own count back when the PCA is large enough to gain from it. In the
 /// fallback build there is no OpenBLAS: every count is 1.
-final class SearchBLASThreadsTests: XCTestCase {
-    var scratch: URL!
-
-    override func setUp() {
-        scratch = URL(fileURLWithPath: makeTemporaryDirectory(name))
-    }
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(at: scratch)
-    }
-
+final class SearchBLASThreadsTests: ScratchDirectoryTestCase {
     func testThePCAsSizeDecides() {
         XCTAssertFalse(Search.pcaNeedsBLASThreads(work: 0))
         XCTAssertFalse(Search.pcaNeedsBLASThreads(work: Search.multithreadedBLASWork - 1))
