@@ -1,3 +1,6 @@
+// TestSupport is a plain target, so `swift build --static-swift-stdlib` (`make build`) compiles it too, and the
+// static SDK has no XCTest: this class exists only where XCTest does, as in every test build.
+#if canImport(XCTest)
 import Foundation
 import XCTest
 
@@ -16,3 +19,4 @@ open class ScratchDirectoryTestCase: XCTestCase {
         super.tearDown()
     }
 }
+#endif
