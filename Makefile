@@ -24,8 +24,8 @@ TESTFLAGS := -c release -Xswiftc -enable-testing
 # is paid once per search, per shard and per `aegrid` call), and the binary runs on nodes without a Swift toolchain.
 RELEASE := -c release --static-swift-stdlib
 
-.PHONY: all bootstrap build test test-datasets test-blas test-fallback check-fallback-links test-python test-slurm test-kubernetes \
-	test-report report-screenshot bench compare demo clean slurm-local fuzz test-fuzz
+.PHONY: all bootstrap build test test-datasets check-static-build test-blas test-fallback check-fallback-links test-python test-slurm \
+	test-kubernetes test-report report-screenshot bench compare demo clean slurm-local fuzz test-fuzz
 
 all: build
 
@@ -35,8 +35,14 @@ bootstrap:
 build: bootstrap
 	$(SWIFT) build $(RELEASE)
 
-test: bootstrap test-blas test-fallback check-fallback-links test-python test-slurm test-kubernetes test-report \
-	test-fuzz
+test: bootstrap check-static-build test-blas test-fallback check-fallback-links test-python test-slurm test-kubernetes \
+	test-report test-fuzz
+
+# `make build` compiles every plain target against the static SDK, which has no XCTest; TestSupport is the one plain
+# target under Tests/, so a debug build of it (about 10 s) is the check that `make build` still compiles.
+check-static-build: bootstrap
+	@echo "== TestSupport against the static SDK (what make build compiles) =="
+	$(SWIFT) build --static-swift-stdlib --target TestSupport --scratch-path .build-static-check
 
 # IDXReaderTests reads Debian's Fashion-MNIST files byte for byte against gzip; installed here so that it runs in
 # every `make test` instead of skipping on a machine without them.
@@ -107,7 +113,7 @@ demo: bootstrap
 	@scripts/demo.sh
 
 clean:
-	rm -rf .build .build-fallback .build-bench-* .build-fuzz
+	rm -rf .build .build-fallback .build-bench-* .build-fuzz .build-static-check
 
 # The seed's grid 1 as an 8-task Slurm array on this machine (OUT=dir to choose where; rerunning resumes).
 slurm-local: bootstrap
