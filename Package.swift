@@ -6,7 +6,9 @@
 //   swift build --disable-default-traits  pure-Swift fallback: links no OpenBLAS, no LAPACKE.
 // Code generation: every target is compiled for x86-64-v3 (AVX2 + FMA), so SIMD fused multiply-adds become
 // `vfmadd231ps` instead of calls to `fmaf`. Set AEGRID_PORTABLE=1 in the environment of `swift build` to build for
-// baseline x86-64 (any 64-bit x86 CPU, or another architecture) at a large cost in speed.
+// baseline x86-64 (any 64-bit x86 CPU, or another architecture) at a large cost in speed. One module,
+// SwiftGEMMAVX512 (the Swift GEMM's 6×32 micro-kernel), is compiled for x86-64-v4 in every build and called only on
+// CPUs with AVX-512 (a run-time check), with the same bits as the AVX2 kernel.
 import Foundation
 import PackageDescription
 
@@ -19,8 +21,12 @@ let noMathErrno = ["-Xcc", "-fno-math-errno"]
 let codegen: [SwiftSetting] = portable
     ? [.unsafeFlags(noMathErrno)]
     : [.unsafeFlags(["-Xcc", "-march=x86-64-v3"] + noMathErrno), .define("AEGRID_X86_64_V3")]
+// The Swift GEMM's AVX-512 micro-kernel is its own module, compiled for x86-64-v4 whatever the rest is compiled for:
+// `LinearAlgebra` calls it only on a CPU that has AVX-512 (`SwiftGEMM.wideTilesAvailable`).
+let avx512Codegen: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v4"] + noMathErrno)]
 #else
 let codegen: [SwiftSetting] = [.unsafeFlags(noMathErrno)]
+let avx512Codegen: [SwiftSetting] = [.unsafeFlags(noMathErrno)]
 #endif
 
 // The BLAS build links OpenBLAS and LAPACKE statically, from the archives libopenblas-dev and liblapacke-dev install
@@ -62,9 +68,10 @@ let package = Package(
         // MARK: Library layers (imports point one way: LinearAlgebra -> NeuralNet -> GridSearch; DataFiles and
         // JSONLines feed GridSearch; DurableFiles sits under every module that writes a file)
         .target(name: "DurableFiles", swiftSettings: codegen),
+        .target(name: "SwiftGEMMAVX512", swiftSettings: avx512Codegen),
         .target(
             name: "LinearAlgebra",
-            dependencies: [.target(name: "COpenBLAS", condition: .when(traits: ["BLAS"]))],
+            dependencies: ["SwiftGEMMAVX512", .target(name: "COpenBLAS", condition: .when(traits: ["BLAS"]))],
             swiftSettings: codegen,
             linkerSettings: staticBLAS
         ),

@@ -30,9 +30,18 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     /// times its share at batch 256. Above this many rows the packed, contiguous sliver is faster. The order of the
     /// multiply-adds is the same either way, so the bits are too.
     public let readBInPlaceMaximumRows: Int
+    /// Two full 16-column slivers side by side are computed as one 6×32 tile by the AVX-512 micro-kernel
+    /// (`SwiftGEMM+WideTiles.swift`). Only ever true on a CPU with AVX-512; the bits are the same either way.
+    public let wideTiles: Bool
+
+    /// Whether plans use wide tiles unless told otherwise: on a CPU with AVX-512, unless `AEGRID_GEMM_AVX512=0` is
+    /// set (to compare the two kernels in one build).
+    public static let wideTilesByDefault = SwiftGEMM.wideTilesAvailable && getenvString("AEGRID_GEMM_AVX512") != "0"
 
     /// A plan with the micro-kernel's register shape (6×16); `mc` and `nc` are rounded up to multiples of it.
-    public init(mc: Int, kc: Int, nc: Int, packAMinimumColumns: Int = 512, readBInPlaceMaximumRows: Int = 64) {
+    /// `wideTiles` asks for the AVX-512 kernel, which the plan uses only where the CPU has it.
+    public init(mc: Int, kc: Int, nc: Int, packAMinimumColumns: Int = 512, readBInPlaceMaximumRows: Int = 64,
+                wideTiles: Bool = GEMMBlocking.wideTilesByDefault) {
         precondition(mc > 0 && kc > 0 && nc > 0, "GEMMBlocking: mc=\(mc) kc=\(kc) nc=\(nc) must be positive")
         mr = 6
         nr = 16
@@ -41,6 +50,13 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
         self.nc = (nc + nr - 1) / nr * nr
         self.packAMinimumColumns = max(0, packAMinimumColumns)
         self.readBInPlaceMaximumRows = max(0, readBInPlaceMaximumRows)
+        self.wideTiles = wideTiles && SwiftGEMM.wideTilesAvailable
+    }
+
+    /// This plan with wide tiles on (where the CPU has AVX-512) or off.
+    public func with(wideTiles: Bool) -> GEMMBlocking {
+        GEMMBlocking(mc: mc, kc: kc, nc: nc, packAMinimumColumns: packAMinimumColumns,
+                     readBInPlaceMaximumRows: readBInPlaceMaximumRows, wideTiles: wideTiles)
     }
 
     /// Tuned on an AMD EPYC (Zen 4: 32 KiB L1d, 1 MiB L2 per core) with `aegrid-bench gemm`.
@@ -63,5 +79,6 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         "mr=\(mr) nr=\(nr) mc=\(mc) kc=\(kc) nc=\(nc) packA≥\(packAMinimumColumns) readB≤\(readBInPlaceMaximumRows)"
+            + (wideTiles ? " avx512 6x32" : "")
     }
 }

@@ -93,6 +93,10 @@ enum SwiftGEMM {
                         let sliverB: UnsafePointer<Float> = inPlace ? b + (pc * ldb + jc + jr)
                                                                      : UnsafePointer(packedB + (jr - fullSlivers) * kc)
                         let bStride = inPlace ? ldb : nr
+                        // A second full sliver beside this one, read the same way: the pair's full-height tiles are
+                        // one 6×32 tile for the AVX-512 kernel (`SwiftGEMM+WideTiles.swift`).
+                        let paired = blocking.wideTiles && nc - jr >= 2 * nr && (jr + nr < fullSlivers) == inPlace
+                        let nextSliverB = inPlace ? sliverB + nr : sliverB + nr * kc
                         var ir = 0
                         while ir < mc {
                             let height = min(mr, mc - ir)
@@ -100,7 +104,11 @@ enum SwiftGEMM {
                             let offsetA: Int = transA == .none ? (ic + ir) * lda + pc : pc * lda + ic + ir
                             let sliverA: UnsafePointer<Float> = packsA ? UnsafePointer(packedA + ir * kc) : a + offsetA
                             let tile = c + ((ic + ir) * ldc + jc + jr)
-                            if height == mr && width == nr {
+                            if height == mr && paired {
+                                wideTile(kc: kc, a: sliverA, rowStride: rowStride, depthStride: depthStride,
+                                         b0: sliverB, b1: nextSliverB, bStride: bStride, c: tile, ldc: ldc,
+                                         alpha: alpha, beta: betaSlice)
+                            } else if height == mr && width == nr {
                                 microKernel6x16(kc: kc, a: sliverA, rowStride: rowStride, depthStride: depthStride,
                                                 b: sliverB, bStride: bStride, c: tile, ldc: ldc, alpha: alpha,
                                                 beta: betaSlice)
@@ -108,10 +116,15 @@ enum SwiftGEMM {
                                 edgeTile(height: height, width: width, kc: kc, a: sliverA, rowStride: rowStride,
                                          depthStride: depthStride, b: sliverB, bStride: bStride, c: tile, ldc: ldc,
                                          alpha: alpha, beta: betaSlice, scratch: edge)
+                                if paired {
+                                    edgeTile(height: height, width: nr, kc: kc, a: sliverA, rowStride: rowStride,
+                                             depthStride: depthStride, b: nextSliverB, bStride: bStride,
+                                             c: tile + nr, ldc: ldc, alpha: alpha, beta: betaSlice, scratch: edge)
+                                }
                             }
                             ir += mr
                         }
-                        jr += nr
+                        jr += paired ? 2 * nr : nr
                     }
                     ic += mc
                 }

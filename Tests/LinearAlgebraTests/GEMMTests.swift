@@ -247,6 +247,42 @@ final class GEMMTests: XCTestCase {
         XCTAssertEqual(GEMMBlocking.tuned.readBInPlaceMaximumRows, 64)
     }
 
+    /// The AVX-512 kernel's 6×32 tiles give the 6×16 AVX2 kernel's bits, element for element: every pairing of
+    /// slivers (in place and packed, a panel with an odd sliver left over, partial last slivers, edge rows, several k
+    /// slices with β applied by the first), every transpose, α and β. Skipped on a CPU without AVX-512, where the
+    /// plans never use wide tiles (checked).
+    func testWideTilesGiveTheNarrowTilesBits() throws {
+        XCTAssertEqual(GEMMBlocking(mc: 12, kc: 7, nc: 32, wideTiles: true).wideTiles, SwiftGEMM.wideTilesAvailable)
+        XCTAssertFalse(GEMMBlocking(mc: 12, kc: 7, nc: 32, wideTiles: false).wideTiles)
+        guard SwiftGEMM.wideTilesAvailable else { throw XCTSkip("this CPU has no AVX-512: no wide tiles to compare") }
+        let plans = [GEMMBlocking.tuned, GEMMBlocking(mc: 12, kc: 7, nc: 48), GEMMBlocking(mc: 18, kc: 64, nc: 32)]
+        let shapes = [(m: 32, n: 256, k: 784), (m: 32, n: 784, k: 256), (m: 64, n: 40, k: 300), (m: 7, n: 33, k: 20),
+                      (m: 1, n: 16, k: 5), (m: 13, n: 95, k: 44), (m: 6, n: 32, k: 9), (m: 100, n: 64, k: 3),
+                      (m: 256, n: 130, k: 17), (m: 5, n: 48, k: 260)]
+        var rng = SeededGenerator(seed: 31)
+        for plan in plans {
+            for readB in [0, 1000] {
+                let narrow = GEMMBlocking(mc: plan.mc, kc: plan.kc, nc: plan.nc,
+                                          packAMinimumColumns: plan.packAMinimumColumns,
+                                          readBInPlaceMaximumRows: readB, wideTiles: false)
+                let wide = narrow.with(wideTiles: true)
+                XCTAssertTrue(wide.wideTiles)
+                for (index, shape) in shapes.enumerated() {
+                    for transA in Transpose.allCases {
+                        for transB in Transpose.allCases {
+                            let problem = Problem(transA, transB, m: shape.m, n: shape.n, k: shape.k,
+                                                  alpha: Self.alphas[1 + index % 2], beta: Self.betas[index % 3],
+                                                  padding: 3 * (index % 2), using: &rng)
+                            let expected = problem.runSwift(blocking: narrow), got = problem.runSwift(blocking: wide)
+                            XCTAssertEqual(got.map(\.bitPattern), expected.map(\.bitPattern),
+                                           "\(wide): \(problem.label)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The backends agree with each other elementwise (not only with the oracle) on a training-sized product.
     func testBackendsAgreeWithEachOther() throws {
         var rng = SeededGenerator(seed: 3)

@@ -1,0 +1,29 @@
+#if arch(x86_64)
+import SwiftGEMMAVX512
+#endif
+
+/// Full 6×32 tiles of C for the AVX-512 micro-kernel (`SwiftGEMMAVX512`), on CPUs that have it.
+///
+/// `packedProduct` sweeps C in 16-column slivers of op(B); where two full slivers lie side by side, read the same way
+/// (both in place at B's row stride, or both packed, `kc × 16` floats apart), and `GEMMBlocking.wideTiles` is set,
+/// their full-height tiles go to one 6×32 call of 512-bit fused multiply-adds instead of two 6×16 calls of 256-bit
+/// ones. Each element of C is the same chain of operations either way, so the bits do not depend on the CPU
+/// (`GEMMTests.testWideTilesGiveTheNarrowTilesBits`); only the instruction count does, by half in the inner loop.
+extension SwiftGEMM {
+    /// Whether this CPU can run the AVX-512 kernel: the operating system reports x86-64-v4's AVX-512 subsets.
+    static let wideTilesAvailable = CPUFeatures.hasAVX512
+
+    /// `C[0..<6, 0..<32] ← α·A·[B₀ B₁] + β·C` on the AVX-512 kernel; only called when `wideTilesAvailable`.
+    @inline(__always)
+    static func wideTile(
+        kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
+        b1: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+    ) {
+        #if arch(x86_64)
+        AVX512MicroKernel.tile6x32(kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1,
+                                   bStride: bStride, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        #else
+        preconditionFailure("SwiftGEMM: the 6×32 tile needs an x86-64 CPU with AVX-512")
+        #endif
+    }
+}
