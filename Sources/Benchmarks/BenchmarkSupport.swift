@@ -33,10 +33,12 @@ struct BuildInfo: Codable, Equatable {
     static func current() -> BuildInfo {
         let blas = GEMMBackend.available.contains(.blas)
         #if AEGRID_X86_64_V3
-        let codegen = "-march=x86-64-v3 (AVX2 + FMA)"
+        let base = "-march=x86-64-v3 (AVX2 + FMA)"
         #else
-        let codegen = "portable (AEGRID_PORTABLE=1 or not x86-64): no AVX2/FMA code generation"
+        let base = "portable (AEGRID_PORTABLE=1 or not x86-64): no AVX2/FMA code generation"
         #endif
+        // The Swift kernel's AVX-512 tiles are chosen at run time (`GEMMBlocking.wideTiles`).
+        let codegen = base + (GEMMBlocking.default.wideTiles ? "; Swift GEMM with AVX-512 6×32 tiles" : "")
         return BuildInfo(
             label: blas ? "BLAS" : "fallback", blasTrait: blas,
             defaultBackend: GEMMBackend.buildDefault.rawValue, codeGeneration: codegen,
