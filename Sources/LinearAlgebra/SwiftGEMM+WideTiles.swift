@@ -6,8 +6,8 @@ import SwiftGEMMAVX512
 ///
 /// `packedProduct` sweeps C in 16-column slivers of op(B); where two full slivers lie side by side, read the same way
 /// (both in place at B's row stride, or both packed, `kc × 16` floats apart), and `GEMMBlocking.wideTiles` is set,
-/// their full-height tiles go to one 6×32 call of 512-bit fused multiply-adds instead of two 6×16 calls of 256-bit
-/// ones. Each element of C is the same chain of operations either way, so the bits do not depend on the CPU
+/// their tiles go to one 6×32 call of 512-bit fused multiply-adds instead of two 6×16 calls of 256-bit ones (the
+/// bottom edge's to 4-, 2- and 1-row calls, as with the AVX2 kernels). Each element of C is the same chain of operations either way, so the bits do not depend on the CPU
 /// (`GEMMTests.testWideTilesGiveTheNarrowTilesBits`); only the instruction count does, by half in the inner loop.
 extension SwiftGEMM {
     /// Whether this CPU can run the AVX-512 kernel: the operating system reports x86-64-v4's AVX-512 subsets.
@@ -24,6 +24,33 @@ extension SwiftGEMM {
                                    bStride: bStride, c: c, ldc: ldc, alpha: alpha, beta: beta)
         #else
         preconditionFailure("SwiftGEMM: the 6×32 tile needs an x86-64 CPU with AVX-512")
+        #endif
+    }
+
+    /// The bottom edge of a pair of full slivers (`height` < 6 rows): 4-, 2- and 1-row tiles of 32 columns, as
+    /// `edgeTile` covers a 16-column sliver's edge with the AVX2 kernels. Only called when `wideTilesAvailable`.
+    @inline(__always)
+    static func wideEdgeTile(
+        height: Int, kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
+        b1: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+    ) {
+        #if arch(x86_64)
+        var r = 0
+        while r < height {
+            let rows = height - r >= 4 ? 4 : height - r >= 2 ? 2 : 1
+            let ar = a + r * rowStride, cr = c + r * ldc
+            switch rows {
+            case 4: AVX512MicroKernel.tile4x32(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b0: b0,
+                                               b1: b1, bStride: bStride, c: cr, ldc: ldc, alpha: alpha, beta: beta)
+            case 2: AVX512MicroKernel.tile2x32(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b0: b0,
+                                               b1: b1, bStride: bStride, c: cr, ldc: ldc, alpha: alpha, beta: beta)
+            default: AVX512MicroKernel.tile1x32(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b0: b0,
+                                                b1: b1, bStride: bStride, c: cr, ldc: ldc, alpha: alpha, beta: beta)
+            }
+            r += rows
+        }
+        #else
+        preconditionFailure("SwiftGEMM: the 32-column tiles need an x86-64 CPU with AVX-512")
         #endif
     }
 }

@@ -93,8 +93,8 @@ enum SwiftGEMM {
                         let sliverB: UnsafePointer<Float> = inPlace ? b + (pc * ldb + jc + jr)
                                                                      : UnsafePointer(packedB + (jr - fullSlivers) * kc)
                         let bStride = inPlace ? ldb : nr
-                        // A second full sliver beside this one, read the same way: the pair's full-height tiles are
-                        // one 6×32 tile for the AVX-512 kernel (`SwiftGEMM+WideTiles.swift`).
+                        // A second full sliver beside this one, read the same way: the pair's tiles are 32 columns wide
+                        // for the AVX-512 kernels (`SwiftGEMM+WideTiles.swift`).
                         let paired = blocking.wideTiles && nc - jr >= 2 * nr && (jr + nr < fullSlivers) == inPlace
                         let nextSliverB = inPlace ? sliverB + nr : sliverB + nr * kc
                         var ir = 0
@@ -112,15 +112,14 @@ enum SwiftGEMM {
                                 microKernel6x16(kc: kc, a: sliverA, rowStride: rowStride, depthStride: depthStride,
                                                 b: sliverB, bStride: bStride, c: tile, ldc: ldc, alpha: alpha,
                                                 beta: betaSlice)
+                            } else if paired {
+                                wideEdgeTile(height: height, kc: kc, a: sliverA, rowStride: rowStride,
+                                             depthStride: depthStride, b0: sliverB, b1: nextSliverB, bStride: bStride,
+                                             c: tile, ldc: ldc, alpha: alpha, beta: betaSlice)
                             } else {
                                 edgeTile(height: height, width: width, kc: kc, a: sliverA, rowStride: rowStride,
                                          depthStride: depthStride, b: sliverB, bStride: bStride, c: tile, ldc: ldc,
                                          alpha: alpha, beta: betaSlice, scratch: edge)
-                                if paired {
-                                    edgeTile(height: height, width: nr, kc: kc, a: sliverA, rowStride: rowStride,
-                                             depthStride: depthStride, b: nextSliverB, bStride: bStride,
-                                             c: tile + nr, ldc: ldc, alpha: alpha, beta: betaSlice, scratch: edge)
-                                }
                             }
                             ir += mr
                         }

@@ -1,4 +1,5 @@
-/// The Swift GEMM's AVX-512 micro-kernel: one 6×32 tile of C from two adjacent 16-column slivers of B.
+/// The Swift GEMM's AVX-512 micro-kernels: one 6×32 tile of C from two adjacent 16-column slivers of B, and its 4-,
+/// 2- and 1-row variants for the bottom edge.
 ///
 /// This module alone is compiled for x86-64-v4 (AVX-512, `Package.swift`), so its `SIMD16<Float>` operations are
 /// single 512-bit instructions; `LinearAlgebra` calls it only on a CPU whose kernel reports AVX-512
@@ -7,7 +8,8 @@
 /// Every element of C gets exactly the operations of `LinearAlgebra`'s 6×16 AVX2 kernel: a sum from 0 of fused
 /// multiply-adds in k order, then `sum·α` (β = 0, C never read) or `fma(sum, α, C·β)`. Only the vector width
 /// differs, so the bits are the same (`GEMMTests.testWideTilesGiveTheNarrowTilesBits`). Twelve 512-bit accumulators,
-/// two loads of B and one broadcast per row per k step: the 6×16 kernel's register plan at twice the width.
+/// two loads of B and one broadcast per row per k step: the 6×16 kernels' register plan and structure at twice the
+/// width.
 #if arch(x86_64)
 public enum AVX512MicroKernel {
     /// `C[0..<6, 0..<32] ← α·A·[B₀ B₁] + β·C`, where B₀ and B₁ are the slivers of C's columns 0..<16 and 16..<32,
@@ -15,6 +17,46 @@ public enum AVX512MicroKernel {
     @inline(never)
     public static func tile6x32(
         kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
+        b1: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+    ) {
+        tile(rows: 6, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1, bStride: bStride,
+             c: c, ldc: ldc, alpha: alpha, beta: beta)
+    }
+
+    /// The 4-row tile, for the bottom edge of C.
+    @inline(never)
+    public static func tile4x32(
+        kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
+        b1: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+    ) {
+        tile(rows: 4, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1, bStride: bStride,
+             c: c, ldc: ldc, alpha: alpha, beta: beta)
+    }
+
+    /// The 2-row tile, for the bottom edge of C.
+    @inline(never)
+    public static func tile2x32(
+        kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
+        b1: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+    ) {
+        tile(rows: 2, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1, bStride: bStride,
+             c: c, ldc: ldc, alpha: alpha, beta: beta)
+    }
+
+    /// The 1-row tile, for the bottom edge of C.
+    @inline(never)
+    public static func tile1x32(
+        kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
+        b1: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+    ) {
+        tile(rows: 1, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1, bStride: bStride,
+             c: c, ldc: ldc, alpha: alpha, beta: beta)
+    }
+
+    /// The body shared by the kernels; `rows` is a constant in each caller, so the row tests fold away.
+    @inline(__always)
+    private static func tile(
+        rows: Int, kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
         b1: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         var c00 = SIMD16<Float>(), c01 = SIMD16<Float>()
@@ -34,31 +76,41 @@ public enum AVX512MicroKernel {
             var ai = SIMD16<Float>(repeating: a0[q])
             c00 = c00.addingProduct(ai, v0)
             c01 = c01.addingProduct(ai, v1)
-            ai = SIMD16<Float>(repeating: a1[q])
-            c10 = c10.addingProduct(ai, v0)
-            c11 = c11.addingProduct(ai, v1)
-            ai = SIMD16<Float>(repeating: a2[q])
-            c20 = c20.addingProduct(ai, v0)
-            c21 = c21.addingProduct(ai, v1)
-            ai = SIMD16<Float>(repeating: a3[q])
-            c30 = c30.addingProduct(ai, v0)
-            c31 = c31.addingProduct(ai, v1)
-            ai = SIMD16<Float>(repeating: a4[q])
-            c40 = c40.addingProduct(ai, v0)
-            c41 = c41.addingProduct(ai, v1)
-            ai = SIMD16<Float>(repeating: a5[q])
-            c50 = c50.addingProduct(ai, v0)
-            c51 = c51.addingProduct(ai, v1)
+            if rows > 1 {
+                ai = SIMD16<Float>(repeating: a1[q])
+                c10 = c10.addingProduct(ai, v0)
+                c11 = c11.addingProduct(ai, v1)
+            }
+            if rows > 2 {
+                ai = SIMD16<Float>(repeating: a2[q])
+                c20 = c20.addingProduct(ai, v0)
+                c21 = c21.addingProduct(ai, v1)
+                ai = SIMD16<Float>(repeating: a3[q])
+                c30 = c30.addingProduct(ai, v0)
+                c31 = c31.addingProduct(ai, v1)
+            }
+            if rows > 4 {
+                ai = SIMD16<Float>(repeating: a4[q])
+                c40 = c40.addingProduct(ai, v0)
+                c41 = c41.addingProduct(ai, v1)
+                ai = SIMD16<Float>(repeating: a5[q])
+                c50 = c50.addingProduct(ai, v0)
+                c51 = c51.addingProduct(ai, v1)
+            }
             q &+= depthStride
             p0 += bStep
             p1 += bStep
         }
         storeRow(c00, c01, to: c, alpha: alpha, beta: beta)
-        storeRow(c10, c11, to: c + ldc, alpha: alpha, beta: beta)
-        storeRow(c20, c21, to: c + 2 &* ldc, alpha: alpha, beta: beta)
-        storeRow(c30, c31, to: c + 3 &* ldc, alpha: alpha, beta: beta)
-        storeRow(c40, c41, to: c + 4 &* ldc, alpha: alpha, beta: beta)
-        storeRow(c50, c51, to: c + 5 &* ldc, alpha: alpha, beta: beta)
+        if rows > 1 { storeRow(c10, c11, to: c + ldc, alpha: alpha, beta: beta) }
+        if rows > 2 {
+            storeRow(c20, c21, to: c + 2 &* ldc, alpha: alpha, beta: beta)
+            storeRow(c30, c31, to: c + 3 &* ldc, alpha: alpha, beta: beta)
+        }
+        if rows > 4 {
+            storeRow(c40, c41, to: c + 4 &* ldc, alpha: alpha, beta: beta)
+            storeRow(c50, c51, to: c + 5 &* ldc, alpha: alpha, beta: beta)
+        }
     }
 
     /// `row[0..<32] ← α·(lo, hi) + β·row`, as the 6×16 kernel's `storeRow` per element; `beta == 0` never reads it.
