@@ -37,8 +37,8 @@ struct BuildInfo: Codable, Equatable {
         #else
         let base = "portable (AEGRID_PORTABLE=1 or not x86-64): no AVX2/FMA code generation"
         #endif
-        // The Swift kernel's AVX-512 tiles are chosen at run time (`GEMMBlocking.wideTiles`).
-        let codegen = base + (GEMMBlocking.default.wideTiles ? "; Swift GEMM with AVX-512 6×32 tiles" : "")
+        // The Swift kernel's AVX-512 tiles are chosen at run time (`GEMMBlocking.usesWideTiles`).
+        let codegen = base + (GEMMBlocking.default.usesWideTiles ? "; Swift GEMM with AVX-512 6×32 tiles" : "")
         return BuildInfo(
             label: blas ? "BLAS" : "fallback", blasTrait: blas,
             defaultBackend: GEMMBackend.buildDefault.rawValue, codeGeneration: codegen,

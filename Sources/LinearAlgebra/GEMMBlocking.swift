@@ -31,15 +31,19 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     /// multiply-adds is the same either way, so the bits are too.
     public let readBInPlaceMaximumRows: Int
     /// Two full 16-column slivers side by side are computed as one 6×32 tile by the AVX-512 micro-kernel
-    /// (`SwiftGEMM+WideTiles.swift`). Only ever true on a CPU with AVX-512; the bits are the same either way.
+    /// (`SwiftGEMM+WideTiles.swift`), where the CPU has AVX-512 (`usesWideTiles`). The bits are the same either way.
     public let wideTiles: Bool
 
-    /// Whether plans use wide tiles unless told otherwise: on a CPU with AVX-512, unless `AEGRID_GEMM_AVX512=0` is
-    /// set (to compare the two kernels in one build).
-    public static let wideTilesByDefault = SwiftGEMM.wideTilesAvailable && getenvString("AEGRID_GEMM_AVX512") != "0"
+    /// Whether plans ask for wide tiles unless told otherwise: yes, unless `AEGRID_GEMM_AVX512=0` is set (to compare
+    /// the two kernels in one build).
+    public static let wideTilesByDefault = getenvString("AEGRID_GEMM_AVX512") != "0"
+
+    /// Whether this plan's products use the AVX-512 kernel here: asked for, and the CPU has it. The CPU is asked on
+    /// the first use (a read of `/proc/cpuinfo`), which only a product of 32 columns or more makes.
+    public var usesWideTiles: Bool { wideTiles && SwiftGEMM.wideTilesAvailable }
 
     /// A plan with the micro-kernel's register shape (6×16); `mc` and `nc` are rounded up to multiples of it.
-    /// `wideTiles` asks for the AVX-512 kernel, which the plan uses only where the CPU has it.
+    /// `wideTiles` asks for the AVX-512 kernel, which products use only where the CPU has it.
     public init(mc: Int, kc: Int, nc: Int, packAMinimumColumns: Int = 512, readBInPlaceMaximumRows: Int = 64,
                 wideTiles: Bool = GEMMBlocking.wideTilesByDefault) {
         precondition(mc > 0 && kc > 0 && nc > 0, "GEMMBlocking: mc=\(mc) kc=\(kc) nc=\(nc) must be positive")
@@ -50,10 +54,10 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
         self.nc = (nc + nr - 1) / nr * nr
         self.packAMinimumColumns = max(0, packAMinimumColumns)
         self.readBInPlaceMaximumRows = max(0, readBInPlaceMaximumRows)
-        self.wideTiles = wideTiles && SwiftGEMM.wideTilesAvailable
+        self.wideTiles = wideTiles
     }
 
-    /// This plan with wide tiles on (where the CPU has AVX-512) or off.
+    /// This plan with wide tiles asked for (used where the CPU has AVX-512) or not.
     public func with(wideTiles: Bool) -> GEMMBlocking {
         GEMMBlocking(mc: mc, kc: kc, nc: nc, packAMinimumColumns: packAMinimumColumns,
                      readBInPlaceMaximumRows: readBInPlaceMaximumRows, wideTiles: wideTiles)
@@ -79,6 +83,6 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         "mr=\(mr) nr=\(nr) mc=\(mc) kc=\(kc) nc=\(nc) packA≥\(packAMinimumColumns) readB≤\(readBInPlaceMaximumRows)"
-            + (wideTiles ? " avx512 6x32" : "")
+            + (wideTiles ? " wide" : "")
     }
 }

@@ -4,11 +4,12 @@ import SwiftGEMMAVX512
 
 /// Full 6×32 tiles of C for the AVX-512 micro-kernel (`SwiftGEMMAVX512`), on CPUs that have it.
 ///
-/// `packedProduct` sweeps C in 16-column slivers of op(B); where two full slivers lie side by side, read the same way
-/// (both in place at B's row stride, or both packed, `kc × 16` floats apart), and `GEMMBlocking.wideTiles` is set,
+/// `packedProduct` sweeps C in 16-column slivers of op(B). Where two full slivers lie side by side, read the same
+/// way (both in place at B's row stride, or both packed, `kc × 16` floats apart), and `GEMMBlocking.usesWideTiles`,
 /// their tiles go to one 6×32 call of 512-bit fused multiply-adds instead of two 6×16 calls of 256-bit ones (the
-/// bottom edge's to 4-, 2- and 1-row calls, as with the AVX2 kernels). Each element of C is the same chain of operations either way, so the bits do not depend on the CPU
-/// (`GEMMTests.testWideTilesGiveTheNarrowTilesBits`); only the instruction count does, by half in the inner loop.
+/// bottom edge's to 4-, 2- and 1-row calls, as with the AVX2 kernels). Each element of C is the same chain of
+/// operations either way, so the bits do not depend on the CPU (`GEMMTests.testWideTilesGiveTheNarrowTilesBits`);
+/// only the instruction count does, by half in the inner loop.
 extension SwiftGEMM {
     /// Whether this CPU can run the AVX-512 kernel: the operating system reports x86-64-v4's AVX-512 subsets.
     static let wideTilesAvailable = CPUFeatures.hasAVX512

@@ -63,6 +63,8 @@ enum SwiftGEMM {
         // read a column at a time); a partial last sliver is still packed, zero-padded.
         let readsBInPlace = transB == .none && m <= blocking.readBInPlaceMaximumRows
         let (packedA, packedB, edge) = GEMMWorkspace.buffers(a: packsA ? mcMax * kcMax : 0, b: kcMax * ncMax)
+        // Pairs of full slivers to the AVX-512 kernels, where asked for and the CPU has them.
+        let wide = n >= 2 * nr && blocking.usesWideTiles
         // Strides of op(A) as the kernels read it: between rows of a tile, between k steps.
         let rowStride = packsA ? 1 : (transA == .none ? lda : 1)
         let depthStride = packsA ? mr : (transA == .none ? 1 : lda)
@@ -95,7 +97,7 @@ enum SwiftGEMM {
                         let bStride = inPlace ? ldb : nr
                         // A second full sliver beside this one, read the same way: the pair's tiles are 32 columns wide
                         // for the AVX-512 kernels (`SwiftGEMM+WideTiles.swift`).
-                        let paired = blocking.wideTiles && nc - jr >= 2 * nr && (jr + nr < fullSlivers) == inPlace
+                        let paired = wide && nc - jr >= 2 * nr && (jr + nr < fullSlivers) == inPlace
                         let nextSliverB = inPlace ? sliverB + nr : sliverB + nr * kc
                         var ir = 0
                         while ir < mc {

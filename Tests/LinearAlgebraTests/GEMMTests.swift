@@ -249,11 +249,12 @@ final class GEMMTests: XCTestCase {
 
     /// The AVX-512 kernel's 6×32 tiles give the 6×16 AVX2 kernel's bits, element for element: every pairing of
     /// slivers (in place and packed, a panel with an odd sliver left over, partial last slivers, edge rows, several k
-    /// slices with β applied by the first), every transpose, α and β. Skipped on a CPU without AVX-512, where the
-    /// plans never use wide tiles (checked).
+    /// slices with β applied by the first), every transpose, α and β. Skipped on a CPU without AVX-512, where no
+    /// plan uses wide tiles (checked).
     func testWideTilesGiveTheNarrowTilesBits() throws {
-        XCTAssertEqual(GEMMBlocking(mc: 12, kc: 7, nc: 32, wideTiles: true).wideTiles, SwiftGEMM.wideTilesAvailable)
-        XCTAssertFalse(GEMMBlocking(mc: 12, kc: 7, nc: 32, wideTiles: false).wideTiles)
+        XCTAssertEqual(GEMMBlocking(mc: 12, kc: 7, nc: 32, wideTiles: true).usesWideTiles,
+                       SwiftGEMM.wideTilesAvailable)
+        XCTAssertFalse(GEMMBlocking(mc: 12, kc: 7, nc: 32, wideTiles: false).usesWideTiles)
         guard SwiftGEMM.wideTilesAvailable else { throw XCTSkip("this CPU has no AVX-512: no wide tiles to compare") }
         let plans = [GEMMBlocking.tuned, GEMMBlocking(mc: 12, kc: 7, nc: 48), GEMMBlocking(mc: 18, kc: 64, nc: 32)]
         let shapes = [(m: 32, n: 256, k: 784), (m: 32, n: 784, k: 256), (m: 64, n: 40, k: 300), (m: 7, n: 33, k: 20),
@@ -266,7 +267,7 @@ final class GEMMTests: XCTestCase {
                                           packAMinimumColumns: plan.packAMinimumColumns,
                                           readBInPlaceMaximumRows: readB, wideTiles: false)
                 let wide = narrow.with(wideTiles: true)
-                XCTAssertTrue(wide.wideTiles)
+                XCTAssertTrue(wide.usesWideTiles)
                 for (index, shape) in shapes.enumerated() {
                     for transA in Transpose.allCases {
                         for transB in Transpose.allCases {
