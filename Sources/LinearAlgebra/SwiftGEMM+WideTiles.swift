@@ -38,7 +38,7 @@ extension SwiftGEMM {
         #if arch(x86_64)
         var r = 0
         while r < height {
-            let rows = height - r >= 4 ? 4 : height - r >= 2 ? 2 : 1
+            let rows = edgeTileRows(height - r)  // height < 6: 4, 2 or 1
             let ar = a + r * rowStride, cr = c + r * ldc
             switch rows {
             case 4: AVX512MicroKernel.tile4x32(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b0: b0,

@@ -149,7 +149,7 @@ enum SwiftGEMM {
         let tileAlpha: Float = direct ? alpha : 1, tileBeta: Float = direct ? beta : 0
         var r = 0
         while r < height {
-            let rows = height - r >= 6 ? 6 : height - r >= 4 ? 4 : height - r >= 2 ? 2 : 1
+            let rows = edgeTileRows(height - r)
             let ar = a + r * rowStride, cr = target + r * ldTarget
             switch rows {
             case 6: microKernel6x16(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b: b,
@@ -166,6 +166,12 @@ enum SwiftGEMM {
         if !direct {
             mergeEdge(scratch, ldEdge: 16, height: height, width: width, alpha: alpha, beta: beta, into: c, ldc: ldc)
         }
+    }
+
+    /// The rows of the next kernel call covering `remaining` rows of an edge: 6, 4, 2 or 1 (the kernels' heights).
+    @inline(__always)
+    static func edgeTileRows(_ remaining: Int) -> Int {
+        remaining >= 6 ? 6 : remaining >= 4 ? 4 : remaining >= 2 ? 2 : 1
     }
 
     /// `tile[0..<height, 0..<width] ← α·edge + β·tile`; `beta == 0` never reads the tile.

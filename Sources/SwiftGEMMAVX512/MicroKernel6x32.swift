@@ -12,8 +12,8 @@
 /// width.
 #if arch(x86_64)
 public enum AVX512MicroKernel {
-    /// `C[0..<6, 0..<32] ← α·A·[B₀ B₁] + β·C`, where B₀ and B₁ are the slivers of C's columns 0..<16 and 16..<32,
-    /// each read 16 floats per k step, `bStride` floats apart; A's row r, step p is `a[r·rowStride + p·depthStride]`.
+    /// `C[0..<6, 0..<32] ← α·A·[B₀ B₁] + β·C`, where B₀ and B₁ are the slivers of C's columns 0..<16 and
+    /// 16..<32, each read 16 floats per k step, `bStride` floats apart; A's row r, step p is `a[r·rowStride + p·depthStride]`.
     @inline(never)
     public static func tile6x32(
         kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
@@ -113,7 +113,8 @@ public enum AVX512MicroKernel {
         }
     }
 
-    /// `row[0..<32] ← α·(lo, hi) + β·row`, as the 6×16 kernel's `storeRow` per element; `beta == 0` never reads it.
+    /// `row[0..<32] ← α·(lo, hi) + β·row`, as the 6×16 kernel's `storeRow` per element; `beta == 0` never reads
+    /// the row.
     @inline(__always)
     private static func storeRow(_ lo: SIMD16<Float>, _ hi: SIMD16<Float>, to row: UnsafeMutablePointer<Float>,
                                  alpha: Float, beta: Float) {
