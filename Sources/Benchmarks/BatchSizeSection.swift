@@ -11,6 +11,12 @@ import NeuralNet
 /// steps themselves), OpenBLAS at one thread as in a search; the two batch sizes alternate, and each keeps its best
 /// sample (the one least disturbed by other processes on a shared machine).
 ///
+/// The same trial with plain SGD instead of Adam gives the same share without the optimiser's per-parameter work:
+/// Adam's update takes a square root and a division per parameter (434k of them) every step, whatever the batch
+/// size, and on x86 both wait on the core's divider, so that fixed cost is about a fifth of a batch-32 step on one
+/// thread and a twenty-fifth of a batch-256 one. The gap between the two shares is what Adam's arithmetic, exact as
+/// Keras's, costs the small batch.
+///
 /// Then the same model's GEMM products on their own, on one thread, at both batch sizes (`productShapes`): what the
 /// backend's kernel alone gives a small batch against a large one, with nothing of a step around it (no packing
 /// kept between products, no bias, activation, loss or optimiser, no second thread). A step's share can exceed it
@@ -31,41 +37,53 @@ extension BenchmarkSection {
         let epochs = context.quick ? 1 : 2
         let flopsPerEpoch = 6 * Double(rows) * Double(architecture.multiplyAddsPerSample)
         print("batch: 784→256→64→256→784, \(rows) rows × \(epochs) epoch\(epochs == 1 ? "" : "s"), batch 32/256 "
-              + "alternating, best of \(samples), \(cores) thread\(cores == 1 ? "" : "s") lent")
-        var best: [Int: Double] = [:]
+              + "with Adam and with SGD, alternating, best of \(samples), \(cores) thread\(cores == 1 ? "" : "s") lent")
+        // Adam (the figure issue 17 asks about) and plain SGD, each at both batch sizes, interleaved.
+        let optimizers: [(suffix: String, optimizer: OptimizerConfiguration)] = [
+            ("", .adam(learningRate: 1e-3)), (", SGD", .sgd(learningRate: 1e-3)),
+        ]
+        var best: [String: Double] = [:]
         try BLASThreads.with(1) {
             for round in 0 ... samples {
-                for batchSize in batchSizes {
-                    let configuration = TrainingConfiguration(
-                        optimizer: .adam(learningRate: 1e-3), batchSize: batchSize,
-                        epochs: round == 0 ? 1 : epochs, shuffle: false, seed: 1)
-                    let trainer = try Trainer(model: Autoencoder(architecture: architecture, seed: 1),
-                                              configuration: configuration, training: x,
-                                              threads: ThreadAllowance(cores))
-                    // Wall time, whatever `--clock` says: the step runs on several threads.
-                    let start = TrainingClock.now()
-                    _ = trainer.fit()
-                    let seconds = TrainingClock.now() - start
-                    // Round 0 warms up: workspaces, packing buffers, page faults of the first touch.
-                    if round > 0 { best[batchSize] = min(best[batchSize] ?? .infinity, seconds / Double(epochs)) }
+                for (suffix, optimizer) in optimizers {
+                    for batchSize in batchSizes {
+                        let configuration = TrainingConfiguration(
+                            optimizer: optimizer, batchSize: batchSize,
+                            epochs: round == 0 ? 1 : epochs, shuffle: false, seed: 1)
+                        let trainer = try Trainer(model: Autoencoder(architecture: architecture, seed: 1),
+                                                  configuration: configuration, training: x,
+                                                  threads: ThreadAllowance(cores))
+                        // Wall time, whatever `--clock` says: the step runs on several threads.
+                        let start = TrainingClock.now()
+                        _ = trainer.fit()
+                        let seconds = TrainingClock.now() - start
+                        // Round 0 warms up: workspaces, packing buffers, page faults of the first touch.
+                        if round > 0 {
+                            let key = "\(batchSize)\(suffix)"
+                            best[key] = min(best[key] ?? .infinity, seconds / Double(epochs))
+                        }
+                    }
                 }
             }
         }
         let backend = GEMM.defaultBackend.rawValue
-        var rates: [Int: Double] = [:]
-        for batchSize in batchSizes {
-            guard let seconds = best[batchSize] else { continue }
-            rates[batchSize] = flopsPerEpoch / seconds / 1e9
-            let name = "784→256→64→256→784 batch \(batchSize), lone trial"
-            context.record(BenchmarkRecord(section: "batch", name: name, backend: backend, threads: cores,
-                                           metric: "step GEMM rate", value: rates[batchSize]!, unit: "GFLOP/s in step"))
-            context.record(BenchmarkRecord(section: "batch", name: name, backend: backend, threads: cores,
-                                           metric: "throughput", value: Double(rows) / seconds, unit: "samples/s"))
-        }
-        if let small = rates[32], let large = rates[256] {
-            context.record(BenchmarkRecord(section: "batch", name: "784→256→64→256→784 batch 32 ÷ batch 256",
-                                           backend: backend, threads: cores, metric: "share",
-                                           value: 100 * small / large, unit: "% of batch 256"))
+        for (suffix, _) in optimizers {
+            var rates: [Int: Double] = [:]
+            for batchSize in batchSizes {
+                guard let seconds = best["\(batchSize)\(suffix)"] else { continue }
+                rates[batchSize] = flopsPerEpoch / seconds / 1e9
+                let name = "784→256→64→256→784 batch \(batchSize), lone trial\(suffix)"
+                context.record(BenchmarkRecord(section: "batch", name: name, backend: backend, threads: cores,
+                                               metric: "step GEMM rate", value: rates[batchSize]!,
+                                               unit: "GFLOP/s in step"))
+                context.record(BenchmarkRecord(section: "batch", name: name, backend: backend, threads: cores,
+                                               metric: "throughput", value: Double(rows) / seconds, unit: "samples/s"))
+            }
+            if let small = rates[32], let large = rates[256] {
+                let name = "784→256→64→256→784 batch 32 ÷ batch 256\(suffix)"
+                context.record(BenchmarkRecord(section: "batch", name: name, backend: backend, threads: cores,
+                                               metric: "share", value: 100 * small / large, unit: "% of batch 256"))
+            }
         }
 
         let operands = batchSizes.map { GEMMOperands(productShapes(architecture, batch: $0)) }
