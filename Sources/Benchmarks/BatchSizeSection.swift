@@ -11,11 +11,12 @@ import NeuralNet
 /// steps themselves), OpenBLAS at one thread as in a search; the two batch sizes alternate, and each keeps its best
 /// sample (the one least disturbed by other processes on a shared machine).
 ///
-/// The same trial with plain SGD instead of Adam gives the same share without the optimiser's per-parameter work:
-/// Adam's update takes a square root and a division per parameter (434k of them) every step, whatever the batch
-/// size, and on x86 both wait on the core's divider, so that fixed cost is about a fifth of a batch-32 step on one
-/// thread and a twenty-fifth of a batch-256 one. The gap between the two shares is what Adam's arithmetic, exact as
-/// Keras's, costs the small batch.
+/// The same trial with plain SGD instead of Adam gives the same share with almost none of the optimiser's fixed
+/// work: every step, whatever the batch size, Adam's update of each of the 434k parameters reads and writes two
+/// moments besides the weight and takes a square root and a division, where SGD's reads and writes the weight only,
+/// with one multiply-subtract. On one thread Adam's pass is about a fifth of a batch-32 step and a twenty-fifth of a
+/// batch-256 one, so the gap between the two shares is what Adam, computed exactly as Keras computes it, costs the
+/// small batch.
 ///
 /// Then the same model's GEMM products on their own, on one thread, at both batch sizes (`productShapes`): what the
 /// backend's kernel alone gives a small batch against a large one, with nothing of a step around it (no packing

@@ -134,7 +134,7 @@ struct Comparison {
             ("the same ÷ the fastest lone trial, same run", "×", "3", grouped("grouped ÷ fastest lone")),
             ("784→256→64→256→784 batch 32 ÷ batch 256, lone trial", "%", "≥ 85",
              { value($0, section: "batch", name: "784→256→64→256→784 batch 32 ÷ batch 256", metric: "share") }),
-            ("  the same step with SGD (no per-parameter √ and ÷)", "%", "",
+            ("  the same step with SGD (no Adam moments, √ or ÷)", "%", "",
              { value($0, section: "batch", name: "784→256→64→256→784 batch 32 ÷ batch 256, SGD", metric: "share") }),
             ("  its plain products alone, one thread, same ratio", "%", "",
              { value($0, section: "batch", name: "products alone, batch 32 ÷ batch 256", metric: "share") }),
