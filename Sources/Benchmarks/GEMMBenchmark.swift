@@ -34,6 +34,7 @@ extension BenchmarkSection {
     ) { context in
         let squares = (context.quick ? [16, 64, 256, 1024] : [16, 32, 64, 128, 256, 512, 1024, 2048]).map(GEMMShape.square)
         let training = GEMMShape.trainingStep(batch: 32, input: 10, output: 4)
+            + GEMMShape.trainingStep(batch: 32, input: 784, output: 256)
             + GEMMShape.trainingStep(batch: 256, input: 784, output: 128)
             + GEMMShape.trainingStep(batch: 256, input: 128, output: 784)
         var variants: [(backend: GEMMBackend, threads: Int)] = []
