@@ -13,7 +13,8 @@
 #if arch(x86_64)
 public enum AVX512MicroKernel {
     /// `C[0..<6, 0..<32] ← α·A·[B₀ B₁] + β·C`, where B₀ and B₁ are the slivers of C's columns 0..<16 and
-    /// 16..<32, each read 16 floats per k step, `bStride` floats apart; A's row r, step p is `a[r·rowStride + p·depthStride]`.
+    /// 16..<32, each read 16 floats per k step, `bStride` floats apart; A's row r, step p is
+    /// `a[r·rowStride + p·depthStride]`.
     @inline(never)
     public static func tile6x32(
         kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
