@@ -110,12 +110,13 @@ public enum GEMM {
     }
 
     /// Throws when `AEGRID_GEMM` is set to something this build cannot honour, or `AEGRID_GEMM_BLOCKING` is not
-    /// `mc,kc,nc[,packA[,readB]]`, so a CLI can say so clearly.
+    /// `mc,kc,nc[,packA[,readB[,wideReadB]]]`, so a CLI can say so clearly.
     public static func validateEnvironment() throws {
         if let blocking = getenvString("AEGRID_GEMM_BLOCKING"), GEMMBlocking.fromEnvironment() == nil {
             throw LinearAlgebraError.invalidEnvironment(
                 variable: "AEGRID_GEMM_BLOCKING", value: blocking,
-                expected: "mc,kc,nc[,packA[,readB]] as whole numbers, mc/kc/nc positive (e.g. 120,256,4080)")
+                expected: "mc,kc,nc[,packA[,readB[,wideReadB]]] as whole numbers, mc/kc/nc positive "
+                    + "(e.g. 120,256,4080)")
         }
         guard let raw = getenvString("AEGRID_GEMM"), !raw.isEmpty else { return }
         let names = GEMMBackend.available.map(\.rawValue).joined(separator: "|")

@@ -30,6 +30,11 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     /// times its share at batch 256. Above this many rows the packed, contiguous sliver is faster. The order of the
     /// multiply-adds is the same either way, so the bits are too.
     public let readBInPlaceMaximumRows: Int
+    /// The same limit for the products the AVX-512 6×32 tiles compute (`wideTiles`, on a CPU with AVX-512). Their
+    /// pairs of slivers read in place lost to packed ones: on an Intel Xeon with AVX-512 (48 KiB L1d) the
+    /// 784→256→64→256→784 step at batch 32 ran 19 % faster with B packed (measurements.md, 2026-12-04), while the
+    /// in-place reading of `readBInPlaceMaximumRows` was measured a gain with the 6×16 kernel on AMD. 0 in `tuned`.
+    public let wideReadBInPlaceMaximumRows: Int
     /// Two full 16-column slivers side by side are computed as one 6×32 tile by the AVX-512 micro-kernel
     /// (`SwiftGEMM+WideTiles.swift`), where the CPU has AVX-512 (`usesWideTiles`). The bits are the same either way.
     public let wideTiles: Bool
@@ -45,7 +50,7 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     /// A plan with the micro-kernel's register shape (6×16); `mc` and `nc` are rounded up to multiples of it.
     /// `wideTiles` asks for the AVX-512 kernel, which products use only where the CPU has it.
     public init(mc: Int, kc: Int, nc: Int, packAMinimumColumns: Int = 512, readBInPlaceMaximumRows: Int = 64,
-                wideTiles: Bool = GEMMBlocking.wideTilesByDefault) {
+                wideReadBInPlaceMaximumRows: Int = 0, wideTiles: Bool = GEMMBlocking.wideTilesByDefault) {
         precondition(mc > 0 && kc > 0 && nc > 0, "GEMMBlocking: mc=\(mc) kc=\(kc) nc=\(nc) must be positive")
         mr = 6
         nr = 16
@@ -54,35 +59,38 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
         self.nc = (nc + nr - 1) / nr * nr
         self.packAMinimumColumns = max(0, packAMinimumColumns)
         self.readBInPlaceMaximumRows = max(0, readBInPlaceMaximumRows)
+        self.wideReadBInPlaceMaximumRows = max(0, wideReadBInPlaceMaximumRows)
         self.wideTiles = wideTiles
     }
 
     /// This plan with wide tiles asked for (used where the CPU has AVX-512) or not.
     public func with(wideTiles: Bool) -> GEMMBlocking {
         GEMMBlocking(mc: mc, kc: kc, nc: nc, packAMinimumColumns: packAMinimumColumns,
-                     readBInPlaceMaximumRows: readBInPlaceMaximumRows, wideTiles: wideTiles)
+                     readBInPlaceMaximumRows: readBInPlaceMaximumRows,
+                     wideReadBInPlaceMaximumRows: wideReadBInPlaceMaximumRows, wideTiles: wideTiles)
     }
 
     /// Tuned on an AMD EPYC (Zen 4: 32 KiB L1d, 1 MiB L2 per core) with `aegrid-bench gemm`.
     public static let tuned = GEMMBlocking(mc: 120, kc: 256, nc: 4080)
 
-    /// The plan the Swift backend uses: `AEGRID_GEMM_BLOCKING=mc,kc,nc[,packA[,readB]]` from the environment when set
-    /// and valid (a tuning knob for other CPUs; `packA` is `packAMinimumColumns`, `readB` is
-    /// `readBInPlaceMaximumRows`), else `tuned`.
+    /// The plan the Swift backend uses: `AEGRID_GEMM_BLOCKING=mc,kc,nc[,packA[,readB[,wideReadB]]]` from the
+    /// environment when set and valid (a tuning knob for other CPUs; `packA` is `packAMinimumColumns`, `readB` is
+    /// `readBInPlaceMaximumRows`, `wideReadB` is `wideReadBInPlaceMaximumRows`), else `tuned`.
     public static let `default`: GEMMBlocking = fromEnvironment() ?? tuned
 
     static func fromEnvironment() -> GEMMBlocking? {
         guard let raw = getenvString("AEGRID_GEMM_BLOCKING") else { return nil }
         let parts = raw.split(separator: ",").compactMap { Int(String($0.filter { $0 != " " })) }
-        guard (3 ... 5).contains(parts.count), parts.allSatisfy({ $0 >= 0 }),
+        guard (3 ... 6).contains(parts.count), parts.allSatisfy({ $0 >= 0 }),
               parts.prefix(3).allSatisfy({ $0 > 0 }) else { return nil }
         return GEMMBlocking(mc: parts[0], kc: parts[1], nc: parts[2],
                             packAMinimumColumns: parts.count >= 4 ? parts[3] : 512,
-                            readBInPlaceMaximumRows: parts.count == 5 ? parts[4] : 64)
+                            readBInPlaceMaximumRows: parts.count >= 5 ? parts[4] : 64,
+                            wideReadBInPlaceMaximumRows: parts.count == 6 ? parts[5] : 0)
     }
 
     public var description: String {
         "mr=\(mr) nr=\(nr) mc=\(mc) kc=\(kc) nc=\(nc) packA≥\(packAMinimumColumns) readB≤\(readBInPlaceMaximumRows)"
-            + (wideTiles ? " wide" : "")
+            + (wideTiles ? " wide (readB≤\(wideReadBInPlaceMaximumRows))" : "")
     }
 }

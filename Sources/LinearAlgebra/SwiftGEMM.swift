@@ -5,7 +5,8 @@
 /// call one 6×16 micro-kernel of `SIMD8<Float>` fused multiply-adds per tile of C (`SwiftGEMM+MicroKernel.swift`).
 /// Narrow products (fewer than 16 columns, like a 32×10 · 10×4 layer) take `narrowProduct` instead, products
 /// too narrow to repay packing A read it in place (`GEMMBlocking.packAMinimumColumns`), and products with too few
-/// rows to repay packing a stored B read its full slivers in place (`GEMMBlocking.readBInPlaceMaximumRows`).
+/// rows to repay packing a stored B read its full slivers in place (`GEMMBlocking.readBInPlaceMaximumRows`, and
+/// `wideReadBInPlaceMaximumRows` for the AVX-512 tiles).
 ///
 /// Contract: exactly `GEMM.multiply`'s (`C ← α·op(A)·op(B) + β·C`, row-major, `beta == 0` never reads C); sizes
 /// and leading dimensions are checked there. Sums use fused multiply-adds, in k order within each `kc` slice for
@@ -59,12 +60,14 @@ enum SwiftGEMM {
         // A is packed only when each packed block is reused across enough column tiles to repay the copy;
         // otherwise the micro-kernel reads op(A) where it lies.
         let packsA = n >= blocking.packAMinimumColumns || transA == .transposed
-        // Likewise B's full 16-column slivers when few rows reuse them (only a stored B: a transposed one would be
-        // read a column at a time); a partial last sliver is still packed, zero-padded.
-        let readsBInPlace = transB == .none && m <= blocking.readBInPlaceMaximumRows
-        let (packedA, packedB, edge) = GEMMWorkspace.buffers(a: packsA ? mcMax * kcMax : 0, b: kcMax * ncMax)
         // Pairs of full slivers to the AVX-512 kernels, where asked for and the CPU has them.
         let wide = n >= 2 * nr && blocking.usesWideTiles
+        // Likewise B's full 16-column slivers when few rows reuse them (only a stored B: a transposed one would be
+        // read a column at a time), up to the row limit of the kernels this product uses; a partial last sliver is
+        // still packed, zero-padded.
+        let readsBInPlace = transB == .none
+            && m <= (wide ? blocking.wideReadBInPlaceMaximumRows : blocking.readBInPlaceMaximumRows)
+        let (packedA, packedB, edge) = GEMMWorkspace.buffers(a: packsA ? mcMax * kcMax : 0, b: kcMax * ncMax)
         // Strides of op(A) as the kernels read it: between rows of a tile, between k steps.
         let rowStride = packsA ? 1 : (transA == .none ? lda : 1)
         let depthStride = packsA ? mr : (transA == .none ? 1 : lda)

@@ -230,9 +230,11 @@ final class GEMMTests: XCTestCase {
         var rng = SeededGenerator(seed: 29)
         for (base, name) in plans {
             let inPlace = GEMMBlocking(mc: base.mc, kc: base.kc, nc: base.nc,
-                                       packAMinimumColumns: base.packAMinimumColumns, readBInPlaceMaximumRows: 1000)
+                                       packAMinimumColumns: base.packAMinimumColumns, readBInPlaceMaximumRows: 1000,
+                                       wideReadBInPlaceMaximumRows: 1000)
             let packed = GEMMBlocking(mc: base.mc, kc: base.kc, nc: base.nc,
-                                      packAMinimumColumns: base.packAMinimumColumns, readBInPlaceMaximumRows: 0)
+                                      packAMinimumColumns: base.packAMinimumColumns, readBInPlaceMaximumRows: 0,
+                                      wideReadBInPlaceMaximumRows: 0)
             for (index, shape) in shapes.enumerated() {
                 for transA in Transpose.allCases {
                     let problem = Problem(transA, .none, m: shape.m, n: shape.n, k: shape.k,
@@ -243,8 +245,9 @@ final class GEMMTests: XCTestCase {
                 }
             }
         }
-        // The default reads B in place up to a batch of 64 rows.
+        // The default reads B in place up to a batch of 64 rows for the 6×16 tiles, and never for the AVX-512 ones.
         XCTAssertEqual(GEMMBlocking.tuned.readBInPlaceMaximumRows, 64)
+        XCTAssertEqual(GEMMBlocking.tuned.wideReadBInPlaceMaximumRows, 0)
     }
 
     /// The AVX-512 kernel's 6×32 tiles give the 6×16 AVX2 kernel's bits, element for element: every pairing of
@@ -265,7 +268,8 @@ final class GEMMTests: XCTestCase {
             for readB in [0, 1000] {
                 let narrow = GEMMBlocking(mc: plan.mc, kc: plan.kc, nc: plan.nc,
                                           packAMinimumColumns: plan.packAMinimumColumns,
-                                          readBInPlaceMaximumRows: readB, wideTiles: false)
+                                          readBInPlaceMaximumRows: readB, wideReadBInPlaceMaximumRows: readB,
+                                          wideTiles: false)
                 let wide = narrow.with(wideTiles: true)
                 XCTAssertTrue(wide.usesWideTiles)
                 for (index, shape) in shapes.enumerated() {
@@ -383,7 +387,11 @@ final class GEMMTests: XCTestCase {
         setenv("AEGRID_GEMM_BLOCKING", "96,512,4080,256,0", 1)
         XCTAssertEqual(GEMMBlocking.fromEnvironment(),
                        GEMMBlocking(mc: 96, kc: 512, nc: 4080, packAMinimumColumns: 256, readBInPlaceMaximumRows: 0))
-        setenv("AEGRID_GEMM_BLOCKING", "96,512,4080,256,0,1", 1)
+        setenv("AEGRID_GEMM_BLOCKING", "96,512,4080,256,0,48", 1)
+        XCTAssertEqual(GEMMBlocking.fromEnvironment(),
+                       GEMMBlocking(mc: 96, kc: 512, nc: 4080, packAMinimumColumns: 256, readBInPlaceMaximumRows: 0,
+                                    wideReadBInPlaceMaximumRows: 48))
+        setenv("AEGRID_GEMM_BLOCKING", "96,512,4080,256,0,48,1", 1)
         XCTAssertNil(GEMMBlocking.fromEnvironment())
         setenv("AEGRID_GEMM_BLOCKING", "96,0,4080", 1)
         XCTAssertNil(GEMMBlocking.fromEnvironment())
