@@ -32,7 +32,7 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     public let readBInPlaceMaximumRows: Int
     /// The same limit for the products the AVX-512 6×32 tiles compute (`wideTiles`, on a CPU with AVX-512). Their
     /// pairs of slivers read in place lost to packed ones: on an Intel Xeon with AVX-512 (48 KiB L1d) the
-    /// 784→256→64→256→784 step at batch 32 ran 19 % faster with B packed (measurements.md, 2026-12-04), while the
+    /// 784→256→64→256→784 step at batch 32 ran 5–19 % faster with B packed (measurements.md, 2026-12-04), while the
     /// in-place reading of `readBInPlaceMaximumRows` was measured a gain with the 6×16 kernel on AMD. 0 in `tuned`.
     public let wideReadBInPlaceMaximumRows: Int
     /// Two full 16-column slivers side by side are computed as one 6×32 tile by the AVX-512 micro-kernel
