@@ -5,9 +5,9 @@ import XCTest
 /// OpenBLAS's thread count, and that one thread also means no idle OpenBLAS worker threads (they busy-wait on the
 /// other cores otherwise).
 final class BLASThreadsTests: XCTestCase {
-    /// The threads of this process, from /proc.
-    private func threadCount() -> Int {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []).count
+    /// The threads of this process (their ids), from /proc.
+    private func threadIDs() -> Set<String> {
+        Set((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? [])
     }
 
     /// A product large enough that OpenBLAS splits it over its threads.
@@ -23,6 +23,10 @@ final class BLASThreadsTests: XCTestCase {
         XCTAssertEqual(c[n + 1], Float(n))
     }
 
+    /// Two threads start OpenBLAS's worker, one stops it, two bring it back. Other threads of the test process
+    /// (Dispatch's workers, left by earlier tests, end on their own timers) can start or end at any moment, so an
+    /// attempt counts only when the threads with OpenBLAS at one thread are the same set at its start, middle and
+    /// end; within such an attempt, the threads OpenBLAS adds must be exactly the ones that go.
     func testOneThreadStopsOpenBLASWorkerThreadsAndMoreStartThemAgain() {
         let before = BLASThreads.count
         defer { BLASThreads.set(before) }
@@ -32,18 +36,33 @@ final class BLASThreadsTests: XCTestCase {
             return
         }
 
-        BLASThreads.set(2)
-        multiply(512)
-        let withPool = threadCount()
-        BLASThreads.set(1)
-        XCTAssertEqual(BLASThreads.count, 1)
-        XCTAssertLessThan(threadCount(), withPool, "OpenBLAS's worker thread stopped")
-        multiply(512)  // still correct single-threaded, without its pool
-
-        BLASThreads.set(2)
-        XCTAssertEqual(BLASThreads.count, 2)
-        multiply(512)
-        XCTAssertEqual(threadCount(), withPool, "two threads bring OpenBLAS's worker back")
+        var lastExtra = 0
+        for _ in 0 ..< 20 {
+            BLASThreads.set(1)
+            XCTAssertEqual(BLASThreads.count, 1)
+            let alone = threadIDs()
+            BLASThreads.set(2)
+            XCTAssertEqual(BLASThreads.count, 2)
+            multiply(512)
+            let withPool = threadIDs()
+            BLASThreads.set(1)
+            let stopped = threadIDs()
+            multiply(512)  // still correct single-threaded, without its pool
+            BLASThreads.set(2)
+            multiply(512)
+            let withPoolAgain = threadIDs()
+            BLASThreads.set(1)
+            // Another thread came or went, or one thread did not stop OpenBLAS's worker: try again.
+            guard alone == stopped, stopped == threadIDs() else {
+                lastExtra = stopped.subtracting(alone).count
+                continue
+            }
+            XCTAssertTrue(withPool.isStrictSuperset(of: stopped), "two threads start OpenBLAS's worker")
+            XCTAssertTrue(withPoolAgain.isStrictSuperset(of: stopped), "two threads bring OpenBLAS's worker back")
+            return
+        }
+        XCTFail("in 20 attempts, one OpenBLAS thread never left the process's threads as they were before two "
+                + "started its worker (the last attempt had \(lastExtra) more), or other threads never held still")
     }
 
     func testWithRestoresTheCount() {
