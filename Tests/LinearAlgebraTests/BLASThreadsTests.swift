@@ -52,7 +52,7 @@ final class BLASThreadsTests: XCTestCase {
             multiply(512)
             let withPoolAgain = threadIDs()
             BLASThreads.set(1)
-            // Another thread came or went, or one thread did not stop OpenBLAS's worker: try again.
+            // Another thread came or went (try again), or `set(1)` did not stop OpenBLAS's worker.
             guard alone == stopped, stopped == threadIDs() else {
                 lastExtra = stopped.subtracting(alone).count
                 continue
@@ -61,8 +61,9 @@ final class BLASThreadsTests: XCTestCase {
             XCTAssertTrue(withPoolAgain.isStrictSuperset(of: stopped), "two threads bring OpenBLAS's worker back")
             return
         }
-        XCTFail("in 20 attempts, one OpenBLAS thread never left the process's threads as they were before two "
-                + "started its worker (the last attempt had \(lastExtra) more), or other threads never held still")
+        XCTFail("in 20 attempts, BLASThreads.set(1) never brought the process back to the threads it had before "
+                + "set(2) started OpenBLAS's worker (the last attempt had \(lastExtra) more), or other threads never "
+                + "held still")
     }
 
     func testWithRestoresTheCount() {
