@@ -6,9 +6,10 @@
 //   swift build --disable-default-traits  pure-Swift fallback: links no OpenBLAS, no LAPACKE.
 // Code generation: every target is compiled for x86-64-v3 (AVX2 + FMA), so SIMD fused multiply-adds become
 // `vfmadd231ps` instead of calls to `fmaf`. Set AEGRID_PORTABLE=1 in the environment of `swift build` to build for
-// baseline x86-64 (any 64-bit x86 CPU, or another architecture) at a large cost in speed. One module,
-// SwiftGEMMAVX512 (the Swift GEMM's 6×32 micro-kernel), is compiled for x86-64-v4 in every build and called only on
-// CPUs with AVX-512 (a run-time check), with the same bits as the AVX2 kernel.
+// baseline x86-64 (any 64-bit x86 CPU, or another architecture) at a large cost in speed. Two modules,
+// SwiftGEMMAVX512 (the Swift GEMM's 6×32 micro-kernel) and OptimizerAVX512 (Adam's update), are compiled for
+// x86-64-v4 in every build and called only on CPUs with AVX-512 (a run-time check), with the same bits as the
+// AVX2 code.
 import Foundation
 import PackageDescription
 
@@ -21,8 +22,9 @@ let noMathErrno = ["-Xcc", "-fno-math-errno"]
 let codegen: [SwiftSetting] = portable
     ? [.unsafeFlags(noMathErrno)]
     : [.unsafeFlags(["-Xcc", "-march=x86-64-v3"] + noMathErrno), .define("AEGRID_X86_64_V3")]
-// The Swift GEMM's AVX-512 micro-kernel is its own module, compiled for x86-64-v4 whatever the rest is compiled for:
-// `LinearAlgebra` calls it only on a CPU that has AVX-512 (`SwiftGEMM.wideTilesAvailable`).
+// The Swift GEMM's AVX-512 micro-kernel and Adam's AVX-512 update are modules of their own, compiled for x86-64-v4
+// whatever the rest is compiled for: `LinearAlgebra` and `NeuralNet` call them only on a CPU that has AVX-512
+// (`CPUFeatures.hasAVX512`).
 let avx512Codegen: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v4"] + noMathErrno)]
 #else
 let codegen: [SwiftSetting] = [.unsafeFlags(noMathErrno)]
@@ -75,7 +77,10 @@ let package = Package(
             swiftSettings: codegen,
             linkerSettings: staticBLAS
         ),
-        .target(name: "NeuralNet", dependencies: ["LinearAlgebra", "DurableFiles", "JSONLines"], swiftSettings: codegen),
+        // Adam's update in 512-bit vectors, compiled for x86-64-v4 like SwiftGEMMAVX512; only NeuralNet imports it.
+        .target(name: "OptimizerAVX512", swiftSettings: avx512Codegen),
+        .target(name: "NeuralNet", dependencies: ["LinearAlgebra", "OptimizerAVX512", "DurableFiles", "JSONLines"],
+                swiftSettings: codegen),
         .target(name: "DataFiles", dependencies: ["LinearAlgebra", "DurableFiles"], swiftSettings: codegen),
         .target(name: "JSONLines", swiftSettings: codegen),
         // The search space: grid files (JSON, YAML), keys and their rules, values, sampling and distributions, and
@@ -111,7 +116,7 @@ let package = Package(
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["LinearAlgebra"], path: "Tests/Support", swiftSettings: codegen),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"], swiftSettings: codegen),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "LinearAlgebra", "TestSupport"],
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "LinearAlgebra", "OptimizerAVX512", "TestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: codegen),
         .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "LinearAlgebra", "TestSupport"], swiftSettings: codegen),
         .testTarget(name: "JSONLinesTests", dependencies: ["JSONLines", "LinearAlgebra"], swiftSettings: codegen),

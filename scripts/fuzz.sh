@@ -40,7 +40,7 @@ release="$scratch/release"
 # SwiftPM names the package after its directory; the targets need it to see `package` declarations.
 package_name=$(grep -o -- '-package-name","[^"]*"' "$scratch/release.yaml" | grep -v -e swift_argument_parser -e '"yams"' \
     | head -1 | sed 's/.*","\(.*\)"/\1/')
-objects=$(find "$release"/{DurableFiles,SwiftGEMMAVX512,LinearAlgebra,DataFiles,JSONLines,NeuralNet,SearchSpace,GridSearch,Yams,CYaml}.build \
+objects=$(find "$release"/{DurableFiles,SwiftGEMMAVX512,OptimizerAVX512,LinearAlgebra,DataFiles,JSONLines,NeuralNet,SearchSpace,GridSearch,Yams,CYaml}.build \
     -name '*.o' | sort)
 yaml_include=$(dirname "$(find "$scratch/checkouts/Yams/Sources/CYaml" -name module.modulemap | head -1)")
 

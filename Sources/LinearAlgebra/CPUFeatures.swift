@@ -5,11 +5,11 @@ import Darwin
 #endif
 
 /// What the CPU offers beyond the instruction set the build was compiled for, as the operating system reports it.
-enum CPUFeatures {
-    /// The AVX-512 subsets x86-64-v4 assumes (F, CD, BW, DQ, VL), which `SwiftGEMMAVX512` is compiled for. Read from
-    /// the `flags` line of `/proc/cpuinfo`, which lists a feature only when the kernel also saves its registers
-    /// (the 512-bit state in XCR0); false on other systems and other architectures.
-    static let hasAVX512: Bool = {
+public enum CPUFeatures {
+    /// The AVX-512 subsets x86-64-v4 assumes (F, CD, BW, DQ, VL), which `SwiftGEMMAVX512` and `OptimizerAVX512` are
+    /// compiled for. Read from the `flags` line of `/proc/cpuinfo`, which lists a feature only when the kernel also
+    /// saves its registers (the 512-bit state in XCR0); false on other systems and other architectures.
+    public static let hasAVX512: Bool = {
         #if arch(x86_64) && os(Linux)
         guard let flags = cpuinfoFlags() else { return false }
         return ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)

@@ -1,5 +1,8 @@
 @testable import NeuralNet
 import LinearAlgebra
+#if arch(x86_64)
+import OptimizerAVX512
+#endif
 import XCTest
 
 /// The optimiser's update cut across threads (`OptimizerState.update(threads:)`) writes exactly one pass's bits:
@@ -76,5 +79,53 @@ final class OptimizerTests: XCTestCase {
             XCTAssertFalse(noneNonFinite(nonFiniteFlag(value)), "\(value.bitPattern)")
             XCTAssertFalse(noneNonFinite(finiteFlags | nonFiniteFlag(value)), "\(value.bitPattern)")
         }
+    }
+
+    /// Adam's update in 512-bit vectors (`AdamAVX512`, used on CPUs with AVX-512) writes the bits of the build's own
+    /// loop: weights and both moments, and the same finiteness flag, over runs of every length modulo 16 (the vector
+    /// body and its scalar tail) and values from denormal to near overflow, with denormals kept and flushed (training
+    /// runs flushed, `FloatingPointMode`). Skipped on a CPU without AVX-512, where the vector path is never taken.
+    func testAdamInAVX512VectorsGivesTheBuildLoopsBits() throws {
+        #if arch(x86_64)
+        guard CPUFeatures.hasAVX512 else { throw XCTSkip("this CPU has no AVX-512") }
+        var rng = SeededGenerator(seed: 29)
+        // A value of random sign and a magnitude from 2^-140 (denormal) to 2^100.
+        func wide() -> Float {
+            let magnitude = Float(sign: .plus, exponent: Int(rng.next() % 240) - 140, significand: 1 + rng.nextUnitFloat())
+            return rng.next() % 2 == 0 ? magnitude : -magnitude
+        }
+        let specials: [Float] = [0, -0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, .greatestFiniteMagnitude]
+        for flushed in [false, true] {
+            for count in [0, 1, 15, 16, 17, 31, 33, 1000, 1037] {
+                for withSpecials in [false, true] {
+                    let g = (0 ..< count).map { i in withSpecials && i % 7 == 3 ? specials[i % specials.count] : wide() }
+                    let w0 = (0 ..< count).map { _ in wide() }
+                    let m0 = (0 ..< count).map { _ in wide() }
+                    let v0 = (0 ..< count).map { _ in abs(wide()) }
+                    var (w1, m1, v1) = (w0, m0, v0), (w2, m2, v2) = (w0, m0, v0)
+                    let (alpha, b1, b2, eps): (Float, Float, Float, Float) = (0.0031, 0.1, 0.001, 1e-7)
+                    let run = { (body: () -> UInt32) -> UInt32 in
+                        flushed ? FloatingPointMode.flushingDenormals(body) : body()
+                    }
+                    let flagsLoop = run {
+                        OptimizerState.adam(weights: &w1, gradients: g, m: &m1, v: &v1, count: count, alpha: alpha,
+                                            oneMinusBeta1: b1, oneMinusBeta2: b2, epsilon: eps)
+                    }
+                    let flagsVector = run {
+                        AdamAVX512.update(weights: &w2, gradients: g, m: &m2, v: &v2, count: count, alpha: alpha,
+                                          oneMinusBeta1: b1, oneMinusBeta2: b2, epsilon: eps)
+                    }
+                    let what = "\(count) parameters, specials \(withSpecials), flushed \(flushed)"
+                    XCTAssertEqual(w2.map(\.bitPattern), w1.map(\.bitPattern), "weights, \(what)")
+                    XCTAssertEqual(m2.map(\.bitPattern), m1.map(\.bitPattern), "m, \(what)")
+                    XCTAssertEqual(v2.map(\.bitPattern), v1.map(\.bitPattern), "v, \(what)")
+                    XCTAssertEqual(noneNonFinite(flagsVector), noneNonFinite(flagsLoop), "flag, \(what)")
+                    if withSpecials && count >= 4 { XCTAssertFalse(noneNonFinite(flagsLoop), "flag, \(what)") }
+                }
+            }
+        }
+        #else
+        throw XCTSkip("AVX-512 is an x86-64 feature")
+        #endif
     }
 }
