@@ -33,7 +33,7 @@ extension GEMM {
     /// Blocks of a split product start at multiples of this many rows or columns, so that a block is swept with the
     /// same tiles as those rows or columns in one call (the Swift kernel's packed path works in 16-column tiles and
     /// its narrow path in blocks of eight rows; the packed path does not depend on a row's position at all).
-    static let parallelRowAlignment = 16
+    public static let parallelRowAlignment = 16
 
     /// Runs `first` on the calling thread and `second` on another (`ParallelBlocks`) at the same time, and
     /// returns when both are done: two independent products that must each stay whole (OpenBLAS's, which do not
@@ -60,7 +60,7 @@ extension GEMM {
     }
 
     /// Rows in each block but the last: m / blocks rounded up to the alignment.
-    static func rowsPerBlock(m: Int, blocks: Int) -> Int {
+    public static func rowsPerBlock(m: Int, blocks: Int) -> Int {
         let share = (m + blocks - 1) / blocks
         return (share + parallelRowAlignment - 1) / parallelRowAlignment * parallelRowAlignment
     }

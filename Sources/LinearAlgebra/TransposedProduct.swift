@@ -9,7 +9,7 @@ extension GEMM {
     /// m×n result. Every element is the same sum of the same products in the same k order (`fma(a, b, c)` equals
     /// `fma(b, a, c)`), so the bits are one direct call's, as long as neither product takes the narrow path (fewer than
     /// 16 columns), whose order differs. OpenBLAS gives no such promise, so its products stay as written.
-    static func transposesProduct(m: Int, n: Int, k: Int, backend: GEMMBackend) -> Bool {
+    public static func transposesProduct(m: Int, n: Int, k: Int, backend: GEMMBackend) -> Bool {
         backend.splitsExactly && m >= 16 && m <= transposedProductMaximumRows && n >= 16
             && n * k >= transposedProductMinimumSizeOfB
     }
@@ -42,9 +42,36 @@ extension GEMM {
         // Cᵀ: (n, k) · (k, m) → (n, m).
         multiply(.none, .transposed, m: n, n: m, k: k, alpha: 1, a: b, lda: ldb, b: a, ldb: lda, beta: 0, c: scratch,
                  ldc: m, backend: backend, threads: threads)
-        // C[r][j] = Cᵀ[j][r], eight columns of C (rows of Cᵀ) at a time, so each read of Cᵀ feeds eight writes.
-        var j = 0
-        while j + 8 <= n {
+        transposeScratch(scratch, rows: m, columns: 0 ..< n, into: c, ldc: ldc)
+    }
+
+    /// Columns `columns` of `C ← A·Bᵀ` as `multiplyByTransposedB` computes them when it `transposesProduct` (which
+    /// the caller has checked): `Cᵀ[columns] = B[columns]·Aᵀ`, one product on the calling thread, into rows
+    /// `columns` of the same n×m `scratch`, then transposed into those columns of C. Row blocks of a product hold one
+    /// call's bits on AEGrid's own kernels (`GEMMBackend.splitsExactly`), so blocks of columns computed on different
+    /// threads give exactly the whole product; each block writes only its own columns of C and rows of `scratch`.
+    /// `columns` must start at a multiple of 16 (`parallelRowAlignment`).
+    public static func multiplyByTransposedB(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, columns: Range<Int>, scratch: UnsafeMutablePointer<Float>,
+        scratchCount: Int, backend: GEMMBackend
+    ) {
+        precondition(transposesProduct(m: m, n: n, k: k, backend: backend), "GEMM: \(m)×\(n)·\(k) is not transposed")
+        precondition(columns.lowerBound >= 0 && columns.upperBound <= n
+                     && columns.lowerBound % parallelRowAlignment == 0, "GEMM: columns \(columns) of \(n)")
+        precondition(scratchCount >= m * n, "GEMM: scratch of \(scratchCount) floats for a \(n)×\(m) product")
+        if columns.isEmpty { return }
+        multiply(.none, .transposed, m: columns.count, n: m, k: k, alpha: 1, a: b + columns.lowerBound * ldb,
+                 lda: ldb, b: a, ldb: lda, beta: 0, c: scratch + columns.lowerBound * m, ldc: m, backend: backend)
+        transposeScratch(scratch, rows: m, columns: columns, into: c, ldc: ldc)
+    }
+
+    /// `C[r][j] = Cᵀ[j][r]` for r in 0..<rows and j in `columns`, `Cᵀ` dense (n×rows): eight columns of C (rows of
+    /// Cᵀ) at a time, so each read of Cᵀ feeds eight writes.
+    private static func transposeScratch(_ scratch: UnsafePointer<Float>, rows m: Int, columns: Range<Int>,
+                                         into c: UnsafeMutablePointer<Float>, ldc: Int) {
+        var j = columns.lowerBound
+        while j + 8 <= columns.upperBound {
             let s = scratch + j * m
             for r in 0 ..< m {
                 let row = c + r * ldc + j
@@ -53,7 +80,7 @@ extension GEMM {
             }
             j += 8
         }
-        while j < n {
+        while j < columns.upperBound {
             for r in 0 ..< m { c[r * ldc + j] = scratch[j * m + r] }
             j += 1
         }

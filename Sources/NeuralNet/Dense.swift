@@ -43,7 +43,12 @@ public struct DenseLayer: Equatable, Hashable, Sendable {
         let n = outputs
         GEMM.multiply(.transposed, .none, m: inputs, n: n, k: rows, alpha: 1, a: x, lda: ldx,
                       b: dZ, ldb: n, beta: 0, c: gradients + kernelOffset, ldc: n, backend: backend, threads: threads)
-        // db: each column summed over the rows in row order.
+        biasGradient(dZ: dZ, rows: rows, gradients: gradients)
+    }
+
+    /// `db = Σ_rows dZ`, each column summed over the rows in row order (overwritten).
+    func biasGradient(dZ: UnsafePointer<Float>, rows: Int, gradients: UnsafeMutablePointer<Float>) {
+        let n = outputs
         let db = gradients + biasOffset
         db.update(from: dZ, count: n)
         for r in 1 ..< max(rows, 1) {

@@ -271,7 +271,13 @@ public final class Trainer {
             let other = otherBuffer.first(l > 0 ? rows * layer.inputs : 0)
             // dW = a_prevᵀ · dZ: (in, rows)·(rows, out), db = Σ_rows dZ; and dA_prev = dZ · Wᵀ: (rows, out)·(out, in),
             // with the kernel before its update.
-            if l == 0 && deferUpdates {
+            if update && fusesLayerBackward(layer, rows: rows, threads: threadCount) {
+                // The layer's weight gradient, input gradient, penalty gradient and update in one hand-off, each
+                // thread on its own rows of the kernel (`backwardByKernelRows`).
+                finite = backwardByKernelRows(layer, input: layerInput, dZ: dZ, rows: rows, gradients: gradients,
+                                              dX: other, scratch: scratch, scratchCount: scratchCount,
+                                              threads: threadCount) && finite
+            } else if l == 0 && deferUpdates {
                 var deferredFinite = true
                 GEMM.concurrently({
                     layer.parameterGradients(x: layerInput, ldx: layer.inputs, dZ: dZ, rows: rows,
@@ -304,9 +310,11 @@ public final class Trainer {
                                         scratchCount: scratchCount, backend: backend, threads: threadCount)
                 }
             }
-            regularization.addGradient(parameters + layer.kernelOffset, to: gradients + layer.kernelOffset,
-                                       count: layer.kernelCount)
-            if update && (l == 0 || !deferUpdates) {
+            if !update || !fusesLayerBackward(layer, rows: rows, threads: threadCount) {
+                regularization.addGradient(parameters + layer.kernelOffset, to: gradients + layer.kernelOffset,
+                                           count: layer.kernelCount)
+            }
+            if update && (l == 0 || !deferUpdates) && !fusesLayerBackward(layer, rows: rows, threads: threadCount) {
                 finite = optimizer.update(weights: parameters, gradients: gradients,
                                           range: layer.kernelOffset ..< layer.biasOffset + layer.outputs,
                                           threads: threadCount) && finite
@@ -324,6 +332,62 @@ public final class Trainer {
             }
         }
         return (dataLoss + penalty, finite)
+    }
+
+    /// Whether a step's backward pass through `layer` runs as one hand-off by rows of its kernel
+    /// (`backwardByKernelRows`): on a kernel that splits products exactly, with a second thread, for a product large
+    /// enough to split, at a batch small enough that the input gradient is computed transposed (`dXᵀ = W·dZᵀ`, which
+    /// reads W by rows) or for the first layer, which has no input gradient.
+    @inline(__always)
+    private func fusesLayerBackward(_ layer: DenseLayer, rows: Int, threads: Int) -> Bool {
+        threads > 1 && backend.splitsExactly && layer.inputs >= 2 * GEMM.parallelRowAlignment
+            && rows * layer.inputs * layer.outputs >= GEMM.parallelMinimumWork
+            && (layer.index == 0 || GEMM.transposesProduct(m: rows, n: layer.inputs, k: layer.outputs,
+                                                           backend: backend))
+    }
+
+    /// The backward pass through `layer` and its update in one hand-off (`ParallelBlocks`): the kernel's rows are cut
+    /// into blocks of whole 16-row tiles, and each thread computes its rows of the weight gradient `xᵀ·dZ`, its
+    /// columns of the input gradient (`dXᵀ = W·dZᵀ`, from its own rows of W, before their update), the penalty's
+    /// gradient and the optimiser's update of those rows, while the gradient it has just written is still in its
+    /// cache. Blocks of rows hold one call's bits on a kernel that `splitsExactly`, and every update is element-wise,
+    /// so this is bit for bit the separate products, penalty and update (`TrainerTests`), with one hand-off where
+    /// there were three. The bias's gradient is summed before and updated after, on the calling thread. Returns
+    /// whether every updated parameter is finite.
+    private func backwardByKernelRows(_ layer: DenseLayer, input x: UnsafePointer<Float>, dZ: UnsafePointer<Float>,
+                                      rows: Int, gradients: UnsafeMutablePointer<Float>, dX: UnsafeMutablePointer<Float>,
+                                      scratch: UnsafeMutablePointer<Float>, scratchCount: Int, threads: Int) -> Bool {
+        let parameters = model.storage
+        let n = layer.outputs, inputs = layer.inputs
+        let kernel = parameters + layer.kernelOffset, dKernel = gradients + layer.kernelOffset
+        layer.biasGradient(dZ: dZ, rows: rows, gradients: gradients)
+        let blocks = min(threads, inputs / GEMM.parallelRowAlignment)
+        let rowsPerBlock = GEMM.rowsPerBlock(m: inputs, blocks: blocks)
+        let optimizer = self.optimizer, regularization = self.regularization, backend = self.backend
+        let kernelFinite = withUnsafeTemporaryAllocation(of: Bool.self, capacity: blocks) { finite in
+            ParallelBlocks.run(blocks) { block in
+                let first = min(inputs, block * rowsPerBlock)
+                let last = block == blocks - 1 ? inputs : min(inputs, first + rowsPerBlock)
+                finite[block] = true
+                guard first < last else { return }
+                let count = (last - first) * n
+                // dW[first..<last] = (xᵀ)[first..<last]·dZ: rows of op(A) are columns of x.
+                GEMM.multiply(.transposed, .none, m: last - first, n: n, k: rows, alpha: 1, a: x + first,
+                              lda: inputs, b: dZ, ldb: n, beta: 0, c: dKernel + first * n, ldc: n, backend: backend)
+                if layer.index > 0 {
+                    GEMM.multiplyByTransposedB(m: rows, n: inputs, k: n, a: dZ, lda: n, b: kernel, ldb: n, c: dX,
+                                               ldc: inputs, columns: first ..< last, scratch: scratch,
+                                               scratchCount: scratchCount, backend: backend)
+                }
+                regularization.addGradient(kernel + first * n, to: dKernel + first * n, count: count)
+                let start = layer.kernelOffset + first * n
+                finite[block] = optimizer.update(weights: parameters, gradients: gradients, range: start ..< start + count)
+            }
+            return (0 ..< blocks).allSatisfy { finite[$0] }
+        }
+        let biasFinite = optimizer.update(weights: parameters, gradients: gradients,
+                                          range: layer.biasOffset ..< layer.biasOffset + n)
+        return kernelFinite && biasFinite
     }
 
     /// The output of layer `l` for `rows` samples as the next layer sees it (after dropout when training with

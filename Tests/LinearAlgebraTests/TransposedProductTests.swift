@@ -58,6 +58,55 @@ final class TransposedProductTests: XCTestCase {
         }
     }
 
+    /// Blocks of C's columns computed one at a time (`multiplyByTransposedB(columns:)`, each thread of a trainer
+    /// taking the columns of its rows of W) give exactly the direct product's bits, for blocks at any multiple of 16,
+    /// uneven and empty ones included, and touch no column outside their own.
+    func testColumnBlocksOfTheTransposedProductHaveTheDirectProductsBits() {
+        var rng = SeededGenerator(seed: 43)
+        for backend in GEMMBackend.available where backend.splitsExactly && backend != .naive {
+            for (m, n, k) in [(32, 784, 256), (16, 256, 64), (64, 64, 256), (17, 200, 300)] {
+                XCTAssertTrue(GEMM.transposesProduct(m: m, n: n, k: k, backend: backend), "\(m)×\(n)×\(k)")
+                let lda = k + 1, ldb = k, ldc = n + 2
+                let a = (0 ..< m * lda).map { _ in 2 * rng.nextUnitFloat() - 1 }
+                let b = (0 ..< n * ldb).map { _ in 2 * rng.nextUnitFloat() - 1 }
+                var direct = [Float](repeating: .nan, count: m * ldc)
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        direct.withUnsafeMutableBufferPointer { pc in
+                            GEMM.multiply(.none, .transposed, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: lda,
+                                          b: pb.baseAddress!, ldb: ldb, beta: 0, c: pc.baseAddress!, ldc: ldc,
+                                          backend: backend)
+                        }
+                    }
+                }
+                for bounds in [[0, n], [0, 16, n], [0, 48, 48, n], [0, n / 32 * 16, n]] {
+                    var c = [Float](repeating: .nan, count: m * ldc)
+                    var scratch = [Float](repeating: .nan, count: m * n)
+                    for (first, last) in zip(bounds, bounds.dropFirst()) {
+                        a.withUnsafeBufferPointer { pa in
+                            b.withUnsafeBufferPointer { pb in
+                                c.withUnsafeMutableBufferPointer { pc in
+                                    scratch.withUnsafeMutableBufferPointer { ps in
+                                        GEMM.multiplyByTransposedB(
+                                            m: m, n: n, k: k, a: pa.baseAddress!, lda: lda, b: pb.baseAddress!,
+                                            ldb: ldb, c: pc.baseAddress!, ldc: ldc, columns: first ..< last,
+                                            scratch: ps.baseAddress!, scratchCount: ps.count, backend: backend)
+                                    }
+                                }
+                            }
+                        }
+                        // Columns after this block are still untouched.
+                        for r in 0 ..< m {
+                            for j in last ..< ldc { XCTAssertTrue(c[r * ldc + j].isNaN, "column \(j) written early") }
+                        }
+                    }
+                    XCTAssertEqual(c.map(\.bitPattern), direct.map(\.bitPattern),
+                                   "\(backend) \(m)×\(n)×\(k) in blocks \(bounds)")
+                }
+            }
+        }
+    }
+
     func testOnlyAEGridsKernelsTransposeAndOnlySmallBatchesThatStayOnThePackedPath() {
         XCTAssertTrue(GEMM.transposesProduct(m: 32, n: 784, k: 256, backend: .swift))
         XCTAssertTrue(GEMM.transposesProduct(m: 16, n: 16, k: 1024, backend: .naive))
