@@ -235,7 +235,9 @@ public final class Trainer {
     /// and its kernel has been used for the input gradient, while they are still in cache: every update is
     /// element-wise and reads only that layer's gradient and optimiser slots, so this is bit for bit Keras's
     /// "all gradients, then all updates". (On OpenBLAS with a second thread, the later layers' updates wait for the
-    /// first layer's weight gradient and run beside it instead: the same bits, see `deferUpdates`.)
+    /// first layer's weight gradient and run beside it instead: the same bits, see `deferUpdates`. On AEGrid's own
+    /// kernel with a second thread, a layer's backward pass and update are one hand-off by rows of its kernel where
+    /// `fusesLayerBackward` says so: the same bits, see `backwardByKernelRows`.)
     ///
     /// input, target: (rows, inputSize), dense.
     private func backpropagate(input: UnsafePointer<Float>, target: UnsafePointer<Float>, rows: Int,
@@ -271,9 +273,10 @@ public final class Trainer {
             let other = otherBuffer.first(l > 0 ? rows * layer.inputs : 0)
             // dW = a_prevᵀ · dZ: (in, rows)·(rows, out), db = Σ_rows dZ; and dA_prev = dZ · Wᵀ: (rows, out)·(out, in),
             // with the kernel before its update.
-            if update && fusesLayerBackward(layer, rows: rows, threads: threadCount) {
-                // The layer's weight gradient, input gradient, penalty gradient and update in one hand-off, each
-                // thread on its own rows of the kernel (`backwardByKernelRows`).
+            // The layer's weight gradient, input gradient, penalty gradient and update in one hand-off, each thread
+            // on its own rows of the kernel (`backwardByKernelRows`).
+            let fused = update && fusesLayerBackward(layer, rows: rows, threads: threadCount)
+            if fused {
                 finite = backwardByKernelRows(layer, input: layerInput, dZ: dZ, rows: rows, gradients: gradients,
                                               dX: other, scratch: scratch, scratchCount: scratchCount,
                                               threads: threadCount) && finite
@@ -310,11 +313,11 @@ public final class Trainer {
                                         scratchCount: scratchCount, backend: backend, threads: threadCount)
                 }
             }
-            if !update || !fusesLayerBackward(layer, rows: rows, threads: threadCount) {
+            if !fused {
                 regularization.addGradient(parameters + layer.kernelOffset, to: gradients + layer.kernelOffset,
                                            count: layer.kernelCount)
             }
-            if update && (l == 0 || !deferUpdates) && !fusesLayerBackward(layer, rows: rows, threads: threadCount) {
+            if update && !fused && (l == 0 || !deferUpdates) {
                 finite = optimizer.update(weights: parameters, gradients: gradients,
                                           range: layer.kernelOffset ..< layer.biasOffset + layer.outputs,
                                           threads: threadCount) && finite
