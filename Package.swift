@@ -116,7 +116,7 @@ let package = Package(
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["LinearAlgebra"], path: "Tests/Support", swiftSettings: codegen),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"], swiftSettings: codegen),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "LinearAlgebra", "OptimizerAVX512", "TestSupport"],
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "LinearAlgebra", "TestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: codegen),
         .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "LinearAlgebra", "TestSupport"], swiftSettings: codegen),
         .testTarget(name: "JSONLinesTests", dependencies: ["JSONLines", "LinearAlgebra"], swiftSettings: codegen),

@@ -143,14 +143,23 @@ struct OptimizerState {
     /// square roots and divisions take half the instructions. On Zen 5 they, not memory, bound the pass.
     static let adamUsesAVX512 = CPUFeatures.hasAVX512
 
-    /// Adam's update of `count` parameters in place, in the build's vectors (the loop LLVM vectorises); returns the OR
-    /// of the updated weights' `nonFiniteFlag` words. `AdamAVX512.update` is the same arithmetic in 512-bit vectors.
+    /// Adam's update of `count` parameters in place; returns the OR of the updated weights' `nonFiniteFlag` words.
+    /// With `wideVectors` (only on a CPU with AVX-512) the whole multiples of 16 go to `AdamAVX512.update`, the same
+    /// arithmetic in 512-bit vectors, and the rest to this loop, which LLVM vectorises in the build's own vectors.
     @inline(__always)
     static func adam(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
                      m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int, alpha: Float,
-                     oneMinusBeta1: Float, oneMinusBeta2: Float, epsilon eps: Float) -> UInt32 {
+                     oneMinusBeta1: Float, oneMinusBeta2: Float, epsilon eps: Float, wideVectors: Bool) -> UInt32 {
         var bad: UInt32 = 0
-        for i in 0 ..< count {
+        var start = 0
+        #if arch(x86_64)
+        if wideVectors {
+            start = count / 16 * 16
+            bad = AdamAVX512.update(weights: w, gradients: g, m: m, v: v, count: start, alpha: alpha,
+                                    oneMinusBeta1: oneMinusBeta1, oneMinusBeta2: oneMinusBeta2, epsilon: eps)
+        }
+        #endif
+        for i in start ..< count {
             let gi = g[i]
             let mi = m[i] + (gi - m[i]) * oneMinusBeta1
             let vi = v[i] + (gi * gi - v[i]) * oneMinusBeta2
@@ -174,15 +183,9 @@ struct OptimizerState {
         switch configuration {
         case .adam:
             let m = slots + start, v = slots + count + start
-            #if arch(x86_64)
-            if OptimizerState.adamUsesAVX512 {
-                bad = AdamAVX512.update(weights: w, gradients: g, m: m, v: v, count: n, alpha: alpha,
-                                        oneMinusBeta1: c0, oneMinusBeta2: c1, epsilon: c2)
-                break
-            }
-            #endif
             bad = OptimizerState.adam(weights: w, gradients: g, m: m, v: v, count: n, alpha: alpha,
-                                      oneMinusBeta1: c0, oneMinusBeta2: c1, epsilon: c2)
+                                      oneMinusBeta1: c0, oneMinusBeta2: c1, epsilon: c2,
+                                      wideVectors: OptimizerState.adamUsesAVX512)
         case .sgd(let lr, let momentum, let nesterov):
             let mu = self.mu
             if momentum == 0 {

@@ -12,21 +12,23 @@
 /// so the bits are the same (`OptimizerTests`).
 #if arch(x86_64)
 public enum AdamAVX512 {
-    /// For i in 0..<count: `m += (g − m)·(1 − β₁)`, `v += (g² − v)·(1 − β₂)`, `w −= m·α/(√v + ε)`, in place.
-    /// Returns the OR of every updated weight's non-finite flag word (`(bits & 0x7F80_0000) + 0x0080_0000`, whose
-    /// top bit is set exactly for NaN and ±∞), for the caller's divergence check.
+    /// For i in 0..<count, a multiple of 16: `m += (g − m)·(1 − β₁)`, `v += (g² − v)·(1 − β₂)`, `w −= m·α/(√v + ε)`,
+    /// in place (the caller updates a shorter tail with its own loop). Returns the OR of every updated weight's
+    /// non-finite flag word (`(bits & 0x7F80_0000) + 0x0080_0000`, whose top bit is set exactly for NaN and ±∞), for
+    /// the caller's divergence check.
     @inline(never)
     public static func update(
         weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
         v: UnsafeMutablePointer<Float>, count: Int, alpha: Float, oneMinusBeta1: Float, oneMinusBeta2: Float,
         epsilon: Float
     ) -> UInt32 {
+        precondition(count % 16 == 0, "AdamAVX512.update: \(count) parameters, not a multiple of 16")
         let alpha16 = SIMD16<Float>(repeating: alpha), b1 = SIMD16<Float>(repeating: oneMinusBeta1)
         let b2 = SIMD16<Float>(repeating: oneMinusBeta2), eps = SIMD16<Float>(repeating: epsilon)
         let exponent = SIMD16<UInt32>(repeating: 0x7F80_0000), step = SIMD16<UInt32>(repeating: 0x0080_0000)
         var bad = SIMD16<UInt32>(repeating: 0)
         var i = 0
-        while i + 16 <= count {
+        while i < count {
             let gi = load(g + i), mOld = load(m + i), vOld = load(v + i)
             let mi = mOld + (gi - mOld) * b1
             let vi = vOld + (gi * gi - vOld) * b2
@@ -39,17 +41,6 @@ public enum AdamAVX512 {
         }
         var flags: UInt32 = 0
         for lane in 0 ..< 16 { flags |= bad[lane] }
-        while i < count {
-            let gi = g[i]
-            let mi = m[i] + (gi - m[i]) * oneMinusBeta1
-            let vi = v[i] + (gi * gi - v[i]) * oneMinusBeta2
-            m[i] = mi
-            v[i] = vi
-            let wi = w[i] - (mi * alpha) / (vi.squareRoot() + epsilon)
-            w[i] = wi
-            flags |= (wi.bitPattern & 0x7F80_0000) &+ 0x0080_0000
-            i += 1
-        }
         return flags
     }
 

@@ -23,36 +23,51 @@ final class TransposedProductTests: XCTestCase {
                         let lda = k + padding, ldb = k + padding, ldc = n + padding
                         let a = (0 ..< m * lda).map { _ in 2 * rng.nextUnitFloat() - 1 }
                         let b = (0 ..< n * ldb).map { _ in 2 * rng.nextUnitFloat() - 1 }
-                        var direct = [Float](repeating: .nan, count: m * ldc)
-                        a.withUnsafeBufferPointer { pa in
-                            b.withUnsafeBufferPointer { pb in
-                                direct.withUnsafeMutableBufferPointer { pc in
-                                    GEMM.multiply(.none, .transposed, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!,
-                                                  lda: lda, b: pb.baseAddress!, ldb: ldb, beta: 0,
-                                                  c: pc.baseAddress!, ldc: ldc, backend: backend)
-                                }
-                            }
-                        }
+                        let direct = directProduct(a, lda: lda, b, ldb: ldb, m: m, n: n, k: k, ldc: ldc,
+                                                   backend: backend)
                         for threads in [1, 2, 3] {
                             var c = [Float](repeating: .nan, count: m * ldc)
                             var scratch = [Float](repeating: .nan, count: m * n)
-                            a.withUnsafeBufferPointer { pa in
-                                b.withUnsafeBufferPointer { pb in
-                                    c.withUnsafeMutableBufferPointer { pc in
-                                        scratch.withUnsafeMutableBufferPointer { ps in
-                                            GEMM.multiplyByTransposedB(
-                                                m: m, n: n, k: k, a: pa.baseAddress!, lda: lda, b: pb.baseAddress!,
-                                                ldb: ldb, c: pc.baseAddress!, ldc: ldc, scratch: ps.baseAddress!,
-                                                scratchCount: ps.count, backend: backend, threads: threads)
-                                        }
-                                    }
-                                }
+                            withPointers(a, b, &c, &scratch) { pa, pb, pc, ps in
+                                GEMM.multiplyByTransposedB(m: m, n: n, k: k, a: pa, lda: lda, b: pb, ldb: ldb, c: pc,
+                                                           ldc: ldc, scratch: ps.baseAddress!, scratchCount: ps.count,
+                                                           backend: backend, threads: threads)
                             }
                             // Padding columns stay NaN in both; compare every stored element's bits.
                             XCTAssertEqual(c.map(\.bitPattern), direct.map(\.bitPattern),
                                            "\(backend) \(m)×\(n)×\(k) on \(threads) threads")
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// `A·Bᵀ` as one direct product (`GEMM.multiply(.none, .transposed, …)`), C's padding columns left NaN.
+    private func directProduct(_ a: [Float], lda: Int, _ b: [Float], ldb: Int, m: Int, n: Int, k: Int, ldc: Int,
+                               backend: GEMMBackend) -> [Float] {
+        var c = [Float](repeating: .nan, count: m * ldc)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    GEMM.multiply(.none, .transposed, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: lda,
+                                  b: pb.baseAddress!, ldb: ldb, beta: 0, c: pc.baseAddress!, ldc: ldc, backend: backend)
+                }
+            }
+        }
+        return c
+    }
+
+    /// Runs `body` with the addresses of `a`, `b` and `c` and the buffer of `scratch`.
+    private func withPointers(
+        _ a: [Float], _ b: [Float], _ c: inout [Float], _ scratch: inout [Float],
+        _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>,
+                 UnsafeMutableBufferPointer<Float>) -> Void
+    ) {
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    scratch.withUnsafeMutableBufferPointer { ps in body(pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, ps) }
                 }
             }
         }
@@ -69,31 +84,15 @@ final class TransposedProductTests: XCTestCase {
                 let lda = k + 1, ldb = k, ldc = n + 2
                 let a = (0 ..< m * lda).map { _ in 2 * rng.nextUnitFloat() - 1 }
                 let b = (0 ..< n * ldb).map { _ in 2 * rng.nextUnitFloat() - 1 }
-                var direct = [Float](repeating: .nan, count: m * ldc)
-                a.withUnsafeBufferPointer { pa in
-                    b.withUnsafeBufferPointer { pb in
-                        direct.withUnsafeMutableBufferPointer { pc in
-                            GEMM.multiply(.none, .transposed, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: lda,
-                                          b: pb.baseAddress!, ldb: ldb, beta: 0, c: pc.baseAddress!, ldc: ldc,
-                                          backend: backend)
-                        }
-                    }
-                }
+                let direct = directProduct(a, lda: lda, b, ldb: ldb, m: m, n: n, k: k, ldc: ldc, backend: backend)
                 for bounds in [[0, n], [0, 16, n], [0, 48, 48, n], [0, n / 32 * 16, n]] {
                     var c = [Float](repeating: .nan, count: m * ldc)
                     var scratch = [Float](repeating: .nan, count: m * n)
                     for (first, last) in zip(bounds, bounds.dropFirst()) {
-                        a.withUnsafeBufferPointer { pa in
-                            b.withUnsafeBufferPointer { pb in
-                                c.withUnsafeMutableBufferPointer { pc in
-                                    scratch.withUnsafeMutableBufferPointer { ps in
-                                        GEMM.multiplyByTransposedB(
-                                            m: m, n: n, k: k, a: pa.baseAddress!, lda: lda, b: pb.baseAddress!,
-                                            ldb: ldb, c: pc.baseAddress!, ldc: ldc, columns: first ..< last,
-                                            scratch: ps.baseAddress!, scratchCount: ps.count, backend: backend)
-                                    }
-                                }
-                            }
+                        withPointers(a, b, &c, &scratch) { pa, pb, pc, ps in
+                            GEMM.multiplyByTransposedB(m: m, n: n, k: k, a: pa, lda: lda, b: pb, ldb: ldb, c: pc,
+                                                       ldc: ldc, columns: first ..< last, scratch: ps.baseAddress!,
+                                                       scratchCount: ps.count, backend: backend)
                         }
                         // Columns after this block are still untouched.
                         for r in 0 ..< m {
