@@ -35,10 +35,19 @@ extension SwiftGEMM {
             } else {
                 // op(B)[p, j] = B[j, p]: column j of the sliver is a contiguous run of stored row jc+j0+j.
                 let src = b + ((jc + j0) * ldb + pc)
+                // A full sliver, eight k steps at a time: two 8×8 blocks of B transposed in registers.
+                var p0 = 0
+                if width == nr {
+                    while p0 + 8 <= kc {
+                        transpose8x8(src + p0, ldb: ldb, into: out + p0 * nr)
+                        transpose8x8(src + 8 * ldb + p0, ldb: ldb, into: out + p0 * nr + 8)
+                        p0 += 8
+                    }
+                }
                 for j in 0 ..< width {
                     let row = src + j * ldb
-                    var d = out + j
-                    for p in 0 ..< kc {
+                    var d = out + p0 * nr + j
+                    for p in p0 ..< kc {
                         d.pointee = row[p]
                         d += nr
                     }
@@ -52,6 +61,35 @@ extension SwiftGEMM {
             }
             j0 += nr
         }
+    }
+
+    /// `out[c·16 + r] = src[r·ldb + c]` for r, c in 0..<8: eight rows of B, eight k steps each, transposed into the
+    /// first eight columns of eight rows of a packed sliver. Three rounds of pairwise unzips (each row pair's
+    /// concatenation split into its even and odd elements), pairing rows that differ in bit 0, then 1, then 2 of their
+    /// index, leave row c holding column c.
+    @inline(__always)
+    static func transpose8x8(_ src: UnsafePointer<Float>, ldb: Int, into out: UnsafeMutablePointer<Float>) {
+        @inline(__always) func load(_ r: Int) -> SIMD8<Float> {
+            UnsafeRawPointer(src + r * ldb).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        @inline(__always) func unzip(_ a: inout SIMD8<Float>, _ b: inout SIMD8<Float>) {
+            let both = SIMD16(lowHalf: a, highHalf: b)
+            (a, b) = (both.evenHalf, both.oddHalf)
+        }
+        var r0 = load(0), r1 = load(1), r2 = load(2), r3 = load(3)
+        var r4 = load(4), r5 = load(5), r6 = load(6), r7 = load(7)
+        unzip(&r0, &r1); unzip(&r2, &r3); unzip(&r4, &r5); unzip(&r6, &r7)
+        unzip(&r0, &r2); unzip(&r1, &r3); unzip(&r4, &r6); unzip(&r5, &r7)
+        unzip(&r0, &r4); unzip(&r1, &r5); unzip(&r2, &r6); unzip(&r3, &r7)
+        let d = UnsafeMutableRawPointer(out), stride = 16 * MemoryLayout<Float>.stride
+        d.storeBytes(of: r0, as: SIMD8<Float>.self)
+        d.storeBytes(of: r1, toByteOffset: stride, as: SIMD8<Float>.self)
+        d.storeBytes(of: r2, toByteOffset: 2 * stride, as: SIMD8<Float>.self)
+        d.storeBytes(of: r3, toByteOffset: 3 * stride, as: SIMD8<Float>.self)
+        d.storeBytes(of: r4, toByteOffset: 4 * stride, as: SIMD8<Float>.self)
+        d.storeBytes(of: r5, toByteOffset: 5 * stride, as: SIMD8<Float>.self)
+        d.storeBytes(of: r6, toByteOffset: 6 * stride, as: SIMD8<Float>.self)
+        d.storeBytes(of: r7, toByteOffset: 7 * stride, as: SIMD8<Float>.self)
     }
 
     /// Packs `op(A)[ic ..< ic+mc, pc ..< pc+kc]` as `⌈mc/6⌉` slivers of `kc×6`, k step p of a sliver holding the
