@@ -80,8 +80,9 @@ final class OptimizerTests: XCTestCase {
 
     /// Adam's update in 512-bit vectors (`AdamAVX512`, used on CPUs with AVX-512, with the build's loop for the last
     /// count mod 16) writes the bits of the build's own loop: weights and both moments, and the same finiteness flag,
-    /// over runs of every length modulo 16 and values from denormal to near overflow, with denormals kept and flushed (training
-    /// runs flushed, `FloatingPointMode`). Skipped on a CPU without AVX-512, where the vector path is never taken.
+    /// over runs of every length modulo 16 and values from denormal to near overflow, with denormals kept and flushed
+    /// (training runs flushed, `FloatingPointMode`). Skipped on a CPU without AVX-512, where the vector path is never
+    /// taken.
     func testAdamInAVX512VectorsGivesTheBuildLoopsBits() throws {
         #if arch(x86_64)
         guard CPUFeatures.hasAVX512 else { throw XCTSkip("this CPU has no AVX-512") }
