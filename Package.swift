@@ -7,7 +7,7 @@
 // Code generation: every target is compiled for x86-64-v3 (AVX2 + FMA), so SIMD fused multiply-adds become
 // `vfmadd231ps` instead of calls to `fmaf`. Set AEGRID_PORTABLE=1 in the environment of `swift build` to build for
 // baseline x86-64 (any 64-bit x86 CPU, or another architecture) at a large cost in speed. Two modules,
-// SwiftGEMMAVX512 (the Swift GEMM's 6×32 micro-kernel) and OptimizerAVX512 (Adam's update), are compiled for
+// SwiftGEMMAVX512 (the Swift GEMM's 32-column micro-kernels) and OptimizerAVX512 (Adam's update), are compiled for
 // x86-64-v4 in every build and called only on CPUs with AVX-512 (a run-time check), with the same bits as the
 // AVX2 code.
 import Foundation

@@ -38,7 +38,8 @@ struct BuildInfo: Codable, Equatable {
         let base = "portable (AEGRID_PORTABLE=1 or not x86-64): no AVX2/FMA code generation"
         #endif
         // The Swift kernel's AVX-512 tiles are chosen at run time (`GEMMBlocking.usesWideTiles`).
-        let codegen = base + (GEMMBlocking.default.usesWideTiles ? "; Swift GEMM with AVX-512 6×32 tiles" : "")
+        let wideTiles = "; Swift GEMM with AVX-512 6×32 and 8×32 tiles"
+        let codegen = base + (GEMMBlocking.default.usesWideTiles ? wideTiles : "")
         return BuildInfo(
             label: blas ? "BLAS" : "fallback", blasTrait: blas,
             defaultBackend: GEMMBackend.buildDefault.rawValue, codeGeneration: codegen,

@@ -11,15 +11,26 @@ public enum CPUFeatures {
     /// saves its registers (the 512-bit state in XCR0); false on other systems and other architectures.
     public static let hasAVX512: Bool = {
         #if arch(x86_64) && os(Linux)
-        guard let flags = cpuinfoFlags() else { return false }
+        guard let flags = cpuinfoField("flags").map({ Set($0.split(separator: " ")) }) else { return false }
         return ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
         #else
         return false
         #endif
     }()
 
-    /// The first processor's `flags` in `/proc/cpuinfo`, or nil when it cannot be read.
-    static func cpuinfoFlags() -> Set<Substring>? {
+    /// Whether the CPU is AMD's (`vendor_id` AuthenticAMD in `/proc/cpuinfo`): the Swift GEMM's blocking plan
+    /// differs where the two vendors' caches were measured to differ (`GEMMBlocking.tuned`).
+    public static let isAMD: Bool = {
+        #if arch(x86_64) && os(Linux)
+        return cpuinfoField("vendor_id") == "AuthenticAMD"
+        #else
+        return false
+        #endif
+    }()
+
+    /// The first processor's value of `field` in `/proc/cpuinfo` (what follows the colon, trimmed), or nil when it
+    /// cannot be read.
+    static func cpuinfoField(_ field: String) -> String? {
         guard let file = fopen("/proc/cpuinfo", "r") else { return nil }
         defer { fclose(file) }
         var line: UnsafeMutablePointer<CChar>? = nil
@@ -27,10 +38,17 @@ public enum CPUFeatures {
         defer { free(line) }
         while getline(&line, &capacity, file) > 0, let line {
             let text = String(cString: line)
-            guard text.hasPrefix("flags") else { continue }
-            guard let colon = text.firstIndex(of: ":") else { return nil }
-            return Set(text[text.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\n" }))
+            guard let colon = text.firstIndex(of: ":"), trimmed(text[..<colon]) == field else { continue }
+            return String(trimmed(text[text.index(after: colon)...]))
         }
         return nil
+    }
+
+    /// `text` without leading and trailing blanks, tabs and newlines.
+    private static func trimmed(_ text: Substring) -> Substring {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" }
+        guard let first = text.firstIndex(where: { !blank($0) }),
+              let last = text.lastIndex(where: { !blank($0) }) else { return "" }
+        return text[first ... last]
     }
 }

@@ -30,12 +30,18 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     /// times its share at batch 256. Above this many rows the packed, contiguous sliver is faster. The order of the
     /// multiply-adds is the same either way, so the bits are too.
     public let readBInPlaceMaximumRows: Int
-    /// The same limit for the products the AVX-512 6×32 tiles compute (`wideTiles`, on a CPU with AVX-512). Their
-    /// pairs of slivers read in place lost to packed ones: on an Intel Xeon with AVX-512 (48 KiB L1d) the
-    /// 784→256→64→256→784 step at batch 32 ran 5–19 % faster with B packed (measurements.md, 2026-12-04), while the
-    /// in-place reading of `readBInPlaceMaximumRows` was measured a gain with the 6×16 kernel on AMD. 0 in `tuned`.
-    public let wideReadBInPlaceMaximumRows: Int
-    /// Two full 16-column slivers side by side are computed as one 6×32 tile by the AVX-512 micro-kernel
+    /// Products on the AVX-512 tiles (`wideTiles`, on a CPU with AVX-512) with at most this many rows read a
+    /// non-transposed op(A) and a stored op(B) where they lie, whatever their width, in 8×32 tiles (the rows of A
+    /// need no 6-row panels then). On a Zen 5 EPYC (48 KiB L1d, 1 MiB L2) that is 1.3–1.8× the packed products'
+    /// speed at 16–32 rows (a 32×784·784×256 product 162 → 229 GFLOP/s on one thread) and still ahead at 256
+    /// rows, while either operand read in place alone gained far less, and B read in place beside a packed A lost
+    /// (measurements.md, 2026-12-04 21:00). On an Intel Xeon (48 KiB L1d) B read in place at the weights' 1 KiB
+    /// row stride lost to a packed B with the 6-row tiles (5–19 % on the batch-32 step, 2026-12-04 00:36); the
+    /// 8-row tiles are not measured there. So the default is 256 on AMD's CPUs and 0 on others
+    /// (`defaultWideInPlaceMaximumRows`). Above the limit, A is packed as `packAMinimumColumns` says and B is
+    /// packed; an A read in place takes 8×32 tiles either way.
+    public let wideInPlaceMaximumRows: Int
+    /// Two full 16-column slivers side by side are computed as one 32-column tile by the AVX-512 micro-kernels
     /// (`SwiftGEMM+WideTiles.swift`), where the CPU has AVX-512 (`usesWideTiles`). The bits are the same either way.
     public let wideTiles: Bool
 
@@ -50,7 +56,8 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     /// A plan with the micro-kernel's register shape (6×16); `mc` and `nc` are rounded up to multiples of it.
     /// `wideTiles` asks for the AVX-512 kernel, which products use only where the CPU has it.
     public init(mc: Int, kc: Int, nc: Int, packAMinimumColumns: Int = 512, readBInPlaceMaximumRows: Int = 64,
-                wideReadBInPlaceMaximumRows: Int = 0, wideTiles: Bool = GEMMBlocking.wideTilesByDefault) {
+                wideInPlaceMaximumRows: Int = GEMMBlocking.defaultWideInPlaceMaximumRows,
+                wideTiles: Bool = GEMMBlocking.wideTilesByDefault) {
         precondition(mc > 0 && kc > 0 && nc > 0, "GEMMBlocking: mc=\(mc) kc=\(kc) nc=\(nc) must be positive")
         mr = 6
         nr = 16
@@ -59,7 +66,7 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
         self.nc = (nc + nr - 1) / nr * nr
         self.packAMinimumColumns = max(0, packAMinimumColumns)
         self.readBInPlaceMaximumRows = max(0, readBInPlaceMaximumRows)
-        self.wideReadBInPlaceMaximumRows = max(0, wideReadBInPlaceMaximumRows)
+        self.wideInPlaceMaximumRows = max(0, wideInPlaceMaximumRows)
         self.wideTiles = wideTiles
     }
 
@@ -67,15 +74,20 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     public func with(wideTiles: Bool) -> GEMMBlocking {
         GEMMBlocking(mc: mc, kc: kc, nc: nc, packAMinimumColumns: packAMinimumColumns,
                      readBInPlaceMaximumRows: readBInPlaceMaximumRows,
-                     wideReadBInPlaceMaximumRows: wideReadBInPlaceMaximumRows, wideTiles: wideTiles)
+                     wideInPlaceMaximumRows: wideInPlaceMaximumRows, wideTiles: wideTiles)
     }
 
-    /// Tuned on an AMD EPYC (Zen 4: 32 KiB L1d, 1 MiB L2 per core) with `aegrid-bench gemm`.
+    /// `wideInPlaceMaximumRows` unless given: 256 on AMD's CPUs (measured on Zen 5), 0 on others.
+    public static let defaultWideInPlaceMaximumRows = CPUFeatures.isAMD ? 256 : 0
+
+    /// Tuned on an AMD EPYC (Zen 4: 32 KiB L1d, 1 MiB L2 per core) with `aegrid-bench gemm`; the AVX-512 tiles'
+    /// in-place limit on a Zen 5 EPYC.
     public static let tuned = GEMMBlocking(mc: 120, kc: 256, nc: 4080)
 
-    /// The plan the Swift backend uses: `AEGRID_GEMM_BLOCKING=mc,kc,nc[,packA[,readB[,wideReadB]]]` from the
+    /// The plan the Swift backend uses: `AEGRID_GEMM_BLOCKING=mc,kc,nc[,packA[,readB[,wideInPlace]]]` from the
     /// environment when set and valid (a tuning knob for other CPUs; `packA` is `packAMinimumColumns`, `readB` is
-    /// `readBInPlaceMaximumRows`, `wideReadB` is `wideReadBInPlaceMaximumRows`), else `tuned`.
+    /// `readBInPlaceMaximumRows`, `wideInPlace` is `wideInPlaceMaximumRows`; each as in `tuned` when left out),
+    /// else `tuned`.
     public static let `default`: GEMMBlocking = fromEnvironment() ?? tuned
 
     static func fromEnvironment() -> GEMMBlocking? {
@@ -86,11 +98,11 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
         return GEMMBlocking(mc: parts[0], kc: parts[1], nc: parts[2],
                             packAMinimumColumns: parts.count >= 4 ? parts[3] : 512,
                             readBInPlaceMaximumRows: parts.count >= 5 ? parts[4] : 64,
-                            wideReadBInPlaceMaximumRows: parts.count == 6 ? parts[5] : 0)
+                            wideInPlaceMaximumRows: parts.count == 6 ? parts[5] : defaultWideInPlaceMaximumRows)
     }
 
     public var description: String {
         "mr=\(mr) nr=\(nr) mc=\(mc) kc=\(kc) nc=\(nc) packA≥\(packAMinimumColumns) readB≤\(readBInPlaceMaximumRows)"
-            + (wideTiles ? " wide (readB≤\(wideReadBInPlaceMaximumRows))" : "")
+            + (wideTiles ? " wide (in place≤\(wideInPlaceMaximumRows))" : "")
     }
 }

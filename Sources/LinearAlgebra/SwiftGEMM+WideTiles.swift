@@ -2,34 +2,45 @@
 import SwiftGEMMAVX512
 #endif
 
-/// Full 6×32 tiles of C for the AVX-512 micro-kernel (`SwiftGEMMAVX512`), on CPUs that have it.
+/// Full 6×32 and 8×32 tiles of C for the AVX-512 micro-kernels (`SwiftGEMMAVX512`), on CPUs that have them.
 ///
 /// `packedProduct` sweeps C in 16-column slivers of op(B). Where two full slivers lie side by side, read the same
 /// way (both in place at B's row stride, or both packed, `kc × 16` floats apart), and `GEMMBlocking.usesWideTiles`,
-/// their tiles go to one 6×32 call of 512-bit fused multiply-adds instead of two 6×16 calls of 256-bit ones (the
-/// bottom edge's to 4-, 2- and 1-row calls, as with the AVX2 kernels). Each element of C is the same chain of
-/// operations either way, so the bits do not depend on the CPU (`GEMMTests.testWideTilesGiveTheNarrowTilesBits`);
-/// only the instruction count does, by half in the inner loop.
+/// their tiles go to one 32-column call of 512-bit fused multiply-adds instead of two 6×16 calls of 256-bit ones:
+/// 8 rows a call where op(A) is read in place (`wideTileRows`), 6 where it is packed in 6-row panels, and the
+/// bottom edge's rest in 6-, 4-, 2- and 1-row calls. Each element of C is the same chain of operations either way,
+/// so the bits do not depend on the CPU (`GEMMTests.testWideTilesGiveTheNarrowTilesBits`); only the instruction
+/// count does, by half in the inner loop.
 extension SwiftGEMM {
     /// Whether this CPU can run the AVX-512 kernel: the operating system reports x86-64-v4's AVX-512 subsets.
     static let wideTilesAvailable = CPUFeatures.hasAVX512
 
-    /// `C[0..<6, 0..<32] ← α·A·[B₀ B₁] + β·C` on the AVX-512 kernel; only called when `wideTilesAvailable`.
+    /// Rows of a full 32-column tile whose op(A) is read in place: the 8-row kernel's.
+    static let wideTileRows = 8
+
+    /// `C[0..<rows, 0..<32] ← α·A·[B₀ B₁] + β·C` on the AVX-512 kernel, `rows` 6 or `wideTileRows`; only called
+    /// when `wideTilesAvailable`.
     @inline(__always)
     static func wideTile(
-        kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
+        rows: Int, kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
         b1: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         #if arch(x86_64)
-        AVX512MicroKernel.tile6x32(kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1,
-                                   bStride: bStride, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        if rows == wideTileRows {
+            AVX512MicroKernel.tile8x32(kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1,
+                                       bStride: bStride, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        } else {
+            AVX512MicroKernel.tile6x32(kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1,
+                                       bStride: bStride, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        }
         #else
-        preconditionFailure("SwiftGEMM: the 6×32 tile needs an x86-64 CPU with AVX-512")
+        preconditionFailure("SwiftGEMM: the 32-column tiles need an x86-64 CPU with AVX-512")
         #endif
     }
 
-    /// The bottom edge of a pair of full slivers (`height` < 6 rows): 4-, 2- and 1-row tiles of 32 columns, as
-    /// `edgeTile` covers a 16-column sliver's edge with the AVX2 kernels. Only called when `wideTilesAvailable`.
+    /// The bottom edge of a pair of full slivers (`height` under a full tile's rows): 6-, 4-, 2- and 1-row tiles of 32
+    /// columns, as `edgeTile` covers a 16-column sliver's edge with the AVX2 kernels. Only called when
+    /// `wideTilesAvailable`.
     @inline(__always)
     static func wideEdgeTile(
         height: Int, kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
@@ -38,9 +49,11 @@ extension SwiftGEMM {
         #if arch(x86_64)
         var r = 0
         while r < height {
-            let rows = edgeTileRows(height - r)  // height < 6: 4, 2 or 1
+            let rows = edgeTileRows(height - r)
             let ar = a + r * rowStride, cr = c + r * ldc
             switch rows {
+            case 6: AVX512MicroKernel.tile6x32(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b0: b0,
+                                               b1: b1, bStride: bStride, c: cr, ldc: ldc, alpha: alpha, beta: beta)
             case 4: AVX512MicroKernel.tile4x32(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b0: b0,
                                                b1: b1, bStride: bStride, c: cr, ldc: ldc, alpha: alpha, beta: beta)
             case 2: AVX512MicroKernel.tile2x32(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b0: b0,

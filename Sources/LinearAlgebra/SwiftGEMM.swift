@@ -57,16 +57,19 @@ enum SwiftGEMM {
         let kcMax = min(blocking.kc, k)
         let ncMax = min(blocking.nc, (n + nr - 1) / nr * nr)
         let mcMax = min(blocking.mc, (m + mr - 1) / mr * mr)
+        // Pairs of full slivers to the AVX-512 kernels, where asked for and the CPU has them; a product with few
+        // enough rows there reads both operands where they lie (`GEMMBlocking.wideInPlaceMaximumRows`).
+        let wide = n >= 2 * nr && blocking.usesWideTiles
+        let wideInPlace = wide && m <= blocking.wideInPlaceMaximumRows
         // A is packed only when each packed block is reused across enough column tiles to repay the copy;
         // otherwise the micro-kernel reads op(A) where it lies.
-        let packsA = n >= blocking.packAMinimumColumns || transA == .transposed
-        // Pairs of full slivers to the AVX-512 kernels, where asked for and the CPU has them.
-        let wide = n >= 2 * nr && blocking.usesWideTiles
+        let packsA = transA == .transposed || (n >= blocking.packAMinimumColumns && !wideInPlace)
         // Likewise B's full 16-column slivers when few rows reuse them (only a stored B: a transposed one would be
-        // read a column at a time), up to the row limit of the kernels this product uses; a partial last sliver is
-        // still packed, zero-padded.
+        // read a column at a time), up to the row limit of the kernels this product uses, and on the AVX-512 kernels
+        // only beside an A read in place (B in place lost beside 6-row panels of A); a partial last sliver is still
+        // packed, zero-padded.
         let readsBInPlace = transB == .none
-            && m <= (wide ? blocking.wideReadBInPlaceMaximumRows : blocking.readBInPlaceMaximumRows)
+            && (wide ? wideInPlace && !packsA : m <= blocking.readBInPlaceMaximumRows)
         let (packedA, packedB, edge) = GEMMWorkspace.buffers(a: packsA ? mcMax * kcMax : 0, b: kcMax * ncMax)
         // Strides of op(A) as the kernels read it: between rows of a tile, between k steps.
         let rowStride = packsA ? 1 : (transA == .none ? lda : 1)
@@ -102,31 +105,34 @@ enum SwiftGEMM {
                         // for the AVX-512 kernels (`SwiftGEMM+WideTiles.swift`).
                         let paired = wide && nc - jr >= 2 * nr && (jr + nr < fullSlivers) == inPlace
                         let nextSliverB = inPlace ? sliverB + nr : sliverB + nr * kc
+                        // A pair's full tiles have 8 rows where op(A) is read in place (the 8×32 kernel), else the
+                        // packed panels' 6.
+                        let tileRows = paired && !packsA ? wideTileRows : mr
                         var ir = 0
                         while ir < mc {
-                            let height = min(mr, mc - ir)
+                            let height = min(tileRows, mc - ir)
                             // The top-left element of this tile of op(A): in the packed block or in A itself.
                             let offsetA: Int = transA == .none ? (ic + ir) * lda + pc : pc * lda + ic + ir
                             let sliverA: UnsafePointer<Float> = packsA ? UnsafePointer(packedA + ir * kc) : a + offsetA
                             let tile = c + ((ic + ir) * ldc + jc + jr)
-                            if height == mr && paired {
-                                wideTile(kc: kc, a: sliverA, rowStride: rowStride, depthStride: depthStride,
-                                         b0: sliverB, b1: nextSliverB, bStride: bStride, c: tile, ldc: ldc,
-                                         alpha: alpha, beta: betaSlice)
-                            } else if height == mr && width == nr {
-                                microKernel6x16(kc: kc, a: sliverA, rowStride: rowStride, depthStride: depthStride,
-                                                b: sliverB, bStride: bStride, c: tile, ldc: ldc, alpha: alpha,
-                                                beta: betaSlice)
+                            if paired && height == tileRows {
+                                wideTile(rows: tileRows, kc: kc, a: sliverA, rowStride: rowStride,
+                                         depthStride: depthStride, b0: sliverB, b1: nextSliverB, bStride: bStride,
+                                         c: tile, ldc: ldc, alpha: alpha, beta: betaSlice)
                             } else if paired {
                                 wideEdgeTile(height: height, kc: kc, a: sliverA, rowStride: rowStride,
                                              depthStride: depthStride, b0: sliverB, b1: nextSliverB, bStride: bStride,
                                              c: tile, ldc: ldc, alpha: alpha, beta: betaSlice)
+                            } else if height == mr && width == nr {
+                                microKernel6x16(kc: kc, a: sliverA, rowStride: rowStride, depthStride: depthStride,
+                                                b: sliverB, bStride: bStride, c: tile, ldc: ldc, alpha: alpha,
+                                                beta: betaSlice)
                             } else {
                                 edgeTile(height: height, width: width, kc: kc, a: sliverA, rowStride: rowStride,
                                          depthStride: depthStride, b: sliverB, bStride: bStride, c: tile, ldc: ldc,
                                          alpha: alpha, beta: betaSlice, scratch: edge)
                             }
-                            ir += mr
+                            ir += tileRows
                         }
                         jr += paired ? 2 * nr : nr
                     }

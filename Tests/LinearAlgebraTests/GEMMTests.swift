@@ -231,10 +231,10 @@ final class GEMMTests: XCTestCase {
         for (base, name) in plans {
             let inPlace = GEMMBlocking(mc: base.mc, kc: base.kc, nc: base.nc,
                                        packAMinimumColumns: base.packAMinimumColumns, readBInPlaceMaximumRows: 1000,
-                                       wideReadBInPlaceMaximumRows: 1000)
+                                       wideInPlaceMaximumRows: 1000)
             let packed = GEMMBlocking(mc: base.mc, kc: base.kc, nc: base.nc,
                                       packAMinimumColumns: base.packAMinimumColumns, readBInPlaceMaximumRows: 0,
-                                      wideReadBInPlaceMaximumRows: 0)
+                                      wideInPlaceMaximumRows: 0)
             for (index, shape) in shapes.enumerated() {
                 for transA in Transpose.allCases {
                     let problem = Problem(transA, .none, m: shape.m, n: shape.n, k: shape.k,
@@ -245,15 +245,17 @@ final class GEMMTests: XCTestCase {
                 }
             }
         }
-        // The default reads B in place up to a batch of 64 rows for the 6×16 tiles, and never for the AVX-512 ones.
+        // The default reads B in place up to a batch of 64 rows for the 6×16 tiles, and for the AVX-512 ones (with A)
+        // up to 256 rows on AMD's CPUs, never on others'.
         XCTAssertEqual(GEMMBlocking.tuned.readBInPlaceMaximumRows, 64)
-        XCTAssertEqual(GEMMBlocking.tuned.wideReadBInPlaceMaximumRows, 0)
+        XCTAssertEqual(GEMMBlocking.tuned.wideInPlaceMaximumRows, CPUFeatures.isAMD ? 256 : 0)
     }
 
-    /// The AVX-512 kernel's 6×32 tiles give the 6×16 AVX2 kernel's bits, element for element: every pairing of
-    /// slivers (in place and packed, a panel with an odd sliver left over, partial last slivers, edge rows, several k
-    /// slices with β applied by the first), every transpose, α and β. Skipped on a CPU without AVX-512, where no
-    /// plan uses wide tiles (checked).
+    /// The AVX-512 kernels' 6×32 and 8×32 tiles give the 6×16 AVX2 kernel's bits, element for element: every pairing
+    /// of slivers (in place and packed, a panel with an odd sliver left over, partial last slivers, edge rows of every
+    /// height under 8, several k slices with β applied by the first), A packed in 6-row panels and read in place by
+    /// 8-row tiles, B packed and read in place beside it, every transpose, α and β. Skipped on a CPU without AVX-512,
+    /// where no plan uses wide tiles (checked).
     func testWideTilesGiveTheNarrowTilesBits() throws {
         XCTAssertEqual(GEMMBlocking(mc: 12, kc: 7, nc: 32, wideTiles: true).usesWideTiles,
                        SwiftGEMM.wideTilesAvailable)
@@ -265,10 +267,10 @@ final class GEMMTests: XCTestCase {
                       (m: 256, n: 130, k: 17), (m: 5, n: 48, k: 260)]
         var rng = SeededGenerator(seed: 31)
         for plan in plans {
-            for readB in [0, 1000] {
-                let narrow = GEMMBlocking(mc: plan.mc, kc: plan.kc, nc: plan.nc,
-                                          packAMinimumColumns: plan.packAMinimumColumns,
-                                          readBInPlaceMaximumRows: readB, wideReadBInPlaceMaximumRows: readB,
+            // A packed (6-row tiles, B packed), A in place (8-row tiles) with B packed, and both in place.
+            for (readB, packA) in [(0, 0), (0, 1000), (1000, plan.packAMinimumColumns)] {
+                let narrow = GEMMBlocking(mc: plan.mc, kc: plan.kc, nc: plan.nc, packAMinimumColumns: packA,
+                                          readBInPlaceMaximumRows: readB, wideInPlaceMaximumRows: readB,
                                           wideTiles: false)
                 let wide = narrow.with(wideTiles: true)
                 XCTAssertTrue(wide.usesWideTiles)
@@ -286,6 +288,25 @@ final class GEMMTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// `/proc/cpuinfo`'s fields as `CPUFeatures` reads them (the vendor picks the AVX-512 tiles' in-place limit):
+    /// the value after the colon without its blanks, the first processor's, nil for a field that is not there.
+    func testCPUInfoFieldsAndVendor() throws {
+        #if arch(x86_64) && os(Linux)
+        let vendor = try XCTUnwrap(CPUFeatures.cpuinfoField("vendor_id"))
+        XCTAssertFalse(vendor.isEmpty)
+        XCTAssertEqual(vendor, vendor.filter { $0 != " " && $0 != "\t" && $0 != "\n" })
+        XCTAssertEqual(CPUFeatures.isAMD, vendor == "AuthenticAMD")
+        let flags = try XCTUnwrap(CPUFeatures.cpuinfoField("flags")).split(separator: " ")
+        XCTAssertTrue(flags.contains("sse2"), "\(flags.prefix(8))")
+        XCTAssertEqual(CPUFeatures.hasAVX512, ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
+            .allSatisfy { flags.contains(Substring($0)) })
+        XCTAssertNil(CPUFeatures.cpuinfoField("no such field"))
+        XCTAssertNil(CPUFeatures.cpuinfoField("vendor"))  // a prefix of a field's name is not the field
+        #else
+        throw XCTSkip("/proc/cpuinfo's x86 fields are read on x86-64 Linux only")
+        #endif
     }
 
     /// The backends agree with each other elementwise (not only with the oracle) on a training-sized product.
@@ -390,7 +411,7 @@ final class GEMMTests: XCTestCase {
         setenv("AEGRID_GEMM_BLOCKING", "96,512,4080,256,0,48", 1)
         XCTAssertEqual(GEMMBlocking.fromEnvironment(),
                        GEMMBlocking(mc: 96, kc: 512, nc: 4080, packAMinimumColumns: 256, readBInPlaceMaximumRows: 0,
-                                    wideReadBInPlaceMaximumRows: 48))
+                                    wideInPlaceMaximumRows: 48))
         setenv("AEGRID_GEMM_BLOCKING", "96,512,4080,256,0,48,1", 1)
         XCTAssertNil(GEMMBlocking.fromEnvironment())
         setenv("AEGRID_GEMM_BLOCKING", "96,0,4080", 1)

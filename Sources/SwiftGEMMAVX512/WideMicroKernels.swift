@@ -1,5 +1,5 @@
-/// The Swift GEMM's AVX-512 micro-kernels: one 6×32 tile of C from two adjacent 16-column slivers of B, and its 4-,
-/// 2- and 1-row variants for the bottom edge.
+/// The Swift GEMM's AVX-512 micro-kernels: one 6×32 or 8×32 tile of C from two adjacent 16-column slivers of B, and
+/// the 4-, 2- and 1-row variants for the bottom edge.
 ///
 /// This module alone is compiled for x86-64-v4 (AVX-512, `Package.swift`), so its `SIMD16<Float>` operations are
 /// single 512-bit instructions; `LinearAlgebra` calls it only on a CPU whose kernel reports AVX-512
@@ -7,9 +7,11 @@
 ///
 /// Every element of C gets exactly the operations of `LinearAlgebra`'s 6×16 AVX2 kernel: a sum from 0 of fused
 /// multiply-adds in k order, then `sum·α` (β = 0, C never read) or `fma(sum, α, C·β)`. Only the vector width
-/// differs, so the bits are the same (`GEMMTests.testWideTilesGiveTheNarrowTilesBits`). Twelve 512-bit accumulators,
-/// two loads of B and one broadcast per row per k step: the 6×16 kernels' register plan and structure at twice the
-/// width.
+/// differs, so the bits are the same (`GEMMTests.testWideTilesGiveTheNarrowTilesBits`). The 6-row tile has twelve
+/// 512-bit accumulators, two loads of B and one broadcast per row per k step: the 6×16 kernels' register plan and
+/// structure at twice the width. The 8-row tile uses sixteen of AVX-512's 32 registers for accumulators, for rows of
+/// A read where they lie (no 6-row panels to follow): a 32-row batch is four whole tiles instead of five and a 2-row
+/// edge, and each pair of B's slivers is read four times instead of six.
 #if arch(x86_64)
 public enum AVX512MicroKernel {
     /// `C[0..<6, 0..<32] ← α·A·[B₀ B₁] + β·C`, where B₀ and B₁ are the slivers of C's columns 0..<16 and
@@ -21,6 +23,16 @@ public enum AVX512MicroKernel {
         b1: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         tile(rows: 6, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1, bStride: bStride,
+             c: c, ldc: ldc, alpha: alpha, beta: beta)
+    }
+
+    /// The 8-row tile, for rows of A read in place (`rowStride` apart).
+    @inline(never)
+    public static func tile8x32(
+        kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
+        b1: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+    ) {
+        tile(rows: 8, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1, bStride: bStride,
              c: c, ldc: ldc, alpha: alpha, beta: beta)
     }
 
@@ -66,8 +78,11 @@ public enum AVX512MicroKernel {
         var c30 = SIMD16<Float>(), c31 = SIMD16<Float>()
         var c40 = SIMD16<Float>(), c41 = SIMD16<Float>()
         var c50 = SIMD16<Float>(), c51 = SIMD16<Float>()
+        var c60 = SIMD16<Float>(), c61 = SIMD16<Float>()
+        var c70 = SIMD16<Float>(), c71 = SIMD16<Float>()
         let a0 = a, a1 = a0 + rowStride, a2 = a1 + rowStride
         let a3 = a2 + rowStride, a4 = a3 + rowStride, a5 = a4 + rowStride
+        let a6 = a5 + rowStride, a7 = a6 + rowStride
         var p0 = UnsafeRawPointer(b0), p1 = UnsafeRawPointer(b1)
         let bStep = bStride &* 4
         var q = 0
@@ -98,6 +113,14 @@ public enum AVX512MicroKernel {
                 c50 = c50.addingProduct(ai, v0)
                 c51 = c51.addingProduct(ai, v1)
             }
+            if rows > 6 {
+                ai = SIMD16<Float>(repeating: a6[q])
+                c60 = c60.addingProduct(ai, v0)
+                c61 = c61.addingProduct(ai, v1)
+                ai = SIMD16<Float>(repeating: a7[q])
+                c70 = c70.addingProduct(ai, v0)
+                c71 = c71.addingProduct(ai, v1)
+            }
             q &+= depthStride
             p0 += bStep
             p1 += bStep
@@ -111,6 +134,10 @@ public enum AVX512MicroKernel {
         if rows > 4 {
             storeRow(c40, c41, to: c + 4 &* ldc, alpha: alpha, beta: beta)
             storeRow(c50, c51, to: c + 5 &* ldc, alpha: alpha, beta: beta)
+        }
+        if rows > 6 {
+            storeRow(c60, c61, to: c + 6 &* ldc, alpha: alpha, beta: beta)
+            storeRow(c70, c71, to: c + 7 &* ldc, alpha: alpha, beta: beta)
         }
     }
 
