@@ -110,12 +110,12 @@ public enum GEMM {
     }
 
     /// Throws when `AEGRID_GEMM` is set to something this build cannot honour, or `AEGRID_GEMM_BLOCKING` is not
-    /// `mc,kc,nc[,packA[,readB[,wideInPlace]]]`, so a CLI can say so clearly.
+    /// `mc,kc,nc[,packA[,readB[,wideRows[,wideDepth]]]]`, so a CLI can say so clearly.
     public static func validateEnvironment() throws {
         if let blocking = getenvString("AEGRID_GEMM_BLOCKING"), GEMMBlocking.fromEnvironment() == nil {
             throw LinearAlgebraError.invalidEnvironment(
                 variable: "AEGRID_GEMM_BLOCKING", value: blocking,
-                expected: "mc,kc,nc[,packA[,readB[,wideInPlace]]] as whole numbers, mc/kc/nc positive "
+                expected: "mc,kc,nc[,packA[,readB[,wideRows[,wideDepth]]]] as whole numbers, mc/kc/nc positive "
                     + "(e.g. 120,256,4080)")
         }
         guard let raw = getenvString("AEGRID_GEMM"), !raw.isEmpty else { return }

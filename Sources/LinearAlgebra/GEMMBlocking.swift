@@ -41,6 +41,13 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     /// (`defaultWideInPlaceMaximumRows`). Above the limit, A is packed as `packAMinimumColumns` says and B is
     /// packed; an A read in place takes 8×32 tiles either way.
     public let wideInPlaceMaximumRows: Int
+    /// Products on the AVX-512 tiles with a transposed op(A) and a depth (k) of at most this many steps read A where
+    /// it lies, 8 contiguous floats per k step for an 8×32 tile, instead of packing it: a weight gradient `xᵀ·dZ`,
+    /// whose depth is the batch. On the Zen 5 EPYC that gave 1.04–1.14× the packed products for 64–784 rows at
+    /// depths 32 and 256, while square products of depth 1024 and more lost (k steps 4 KiB apart and more, one
+    /// cache line each; measurements.md, 2026-12-04 21:00). Not measured on Intel: 256 on AMD's CPUs, 0 on others
+    /// (`defaultWideInPlaceMaximumDepth`).
+    public let wideInPlaceMaximumDepth: Int
     /// Two full 16-column slivers side by side are computed as one 32-column tile by the AVX-512 micro-kernels
     /// (`SwiftGEMM+WideTiles.swift`), where the CPU has AVX-512 (`usesWideTiles`). The bits are the same either way.
     public let wideTiles: Bool
@@ -57,6 +64,7 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     /// `wideTiles` asks for the AVX-512 kernel, which products use only where the CPU has it.
     public init(mc: Int, kc: Int, nc: Int, packAMinimumColumns: Int = 512, readBInPlaceMaximumRows: Int = 64,
                 wideInPlaceMaximumRows: Int = GEMMBlocking.defaultWideInPlaceMaximumRows,
+                wideInPlaceMaximumDepth: Int = GEMMBlocking.defaultWideInPlaceMaximumDepth,
                 wideTiles: Bool = GEMMBlocking.wideTilesByDefault) {
         precondition(mc > 0 && kc > 0 && nc > 0, "GEMMBlocking: mc=\(mc) kc=\(kc) nc=\(nc) must be positive")
         mr = 6
@@ -67,6 +75,7 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
         self.packAMinimumColumns = max(0, packAMinimumColumns)
         self.readBInPlaceMaximumRows = max(0, readBInPlaceMaximumRows)
         self.wideInPlaceMaximumRows = max(0, wideInPlaceMaximumRows)
+        self.wideInPlaceMaximumDepth = max(0, wideInPlaceMaximumDepth)
         self.wideTiles = wideTiles
     }
 
@@ -74,35 +83,39 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     public func with(wideTiles: Bool) -> GEMMBlocking {
         GEMMBlocking(mc: mc, kc: kc, nc: nc, packAMinimumColumns: packAMinimumColumns,
                      readBInPlaceMaximumRows: readBInPlaceMaximumRows,
-                     wideInPlaceMaximumRows: wideInPlaceMaximumRows, wideTiles: wideTiles)
+                     wideInPlaceMaximumRows: wideInPlaceMaximumRows, wideInPlaceMaximumDepth: wideInPlaceMaximumDepth,
+                     wideTiles: wideTiles)
     }
 
     /// `wideInPlaceMaximumRows` unless given: 256 on AMD's CPUs (measured on Zen 5), 0 on others.
     public static let defaultWideInPlaceMaximumRows = CPUFeatures.isAMD ? 256 : 0
+    /// `wideInPlaceMaximumDepth` unless given: 256 on AMD's CPUs (measured on Zen 5), 0 on others.
+    public static let defaultWideInPlaceMaximumDepth = CPUFeatures.isAMD ? 256 : 0
 
     /// Tuned on an AMD EPYC (Zen 4: 32 KiB L1d, 1 MiB L2 per core) with `aegrid-bench gemm`; the AVX-512 tiles'
-    /// in-place limit on a Zen 5 EPYC.
+    /// in-place limits on a Zen 5 EPYC.
     public static let tuned = GEMMBlocking(mc: 120, kc: 256, nc: 4080)
 
-    /// The plan the Swift backend uses: `AEGRID_GEMM_BLOCKING=mc,kc,nc[,packA[,readB[,wideInPlace]]]` from the
-    /// environment when set and valid (a tuning knob for other CPUs; `packA` is `packAMinimumColumns`, `readB` is
-    /// `readBInPlaceMaximumRows`, `wideInPlace` is `wideInPlaceMaximumRows`; each as in `tuned` when left out),
-    /// else `tuned`.
+    /// The plan the Swift backend uses: `AEGRID_GEMM_BLOCKING=mc,kc,nc[,packA[,readB[,wideRows[,wideDepth]]]]` from
+    /// the environment when set and valid (a tuning knob for other CPUs; `packA` is `packAMinimumColumns`, `readB`
+    /// is `readBInPlaceMaximumRows`, `wideRows` and `wideDepth` are `wideInPlaceMaximumRows` and
+    /// `wideInPlaceMaximumDepth`; each as in `tuned` when left out), else `tuned`.
     public static let `default`: GEMMBlocking = fromEnvironment() ?? tuned
 
     static func fromEnvironment() -> GEMMBlocking? {
         guard let raw = getenvString("AEGRID_GEMM_BLOCKING") else { return nil }
         let parts = raw.split(separator: ",").compactMap { Int(String($0.filter { $0 != " " })) }
-        guard (3 ... 6).contains(parts.count), parts.allSatisfy({ $0 >= 0 }),
+        guard (3 ... 7).contains(parts.count), parts.allSatisfy({ $0 >= 0 }),
               parts.prefix(3).allSatisfy({ $0 > 0 }) else { return nil }
         return GEMMBlocking(mc: parts[0], kc: parts[1], nc: parts[2],
                             packAMinimumColumns: parts.count >= 4 ? parts[3] : 512,
                             readBInPlaceMaximumRows: parts.count >= 5 ? parts[4] : 64,
-                            wideInPlaceMaximumRows: parts.count == 6 ? parts[5] : defaultWideInPlaceMaximumRows)
+                            wideInPlaceMaximumRows: parts.count >= 6 ? parts[5] : defaultWideInPlaceMaximumRows,
+                            wideInPlaceMaximumDepth: parts.count == 7 ? parts[6] : defaultWideInPlaceMaximumDepth)
     }
 
     public var description: String {
         "mr=\(mr) nr=\(nr) mc=\(mc) kc=\(kc) nc=\(nc) packA≥\(packAMinimumColumns) readB≤\(readBInPlaceMaximumRows)"
-            + (wideTiles ? " wide (in place≤\(wideInPlaceMaximumRows))" : "")
+            + (wideTiles ? " wide (in place: rows≤\(wideInPlaceMaximumRows), Aᵀ depth≤\(wideInPlaceMaximumDepth))" : "")
     }
 }

@@ -62,8 +62,11 @@ enum SwiftGEMM {
         let wide = n >= 2 * nr && blocking.usesWideTiles
         let wideInPlace = wide && m <= blocking.wideInPlaceMaximumRows
         // A is packed only when each packed block is reused across enough column tiles to repay the copy;
-        // otherwise the micro-kernel reads op(A) where it lies.
-        let packsA = transA == .transposed || (n >= blocking.packAMinimumColumns && !wideInPlace)
+        // otherwise the micro-kernel reads op(A) where it lies. A transposed A is packed too (read in place, each k
+        // step would touch a new cache line), except by the AVX-512 tiles at a small depth (a weight gradient's,
+        // whose depth is the batch: `GEMMBlocking.wideInPlaceMaximumDepth`), which read 8 contiguous floats a k step.
+        let packsA = transA == .none ? n >= blocking.packAMinimumColumns && !wideInPlace
+                                     : !(wide && k <= blocking.wideInPlaceMaximumDepth)
         // Likewise B's full 16-column slivers when few rows reuse them (only a stored B: a transposed one would be
         // read a column at a time), up to the row limit of the kernels this product uses, and on the AVX-512 kernels
         // only beside an A read in place (B in place lost beside 6-row panels of A); a partial last sliver is still

@@ -231,10 +231,10 @@ final class GEMMTests: XCTestCase {
         for (base, name) in plans {
             let inPlace = GEMMBlocking(mc: base.mc, kc: base.kc, nc: base.nc,
                                        packAMinimumColumns: base.packAMinimumColumns, readBInPlaceMaximumRows: 1000,
-                                       wideInPlaceMaximumRows: 1000)
+                                       wideInPlaceMaximumRows: 1000, wideInPlaceMaximumDepth: 1000)
             let packed = GEMMBlocking(mc: base.mc, kc: base.kc, nc: base.nc,
                                       packAMinimumColumns: base.packAMinimumColumns, readBInPlaceMaximumRows: 0,
-                                      wideInPlaceMaximumRows: 0)
+                                      wideInPlaceMaximumRows: 0, wideInPlaceMaximumDepth: 0)
             for (index, shape) in shapes.enumerated() {
                 for transA in Transpose.allCases {
                     let problem = Problem(transA, .none, m: shape.m, n: shape.n, k: shape.k,
@@ -246,16 +246,17 @@ final class GEMMTests: XCTestCase {
             }
         }
         // The default reads B in place up to a batch of 64 rows for the 6×16 tiles, and for the AVX-512 ones (with A)
-        // up to 256 rows on AMD's CPUs, never on others'.
+        // up to 256 rows on AMD's CPUs, never on others'; likewise a transposed A up to a depth of 256.
         XCTAssertEqual(GEMMBlocking.tuned.readBInPlaceMaximumRows, 64)
         XCTAssertEqual(GEMMBlocking.tuned.wideInPlaceMaximumRows, CPUFeatures.isAMD ? 256 : 0)
+        XCTAssertEqual(GEMMBlocking.tuned.wideInPlaceMaximumDepth, CPUFeatures.isAMD ? 256 : 0)
     }
 
     /// The AVX-512 kernels' 6×32 and 8×32 tiles give the 6×16 AVX2 kernel's bits, element for element: every pairing
     /// of slivers (in place and packed, a panel with an odd sliver left over, partial last slivers, edge rows of every
-    /// height under 8, several k slices with β applied by the first), A packed in 6-row panels and read in place by
-    /// 8-row tiles, B packed and read in place beside it, every transpose, α and β. Skipped on a CPU without AVX-512,
-    /// where no plan uses wide tiles (checked).
+    /// height under 8, several k slices with β applied by the first), A (stored or transposed) packed in 6-row panels
+    /// and read in place by 8-row tiles, B packed and read in place beside it, every transpose, α and β. Skipped on a
+    /// CPU without AVX-512, where no plan uses wide tiles (checked).
     func testWideTilesGiveTheNarrowTilesBits() throws {
         XCTAssertEqual(GEMMBlocking(mc: 12, kc: 7, nc: 32, wideTiles: true).usesWideTiles,
                        SwiftGEMM.wideTilesAvailable)
@@ -267,10 +268,13 @@ final class GEMMTests: XCTestCase {
                       (m: 256, n: 130, k: 17), (m: 5, n: 48, k: 260)]
         var rng = SeededGenerator(seed: 31)
         for plan in plans {
-            // A packed (6-row tiles, B packed), A in place (8-row tiles) with B packed, and both in place.
-            for (readB, packA) in [(0, 0), (0, 1000), (1000, plan.packAMinimumColumns)] {
+            // A packed (6-row tiles, B packed), A in place (8-row tiles) with B packed, and both in place; a
+            // transposed A packed, or read in place up to a depth of 300 (all shapes but one).
+            for (readB, packA, depth) in [(0, 0, 0), (0, 1000, 300), (1000, plan.packAMinimumColumns, 0),
+                                          (1000, plan.packAMinimumColumns, 300)] {
                 let narrow = GEMMBlocking(mc: plan.mc, kc: plan.kc, nc: plan.nc, packAMinimumColumns: packA,
                                           readBInPlaceMaximumRows: readB, wideInPlaceMaximumRows: readB,
+                                          wideInPlaceMaximumDepth: depth,
                                           wideTiles: false)
                 let wide = narrow.with(wideTiles: true)
                 XCTAssertTrue(wide.usesWideTiles)
@@ -413,6 +417,10 @@ final class GEMMTests: XCTestCase {
                        GEMMBlocking(mc: 96, kc: 512, nc: 4080, packAMinimumColumns: 256, readBInPlaceMaximumRows: 0,
                                     wideInPlaceMaximumRows: 48))
         setenv("AEGRID_GEMM_BLOCKING", "96,512,4080,256,0,48,1", 1)
+        XCTAssertEqual(GEMMBlocking.fromEnvironment(),
+                       GEMMBlocking(mc: 96, kc: 512, nc: 4080, packAMinimumColumns: 256, readBInPlaceMaximumRows: 0,
+                                    wideInPlaceMaximumRows: 48, wideInPlaceMaximumDepth: 1))
+        setenv("AEGRID_GEMM_BLOCKING", "96,512,4080,256,0,48,1,2", 1)
         XCTAssertNil(GEMMBlocking.fromEnvironment())
         setenv("AEGRID_GEMM_BLOCKING", "96,0,4080", 1)
         XCTAssertNil(GEMMBlocking.fromEnvironment())
