@@ -87,25 +87,27 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    /// Backpropagates through the activation: `dz[i] = da[i] · f′(z[i])`, with `a = f(z)`. `dz` may equal `da`.
-    func backward(z: UnsafePointer<Float>, a: UnsafePointer<Float>, da: UnsafePointer<Float>,
-                  into dz: UnsafeMutablePointer<Float>, count: Int) {
+    /// Backpropagates through the activation in place: `g[i] ← g[i] · f′(z[i])`, with `a = f(z)`. Every caller
+    /// turns a gradient into the next one where it lies; one pointer for both (rather than `da` and `dz` that may be
+    /// equal) lets the loops vectorize without a run-time overlap check that equal pointers would fail.
+    func backward(z: UnsafePointer<Float>, a: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>,
+                  count: Int) {
         switch self {
         case .linear:
-            if UnsafePointer(dz) != da { dz.update(from: da, count: count) }
+            return
         case .relu:
-            for i in 0 ..< count { dz[i] = z[i] > 0 ? da[i] : 0 }
+            for i in 0 ..< count { g[i] = z[i] > 0 ? g[i] : 0 }
         case .sigmoid:
-            for i in 0 ..< count { let v = a[i]; dz[i] = da[i] * v * (1 - v) }
+            for i in 0 ..< count { let v = a[i]; g[i] = g[i] * v * (1 - v) }
         case .tanh:
-            for i in 0 ..< count { let v = a[i]; dz[i] = da[i] * (1 - v * v) }
+            for i in 0 ..< count { let v = a[i]; g[i] = g[i] * (1 - v * v) }
         case .elu:
-            for i in 0 ..< count { let g = da[i]; dz[i] = z[i] > 0 ? g : g * (a[i] + 1) }
+            for i in 0 ..< count { let d = g[i]; g[i] = z[i] > 0 ? d : d * (a[i] + 1) }
         case .leakyRelu:
             let slope = Activation.leakyReluSlope
-            for i in 0 ..< count { let g = da[i]; dz[i] = z[i] > 0 ? g : slope * g }
+            for i in 0 ..< count { let d = g[i]; g[i] = z[i] > 0 ? d : slope * d }
         case .gelu:
-            for i in 0 ..< count { dz[i] = Float(Double(da[i]) * Activation.geluDerivative(Double(z[i]))) }
+            for i in 0 ..< count { g[i] = Float(Double(g[i]) * Activation.geluDerivative(Double(z[i]))) }
         }
     }
 }

@@ -248,7 +248,7 @@ enum LaneKernels {
                 }
                 total += rowSum / fd
             }
-            if !sigmoid { outputActivation.backward(z: z, a: a, da: g, into: g, count: n * d * 8) }
+            if !sigmoid { outputActivation.backward(z: z, a: a, gradient: g, count: n * d * 8) }
         case .binaryCrossentropy where outputActivation == .sigmoid:
             // From the logits, as Keras after a sigmoid: max(z, 0) − z·x + log1p(e^−|z|) per element.
             for r in 0 ..< n {
@@ -299,7 +299,7 @@ enum LaneKernels {
                     }
                 }
             }
-            if let g = gradient { outputActivation.backward(z: z, a: a, da: g, into: g, count: n * d * 8) }
+            if let g = gradient { outputActivation.backward(z: z, a: a, gradient: g, count: n * d * 8) }
         }
         return total / fn
     }

@@ -51,7 +51,7 @@ public enum Loss: String, CaseIterable, Codable, Sendable {
                 }
             }
             if let g = gradient {
-                outputActivation.backward(z: z, a: a, da: g, into: g, count: n * d)
+                outputActivation.backward(z: z, a: a, gradient: g, count: n * d)
             }
         case .binaryCrossentropy where outputActivation == .sigmoid:
             for r in 0 ..< n {
@@ -88,7 +88,7 @@ public enum Loss: String, CaseIterable, Codable, Sendable {
                 }
             }
             if let g = gradient {
-                outputActivation.backward(z: z, a: a, da: g, into: g, count: n * d)
+                outputActivation.backward(z: z, a: a, gradient: g, count: n * d)
             }
         }
         return total / fn

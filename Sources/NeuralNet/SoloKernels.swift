@@ -284,7 +284,7 @@ enum SoloKernels {
                 }
             } else {
                 for k in 0 ..< n * d { g[k] = (a[k] - target[k]) * scale }
-                outputActivation.backward(z: z, a: a, da: g, into: g, count: n * d)
+                outputActivation.backward(z: z, a: a, gradient: g, count: n * d)
             }
         case .binaryCrossentropy where outputActivation == .sigmoid:
             for r in 0 ..< n {
@@ -319,7 +319,7 @@ enum SoloKernels {
                     let v = a[k], x = target[k], p = min(max(v, lo), hi)
                     g[k] = (v < lo || v > hi) ? 0 : (-(x / p) + (1 - x) / (1 - p)) / Float(d) / Float(n)
                 }
-                outputActivation.backward(z: z, a: a, da: g, into: g, count: n * d)
+                outputActivation.backward(z: z, a: a, gradient: g, count: n * d)
             }
         }
         return total / fn

@@ -330,7 +330,7 @@ public final class Trainer {
                     for i in 0 ..< count { other[i] *= mask[i] }
                 }
                 layers[l - 1].activation.backward(z: previous.z.first(count), a: previous.activation.first(count),
-                                                  da: other, into: other, count: count)
+                                                  gradient: other, count: count)
                 swap(&dZBuffer, &otherBuffer)
             }
         }

@@ -485,8 +485,8 @@ public final class TrainingGroup {
             }
             if l > 0 {
                 let count = rows * layer.inputs * 8
-                layers[l - 1].activation.backward(z: workspace.z[l - 1], a: workspace.activation[l - 1], da: other,
-                                                  into: other, count: count)
+                layers[l - 1].activation.backward(z: workspace.z[l - 1], a: workspace.activation[l - 1],
+                                                  gradient: other, count: count)
                 swap(&dZ, &other)
             }
         }
@@ -523,8 +523,8 @@ public final class TrainingGroup {
                                               range: layer.kernelOffset ..< layer.biasOffset + layer.outputs)
             }
             if l > 0 {
-                layers[l - 1].activation.backward(z: workspace.z[l - 1], a: workspace.activation[l - 1], da: other,
-                                                  into: other, count: rows * layer.inputs)
+                layers[l - 1].activation.backward(z: workspace.z[l - 1], a: workspace.activation[l - 1],
+                                                  gradient: other, count: rows * layer.inputs)
                 swap(&dZ, &other)
             }
         }
