@@ -44,6 +44,34 @@ extension GEMM {
         ParallelBlocks.run(2) { $0 == 0 ? first() : second() }
     }
 
+    /// `multiply(threads:)`, then `finish(rows, columns)` on each block of C, on the thread that has just written it
+    /// and while it is still in that thread's cache (once on the whole of C when the product is not split): an
+    /// element-wise pass over the product's output (a layer's bias and activation) shares the product's threads
+    /// instead of running after it on the calling thread alone. `finish` must touch only its block's elements of
+    /// C and buffers of the same shape; the blocks are those of `parallelSplit`.
+    public static func multiply(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>,
+        lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+        backend: GEMMBackend, threads: Int, finishingEachBlock finish: (Range<Int>, Range<Int>) -> Void
+    ) {
+        if threads > 1 && backend.splitsExactly && m > 0 && n > 0 {
+            let split = parallelSplit(m: m, n: n, k: k, threads: threads)
+            if split.blocks > 1 {
+                let operands = SplitOperands(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a,
+                                             lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, backend: backend)
+                if split.byColumns {
+                    operands.multiply(columnBlocks: split.blocks, finish: finish)
+                } else {
+                    operands.multiply(rowBlocks: split.blocks, finish: finish)
+                }
+                return
+            }
+        }
+        multiply(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c,
+                 ldc: ldc, backend: backend)
+        finish(0 ..< m, 0 ..< n)
+    }
+
     /// Which way `multiply(threads:)` cuts a product, and into how many blocks (`blocks == 1`: no split).
     ///
     /// A product with at least as many rows as columns is cut into blocks of rows (the weight gradient `xᵀ·dZ`, or
@@ -115,8 +143,8 @@ struct SplitOperands: @unchecked Sendable {
     let c: UnsafeMutablePointer<Float>, ldc: Int
     let backend: GEMMBackend
 
-    /// `blocks` blocks of whole rows.
-    func multiply(rowBlocks blocks: Int) {
+    /// `blocks` blocks of whole rows, each followed on its thread by `finish(its rows, all columns)`.
+    func multiply(rowBlocks blocks: Int, finish: (Range<Int>, Range<Int>) -> Void = { _, _ in }) {
         let rowsPerBlock = GEMM.rowsPerBlock(m: m, blocks: blocks)
         ParallelBlocks.run(blocks) { block in
             let first = block * rowsPerBlock
@@ -126,11 +154,13 @@ struct SplitOperands: @unchecked Sendable {
             let aBlock = a + (transA == .none ? first * lda : first)
             GEMM.multiply(transA, transB, m: rows, n: n, k: k, alpha: alpha, a: aBlock, lda: lda, b: b, ldb: ldb,
                           beta: beta, c: c + first * ldc, ldc: ldc, backend: backend)
+            finish(first ..< first + rows, 0 ..< n)
         }
     }
 
-    /// `blocks` blocks of whole columns (`GEMM.columnBlock`).
-    func multiply(columnBlocks blocks: Int) {
+    /// `blocks` blocks of whole columns (`GEMM.columnBlock`), each followed on its thread by `finish(all rows, its
+    /// columns)`.
+    func multiply(columnBlocks blocks: Int, finish: (Range<Int>, Range<Int>) -> Void = { _, _ in }) {
         ParallelBlocks.run(blocks) { block in
             let range = GEMM.columnBlock(block, of: blocks, n: n)
             let first = range.lowerBound, columns = range.count
@@ -138,6 +168,7 @@ struct SplitOperands: @unchecked Sendable {
             let bBlock = b + (transB == .none ? first : first * ldb)
             GEMM.multiply(transA, transB, m: m, n: columns, k: k, alpha: alpha, a: a, lda: lda, b: bBlock, ldb: ldb,
                           beta: beta, c: c + first, ldc: ldc, backend: backend)
+            finish(0 ..< m, range)
         }
     }
 }

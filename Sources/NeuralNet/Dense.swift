@@ -25,14 +25,33 @@ public struct DenseLayer: Equatable, Hashable, Sendable {
                  z: UnsafeMutablePointer<Float>, a: UnsafeMutablePointer<Float>, backend: GEMMBackend,
                  threads: Int = 1) {
         let n = outputs
-        GEMM.multiply(.none, .none, m: rows, n: n, k: inputs, alpha: 1, a: x, lda: ldx,
-                      b: parameters + kernelOffset, ldb: n, beta: 0, c: z, ldc: n, backend: backend, threads: threads)
-        let bias = parameters + biasOffset
-        for r in 0 ..< rows {
-            let zr = z + r * n
-            for c in 0 ..< n { zr[c] += bias[c] }
+        let bias = parameters + biasOffset, activation = self.activation
+        // The bias and activation of each block of z on the thread that has just written it (`finishingEachBlock`).
+        GEMM.multiply(.none, .none, m: rows, n: n, k: inputs, alpha: 1, a: x, lda: ldx, b: parameters + kernelOffset,
+                      ldb: n, beta: 0, c: z, ldc: n, backend: backend, threads: threads) { rowRange, columns in
+            DenseLayer.finishForward(z: z, a: a, n: n, bias: bias, activation: activation, rows: rowRange,
+                                     columns: columns)
         }
-        activation.apply(z, into: a, count: rows * n)
+    }
+
+    /// `z += b` and `a = f(z)` on rows `rows` and columns `columns` of the (rows, n) outputs: per element the same
+    /// operations whatever the block, so blocks give the whole pass's bits.
+    @inline(__always)
+    static func finishForward(z: UnsafeMutablePointer<Float>, a: UnsafeMutablePointer<Float>, n: Int,
+                              bias: UnsafePointer<Float>, activation: Activation, rows: Range<Int>,
+                              columns: Range<Int>) {
+        for r in rows {
+            let zr = z + r * n
+            for c in columns { zr[c] += bias[c] }
+        }
+        if columns.count == n {
+            activation.apply(z + rows.lowerBound * n, into: a + rows.lowerBound * n, count: rows.count * n)
+        } else {
+            for r in rows {
+                let offset = r * n + columns.lowerBound
+                activation.apply(z + offset, into: a + offset, count: columns.count)
+            }
+        }
     }
 
     /// Parameter gradients from dZ: `dW = xᵀ · dZ`, `db = Σ_rows dZ` (overwritten, not accumulated).

@@ -279,7 +279,10 @@ public final class Trainer {
             if fused {
                 finite = backwardByKernelRows(layer, input: layerInput, dZ: dZ, rows: rows, gradients: gradients,
                                               dX: other, scratch: scratch, scratchCount: scratchCount,
-                                              threads: threadCount) && finite
+                                              threads: threadCount) { columns in
+                    // dA of the layer below becomes its dZ on the thread that has just written these columns.
+                    self.activationGradient(of: l - 1, dA: other, rows: rows, columns: columns)
+                } && finite
             } else if l == 0 && deferUpdates {
                 var deferredFinite = true
                 GEMM.concurrently({
@@ -323,18 +326,32 @@ public final class Trainer {
                                           threads: threadCount) && finite
             }
             if l > 0 {
-                let count = rows * layer.inputs
-                let previous = workspace.layers[l - 1]
-                if configuration.dropout > 0 {
-                    let mask = previous.mask.first(count)
-                    for i in 0 ..< count { other[i] *= mask[i] }
+                if !fused {
+                    activationGradient(of: l - 1, dA: other, rows: rows, columns: 0 ..< layer.inputs)
                 }
-                layers[l - 1].activation.backward(z: previous.z.first(count), a: previous.activation.first(count),
-                                                  gradient: other, count: count)
                 swap(&dZBuffer, &otherBuffer)
             }
         }
         return (dataLoss + penalty, finite)
+    }
+
+    /// `dA → dZ` of layer `l` in place, on rows `rows` and columns `columns` of its (rows, outputs) gradient: the
+    /// dropout mask, then the activation's derivative. Element-wise, so column blocks give the whole pass's bits.
+    private func activationGradient(of l: Int, dA: UnsafeMutablePointer<Float>, rows: Int, columns: Range<Int>) {
+        let n = layers[l].outputs, buffers = workspace.layers[l], activation = layers[l].activation
+        let count = rows * n
+        let z = buffers.z.first(count), a = buffers.activation.first(count)
+        let mask = configuration.dropout > 0 ? buffers.mask.first(count) : nil
+        if columns.count == n {
+            if let mask { for i in 0 ..< count { dA[i] *= mask[i] } }
+            activation.backward(z: z, a: a, gradient: dA, count: count)
+            return
+        }
+        for r in 0 ..< rows {
+            let offset = r * n + columns.lowerBound
+            if let mask { for i in offset ..< offset + columns.count { dA[i] *= mask[i] } }
+            activation.backward(z: z + offset, a: a + offset, gradient: dA + offset, count: columns.count)
+        }
     }
 
     /// Whether a step's backward pass through `layer` runs as one hand-off by rows of its kernel
@@ -351,7 +368,8 @@ public final class Trainer {
 
     /// The backward pass through `layer` and its update in one hand-off (`ParallelBlocks`): the kernel's rows are cut
     /// into blocks of whole 16-row tiles, and each thread computes its rows of the weight gradient `xᵀ·dZ`, its
-    /// columns of the input gradient (`dXᵀ = W·dZᵀ`, from its own rows of W, before their update), the penalty's
+    /// columns of the input gradient (`dXᵀ = W·dZᵀ`, from its own rows of W, before their update; then
+    /// `finishInputGradient` on those columns, the layer below's activation derivative), the penalty's
     /// gradient and the optimiser's update of those rows, while the gradient it has just written is still in its
     /// cache. Blocks of rows hold one call's bits on a kernel that `splitsExactly`, and every update is element-wise,
     /// so this is bit for bit the separate products, penalty and update (`TrainerTests`), with one hand-off where
@@ -359,7 +377,8 @@ public final class Trainer {
     /// whether every updated parameter is finite.
     private func backwardByKernelRows(_ layer: DenseLayer, input x: UnsafePointer<Float>, dZ: UnsafePointer<Float>,
                                       rows: Int, gradients: UnsafeMutablePointer<Float>, dX: UnsafeMutablePointer<Float>,
-                                      scratch: UnsafeMutablePointer<Float>, scratchCount: Int, threads: Int) -> Bool {
+                                      scratch: UnsafeMutablePointer<Float>, scratchCount: Int, threads: Int,
+                                      finishInputGradient: (Range<Int>) -> Void) -> Bool {
         let parameters = model.storage
         let n = layer.outputs, inputs = layer.inputs
         let kernel = parameters + layer.kernelOffset, dKernel = gradients + layer.kernelOffset
@@ -381,6 +400,7 @@ public final class Trainer {
                     GEMM.multiplyByTransposedB(m: rows, n: inputs, k: n, a: dZ, lda: n, b: kernel, ldb: n, c: dX,
                                                ldc: inputs, columns: first ..< last, scratch: scratch,
                                                scratchCount: scratchCount, backend: backend)
+                    finishInputGradient(first ..< last)
                 }
                 regularization.addGradient(kernel + first * n, to: dKernel + first * n, count: count)
                 let start = layer.kernelOffset + first * n

@@ -1,6 +1,7 @@
 import XCTest
 @testable import LinearAlgebra
 import TestSupport
+import Synchronization
 
 /// `GEMM.multiply(threads:)` must write exactly the bits of one call, on every backend, for any thread count: the
 /// grid runner changes a trainer's threads while it trains, and results must never depend on scheduling.
@@ -144,5 +145,55 @@ final class ParallelGEMMTests: XCTestCase {
         allowance.set(-2)
         XCTAssertEqual(allowance.threads, 1)
         XCTAssertEqual(ThreadAllowance().threads, 1)
+    }
+
+    /// `multiply(finishingEachBlock:)` calls `finish` once per block of C, on blocks that tile C exactly (the split's
+    /// row or column blocks, or all of C when the product is not split or not splittable), each after its block
+    /// holds the product's final bits: here `finish` copies its block out, and the copies make up one call's C.
+    func testFinishingEachBlockSeesEveryBlockOnceWithItsFinalBits() {
+        let saved = BLASThreads.count
+        BLASThreads.set(1)
+        defer { BLASThreads.set(saved) }
+        var seed: UInt64 = 500
+        let shapes = [(m: 256, n: 256, k: 784), (m: 32, n: 784, k: 256), (m: 32, n: 256, k: 784), (m: 8, n: 8, k: 8)]
+        for backend in GEMMBackend.available where backend != .naive {
+            for (m, n, k) in shapes {
+                for threads in [1, 2, 3] {
+                    seed += 1
+                    var rng = SeededGenerator(seed: seed)
+                    let a = (0 ..< m * k).map { _ in 2 * rng.nextUnitFloat() - 1 }
+                    let b = (0 ..< k * n).map { _ in 2 * rng.nextUnitFloat() - 1 }
+                    var c = [Float](repeating: .nan, count: m * n), copied = c, expected = c
+                    let visits = Mutex([Int](repeating: 0, count: m * n))
+                    a.withUnsafeBufferPointer { pa in
+                        b.withUnsafeBufferPointer { pb in
+                            expected.withUnsafeMutableBufferPointer { pe in
+                                GEMM.multiply(.none, .none, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: k,
+                                              b: pb.baseAddress!, ldb: n, beta: 0, c: pe.baseAddress!, ldc: n,
+                                              backend: backend)
+                            }
+                            c.withUnsafeMutableBufferPointer { pc in
+                                copied.withUnsafeMutableBufferPointer { po in
+                                    let (cc, oc) = (pc.baseAddress!, po.baseAddress!)
+                                    GEMM.multiply(.none, .none, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!,
+                                                  lda: k, b: pb.baseAddress!, ldb: n, beta: 0, c: cc, ldc: n,
+                                                  backend: backend, threads: threads) { rows, columns in
+                                        for r in rows {
+                                            for j in columns { oc[r * n + j] = cc[r * n + j] }
+                                        }
+                                        visits.withLock { counts in
+                                            for r in rows { for j in columns { counts[r * n + j] += 1 } }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    let label = "\(backend) \(m)×\(n)×\(k), \(threads) threads"
+                    XCTAssertTrue(visits.withLock { $0.allSatisfy { $0 == 1 } }, "\(label): a block missed or repeated")
+                    XCTAssertEqual(copied.map(\.bitPattern), expected.map(\.bitPattern), label)
+                }
+            }
+        }
     }
 }
