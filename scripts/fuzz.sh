@@ -40,8 +40,12 @@ release="$scratch/release"
 # SwiftPM names the package after its directory; the targets need it to see `package` declarations.
 package_name=$(grep -o -- '-package-name","[^"]*"' "$scratch/release.yaml" | grep -v -e swift_argument_parser -e '"yams"' \
     | head -1 | sed 's/.*","\(.*\)"/\1/')
-objects=$(find "$release"/{DurableFiles,SwiftGEMMAVX512,OptimizerAVX512,LinearAlgebra,DataFiles,JSONLines,NeuralNet,SearchSpace,GridSearch,Yams,CYaml}.build \
-    -name '*.o' | sort)
+# Each Swift module's objects as its output-file map names them for its current sources: a build directory kept from
+# before a source file was renamed still holds the old file's object, which would define the same symbols twice.
+objects=$(for module in DurableFiles SwiftGEMMAVX512 OptimizerAVX512 LinearAlgebra DataFiles JSONLines NeuralNet \
+              SearchSpace GridSearch Yams; do
+              grep -o '"object": *"[^"]*\.swift\.o"' "$release/$module.build/output-file-map.json" | sed 's/.*"\([^"]*\)"$/\1/'
+          done | sort; find "$release/CYaml.build" -name '*.o' | sort)
 yaml_include=$(dirname "$(find "$scratch/checkouts/Yams/Sources/CYaml" -name module.modulemap | head -1)")
 
 mkdir -p "$scratch/bin"
