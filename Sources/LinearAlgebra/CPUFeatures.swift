@@ -19,7 +19,8 @@ public enum CPUFeatures {
     }()
 
     /// Whether the CPU is AMD's (`vendor_id` AuthenticAMD in `/proc/cpuinfo`): the Swift GEMM's blocking plan
-    /// differs where the two vendors' caches were measured to differ (`GEMMBlocking.tuned`).
+    /// differs where the vendors' CPUs were measured to differ (`GEMMBlocking.defaultWideInPlaceMaximumRows` and
+    /// `defaultWideInPlaceMaximumDepth`).
     public static let isAMD: Bool = {
         #if arch(x86_64) && os(Linux)
         return cpuinfoField("vendor_id") == "AuthenticAMD"
