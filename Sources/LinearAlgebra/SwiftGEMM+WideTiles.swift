@@ -26,13 +26,8 @@ extension SwiftGEMM {
         b1: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         #if arch(x86_64)
-        if rows == wideTileRows {
-            AVX512MicroKernel.tile8x32(kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1,
-                                       bStride: bStride, c: c, ldc: ldc, alpha: alpha, beta: beta)
-        } else {
-            AVX512MicroKernel.tile6x32(kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1,
-                                       bStride: bStride, c: c, ldc: ldc, alpha: alpha, beta: beta)
-        }
+        AVX512MicroKernel.tile(rows: rows, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0,
+                               b1: b1, bStride: bStride, c: c, ldc: ldc, alpha: alpha, beta: beta)
         #else
         preconditionFailure("SwiftGEMM: the 32-column tiles need an x86-64 CPU with AVX-512")
         #endif
@@ -50,17 +45,9 @@ extension SwiftGEMM {
         var r = 0
         while r < height {
             let rows = edgeTileRows(height - r)
-            let ar = a + r * rowStride, cr = c + r * ldc
-            switch rows {
-            case 6: AVX512MicroKernel.tile6x32(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b0: b0,
-                                               b1: b1, bStride: bStride, c: cr, ldc: ldc, alpha: alpha, beta: beta)
-            case 4: AVX512MicroKernel.tile4x32(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b0: b0,
-                                               b1: b1, bStride: bStride, c: cr, ldc: ldc, alpha: alpha, beta: beta)
-            case 2: AVX512MicroKernel.tile2x32(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b0: b0,
-                                               b1: b1, bStride: bStride, c: cr, ldc: ldc, alpha: alpha, beta: beta)
-            default: AVX512MicroKernel.tile1x32(kc: kc, a: ar, rowStride: rowStride, depthStride: depthStride, b0: b0,
-                                                b1: b1, bStride: bStride, c: cr, ldc: ldc, alpha: alpha, beta: beta)
-            }
+            AVX512MicroKernel.tile(rows: rows, kc: kc, a: a + r * rowStride, rowStride: rowStride,
+                                   depthStride: depthStride, b0: b0, b1: b1, bStride: bStride, c: c + r * ldc, ldc: ldc,
+                                   alpha: alpha, beta: beta)
             r += rows
         }
         #else

@@ -14,61 +14,34 @@
 /// edge, and each pair of B's slivers is read four times instead of six.
 #if arch(x86_64)
 public enum AVX512MicroKernel {
-    /// `C[0..<6, 0..<32] ← α·A·[B₀ B₁] + β·C`, where B₀ and B₁ are the slivers of C's columns 0..<16 and
-    /// 16..<32, each read 16 floats per k step, `bStride` floats apart; A's row r, step p is
-    /// `a[r·rowStride + p·depthStride]`.
+    /// `C[0..<rows, 0..<32] ← α·A·[B₀ B₁] + β·C` for `rows` 8 (rows of A read in place, `rowStride` apart), 6 (the
+    /// packed panels' height) or 4, 2 and 1 (the bottom edge), where B₀ and B₁ are the slivers of C's columns 0..<16
+    /// and 16..<32, each read 16 floats per k step, `bStride` floats apart; A's row r, step p is
+    /// `a[r·rowStride + p·depthStride]`. Each height is its own copy of the body with the row count a constant, so
+    /// the row tests fold away and the accumulators stay in registers.
     @inline(never)
-    public static func tile6x32(
-        kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
+    public static func tile(
+        rows: Int, kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
         b1: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
-        tile(rows: 6, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1, bStride: bStride,
-             c: c, ldc: ldc, alpha: alpha, beta: beta)
+        switch rows {
+        case 8: body(rows: 8, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1,
+                     bStride: bStride, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        case 6: body(rows: 6, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1,
+                     bStride: bStride, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        case 4: body(rows: 4, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1,
+                     bStride: bStride, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        case 2: body(rows: 2, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1,
+                     bStride: bStride, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        case 1: body(rows: 1, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1,
+                     bStride: bStride, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        default: preconditionFailure("AVX512MicroKernel: a tile of \(rows) rows (8, 6, 4, 2 or 1)")
+        }
     }
 
-    /// The 8-row tile, for rows of A read in place (`rowStride` apart).
-    @inline(never)
-    public static func tile8x32(
-        kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
-        b1: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
-    ) {
-        tile(rows: 8, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1, bStride: bStride,
-             c: c, ldc: ldc, alpha: alpha, beta: beta)
-    }
-
-    /// The 4-row tile, for the bottom edge of C.
-    @inline(never)
-    public static func tile4x32(
-        kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
-        b1: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
-    ) {
-        tile(rows: 4, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1, bStride: bStride,
-             c: c, ldc: ldc, alpha: alpha, beta: beta)
-    }
-
-    /// The 2-row tile, for the bottom edge of C.
-    @inline(never)
-    public static func tile2x32(
-        kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
-        b1: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
-    ) {
-        tile(rows: 2, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1, bStride: bStride,
-             c: c, ldc: ldc, alpha: alpha, beta: beta)
-    }
-
-    /// The 1-row tile, for the bottom edge of C.
-    @inline(never)
-    public static func tile1x32(
-        kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
-        b1: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
-    ) {
-        tile(rows: 1, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b0: b0, b1: b1, bStride: bStride,
-             c: c, ldc: ldc, alpha: alpha, beta: beta)
-    }
-
-    /// The body shared by the kernels; `rows` is a constant in each caller, so the row tests fold away.
+    /// The body of every height; `rows` is a constant at each call, so the row tests fold away.
     @inline(__always)
-    private static func tile(
+    private static func body(
         rows: Int, kc: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b0: UnsafePointer<Float>,
         b1: UnsafePointer<Float>, bStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
