@@ -11,7 +11,7 @@ public enum CPUFeatures {
     /// saves its registers (the 512-bit state in XCR0); false on other systems and other architectures.
     public static let hasAVX512: Bool = {
         #if arch(x86_64) && os(Linux)
-        guard let flags = cpuinfoField("flags").map({ Set($0.split(separator: " ")) }) else { return false }
+        guard let flags = firstProcessor["flags"].map({ Set($0.split(separator: " ")) }) else { return false }
         return ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
         #else
         return false
@@ -23,26 +23,39 @@ public enum CPUFeatures {
     /// `defaultWideInPlaceMaximumDepth`).
     public static let isAMD: Bool = {
         #if arch(x86_64) && os(Linux)
-        return cpuinfoField("vendor_id") == "AuthenticAMD"
+        return firstProcessor["vendor_id"] == "AuthenticAMD"
         #else
         return false
         #endif
     }()
 
+    /// The first processor's `vendor_id` and `flags`, from one read of `/proc/cpuinfo` (the kernel builds the whole file
+    /// for any read, about 30 µs), made when either fact is first asked for.
+    private static let firstProcessor = cpuinfoFields(["vendor_id", "flags"])
+
     /// The first processor's value of `field` in `/proc/cpuinfo` (what follows the colon, trimmed), or nil when it
     /// cannot be read.
     static func cpuinfoField(_ field: String) -> String? {
-        guard let file = fopen("/proc/cpuinfo", "r") else { return nil }
+        cpuinfoFields([field])[field]
+    }
+
+    /// The first processor's values of `fields` in `/proc/cpuinfo`, each the first line of that name; a field that
+    /// is not there (or a file that cannot be read) is left out.
+    static func cpuinfoFields(_ fields: Set<String>) -> [String: String] {
+        var values: [String: String] = [:]
+        guard let file = fopen("/proc/cpuinfo", "r") else { return values }
         defer { fclose(file) }
         var line: UnsafeMutablePointer<CChar>? = nil
         var capacity = 0
         defer { free(line) }
-        while getline(&line, &capacity, file) > 0, let line {
+        while values.count < fields.count, getline(&line, &capacity, file) > 0, let line {
             let text = String(cString: line)
-            guard let colon = text.firstIndex(of: ":"), trimmed(text[..<colon]) == field else { continue }
-            return String(trimmed(text[text.index(after: colon)...]))
+            guard let colon = text.firstIndex(of: ":") else { continue }
+            let name = String(trimmed(text[..<colon]))
+            guard fields.contains(name), values[name] == nil else { continue }
+            values[name] = String(trimmed(text[text.index(after: colon)...]))
         }
-        return nil
+        return values
     }
 
     /// `text` without leading and trailing blanks, tabs and newlines.

@@ -40,14 +40,17 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     /// 8-row tiles are not measured there. So the default is 256 on AMD's CPUs and 0 on others
     /// (`defaultWideInPlaceMaximumRows`). Above the limit, A is packed as `packAMinimumColumns` says and B is
     /// packed; an A read in place takes 8×32 tiles either way.
-    public let wideInPlaceMaximumRows: Int
+    public var wideInPlaceMaximumRows: Int { wideInPlaceRows ?? GEMMBlocking.defaultWideInPlaceMaximumRows }
     /// Products on the AVX-512 tiles with a transposed op(A) and a depth (k) of at most this many steps read A where
     /// it lies, 8 contiguous floats per k step for an 8×32 tile, instead of packing it: a weight gradient `xᵀ·dZ`,
     /// whose depth is the batch. On the Zen 5 EPYC that gave 1.04–1.14× the packed products for 64–784 rows at
     /// depths 32 and 256, while square products of depth 1024 and more lost (k steps 4 KiB apart and more, one
     /// cache line each; measurements.md, 2026-12-04 21:00). Not measured on Intel: 256 on AMD's CPUs, 0 on others
     /// (`defaultWideInPlaceMaximumDepth`).
-    public let wideInPlaceMaximumDepth: Int
+    public var wideInPlaceMaximumDepth: Int { wideInPlaceDepth ?? GEMMBlocking.defaultWideInPlaceMaximumDepth }
+    /// The two limits as given; nil for the CPU's default, which asks `/proc/cpuinfo` for the vendor only when a
+    /// product on the AVX-512 tiles reads the limit (as `usesWideTiles` asks for the CPU's features only then).
+    private let wideInPlaceRows: Int?, wideInPlaceDepth: Int?
     /// Two full 16-column slivers side by side are computed as one 32-column tile by the AVX-512 micro-kernels
     /// (`SwiftGEMM+WideTiles.swift`), where the CPU has AVX-512 (`usesWideTiles`). The bits are the same either way.
     public let wideTiles: Bool
@@ -61,10 +64,10 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     public var usesWideTiles: Bool { wideTiles && SwiftGEMM.wideTilesAvailable }
 
     /// A plan with the micro-kernel's register shape (6×16); `mc` and `nc` are rounded up to multiples of it.
-    /// `wideTiles` asks for the AVX-512 kernel, which products use only where the CPU has it.
+    /// `wideTiles` asks for the AVX-512 kernel, which products use only where the CPU has it; the AVX-512 tiles'
+    /// in-place limits are the CPU's defaults unless given.
     public init(mc: Int, kc: Int, nc: Int, packAMinimumColumns: Int = 512, readBInPlaceMaximumRows: Int = 64,
-                wideInPlaceMaximumRows: Int = GEMMBlocking.defaultWideInPlaceMaximumRows,
-                wideInPlaceMaximumDepth: Int = GEMMBlocking.defaultWideInPlaceMaximumDepth,
+                wideInPlaceMaximumRows: Int? = nil, wideInPlaceMaximumDepth: Int? = nil,
                 wideTiles: Bool = GEMMBlocking.wideTilesByDefault) {
         precondition(mc > 0 && kc > 0 && nc > 0, "GEMMBlocking: mc=\(mc) kc=\(kc) nc=\(nc) must be positive")
         mr = 6
@@ -74,8 +77,8 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
         self.nc = (nc + nr - 1) / nr * nr
         self.packAMinimumColumns = max(0, packAMinimumColumns)
         self.readBInPlaceMaximumRows = max(0, readBInPlaceMaximumRows)
-        self.wideInPlaceMaximumRows = max(0, wideInPlaceMaximumRows)
-        self.wideInPlaceMaximumDepth = max(0, wideInPlaceMaximumDepth)
+        wideInPlaceRows = wideInPlaceMaximumRows.map { max(0, $0) }
+        wideInPlaceDepth = wideInPlaceMaximumDepth.map { max(0, $0) }
         self.wideTiles = wideTiles
     }
 
@@ -83,7 +86,7 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     public func with(wideTiles: Bool) -> GEMMBlocking {
         GEMMBlocking(mc: mc, kc: kc, nc: nc, packAMinimumColumns: packAMinimumColumns,
                      readBInPlaceMaximumRows: readBInPlaceMaximumRows,
-                     wideInPlaceMaximumRows: wideInPlaceMaximumRows, wideInPlaceMaximumDepth: wideInPlaceMaximumDepth,
+                     wideInPlaceMaximumRows: wideInPlaceRows, wideInPlaceMaximumDepth: wideInPlaceDepth,
                      wideTiles: wideTiles)
     }
 
@@ -110,8 +113,8 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
         return GEMMBlocking(mc: parts[0], kc: parts[1], nc: parts[2],
                             packAMinimumColumns: parts.count >= 4 ? parts[3] : 512,
                             readBInPlaceMaximumRows: parts.count >= 5 ? parts[4] : 64,
-                            wideInPlaceMaximumRows: parts.count >= 6 ? parts[5] : defaultWideInPlaceMaximumRows,
-                            wideInPlaceMaximumDepth: parts.count == 7 ? parts[6] : defaultWideInPlaceMaximumDepth)
+                            wideInPlaceMaximumRows: parts.count >= 6 ? parts[5] : nil,
+                            wideInPlaceMaximumDepth: parts.count == 7 ? parts[6] : nil)
     }
 
     public var description: String {
