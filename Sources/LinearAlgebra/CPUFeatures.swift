@@ -29,8 +29,8 @@ public enum CPUFeatures {
         #endif
     }()
 
-    /// The first processor's `vendor_id` and `flags`, from one read of `/proc/cpuinfo` (the kernel builds the whole file
-    /// for any read, about 30 µs), made when either fact is first asked for.
+    /// The first processor's `vendor_id` and `flags`, from one read of `/proc/cpuinfo` (the kernel builds the whole
+    /// file for any read, about 30 µs), made when either fact is first asked for.
     private static let firstProcessor = cpuinfoFields(["vendor_id", "flags"])
 
     /// The first processor's value of `field` in `/proc/cpuinfo` (what follows the colon, trimmed), or nil when it
