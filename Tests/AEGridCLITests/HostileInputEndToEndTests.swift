@@ -174,6 +174,19 @@ final class HostileInputEndToEndTests: XCTestCase {
         XCTAssertTrue(line.hasSuffix("has more weights than a 64-bit integer counts"), line)
     }
 
+    /// Keras takes any epoch count and early stopping ends the run: 2⁶³ − 1 epochs on three folds once trapped in
+    /// the progress counts (epochs × folds), before a trial started.
+    func testLargestEpochCountTrainsUntilEarlyStoppingWithoutTrapping() throws {
+        let out = try temporaryDirectory().appendingPathComponent("out")
+        let grid = #"{"latent_dim": [2], "epochs": [9223372036854775807], "patience": [1], "min_delta": [1]}"#
+        let result = try AEGridProcess.run(try search(train: train, grid: grid, out: out, extra: ["--cv", "3"]))
+        XCTAssertFalse(result.signalled, result.stderr)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let record = try XCTUnwrap(try ResultsFiles.records(out).first?.value)
+        XCTAssertEqual(record["status"] as? String, "ok")
+        XCTAssertEqual(record["epochs_run"] as? Int, 2, "stopped by patience 1 after the first epoch set the best")
+    }
+
     func testTrialOverTheMemoryBudgetIsRecordedAsFailedTheSearchGoesOnAndExitsWith1() throws {
         let out = try temporaryDirectory().appendingPathComponent("out")
         let arguments = try search(train: train, test: test, grid: #"{"latent_dim": [2, 1000000000], "epochs": [1]}"#,

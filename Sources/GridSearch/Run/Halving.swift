@@ -90,7 +90,7 @@ public struct HalvingSchedule: Sendable, Equatable {
             var epochs = p > maxEpochs / minEpochs ? maxEpochs : min(maxEpochs, p * minEpochs)
             if iteration == count - 1 { epochs = maxEpochs }
             rungs.append(Rung(epochs: epochs, candidates: entering))
-            entering = (entering + factor - 1) / factor
+            entering = entering / factor + (entering % factor == 0 ? 0 : 1)  // rounded up; a huge factor cannot overflow
         }
         self.factor = factor
         self.minEpochs = minEpochs

@@ -73,8 +73,9 @@ public final class WorkProgress: Sendable {
     public init(families: [TrialFamily], folds: Int, workers: Int) {
         var epochs = 0, cost = 0
         for family in families {
-            epochs += family.largest.training.epochs * folds
-            cost += Self.costPerEpoch(family) * family.largest.training.epochs * folds
+            let trained = Self.saturating(family.largest.training.epochs, times: folds)
+            epochs = Self.saturating(epochs, plus: trained)
+            cost = Self.saturating(cost, plus: Self.saturating(Self.costPerEpoch(family), times: trained))
         }
         totalEpochs = epochs
         totalCost = cost
@@ -98,7 +99,32 @@ public final class WorkProgress: Sendable {
     public static let unknown = WorkProgress(families: [], folds: 1, workers: 1)
 
     static func costPerEpoch(_ family: TrialFamily) -> Int {
-        max(1, Int((family.estimatedCost / Double(max(1, family.largest.training.epochs))).rounded()))
+        let cost = (family.estimatedCost / Double(max(1, family.largest.training.epochs))).rounded()
+        return cost >= 0x1p63 ? Int.max : max(1, Int(cost))
+    }
+
+    // The counts saturate at Int.max rather than trap: a grid may ask for 2⁶³ − 1 epochs (trained until early
+    // stopping ends it, as Keras would), and a display must not be what stops the search.
+    static func saturating(_ a: Int, plus b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int.max : sum
+    }
+
+    static func saturating(_ a: Int, times b: Int) -> Int {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? Int.max : product
+    }
+
+    /// Adds a non-negative `amount` to `counter`, stopping at Int.max.
+    private static func add(_ amount: Int, to counter: borrowing Atomic<Int>) {
+        var current = counter.load(ordering: .relaxed)
+        while true {
+            let (exchanged, original) = counter.compareExchange(expected: current,
+                                                                desired: saturating(current, plus: amount),
+                                                                ordering: .relaxed)
+            if exchanged { return }
+            current = original
+        }
     }
 
     /// Marks the start of training (elapsed time counts from here).
@@ -149,8 +175,8 @@ public final class WorkProgress: Sendable {
         /// Fold `fold` (0-based) finished epoch `epoch` (1-based).
         func epochEnded(_ fold: Int, _ epoch: Int) {
             counted += 1
-            work.epochsDone.wrappingAdd(1, ordering: .relaxed)
-            work.costDone.wrappingAdd(costPerEpoch, ordering: .relaxed)
+            WorkProgress.add(1, to: work.epochsDone)
+            WorkProgress.add(costPerEpoch, to: work.costDone)
             work.lastEpochAt.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
             slot.fold.store(fold + 1, ordering: .relaxed)
             slot.epoch.store(epoch, ordering: .relaxed)
@@ -158,9 +184,9 @@ public final class WorkProgress: Sendable {
 
         /// The family returned: epochs it did not run (stopped early, diverged, failed) count as done.
         func ended() {
-            let left = max(0, epochs * folds - counted)
-            work.epochsDone.wrappingAdd(left, ordering: .relaxed)
-            work.costDone.wrappingAdd(left * costPerEpoch, ordering: .relaxed)
+            let left = max(0, WorkProgress.saturating(epochs, times: folds) - counted)
+            WorkProgress.add(left, to: work.epochsDone)
+            WorkProgress.add(WorkProgress.saturating(left, times: costPerEpoch), to: work.costDone)
             slot.epochs.store(0, ordering: .relaxed)
         }
     }

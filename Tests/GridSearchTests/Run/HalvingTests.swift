@@ -31,6 +31,15 @@ final class HalvingTests: XCTestCase {
         XCTAssertEqual(try rungs(100, factor: 2, min: 4, max: 64), [[4, 100], [8, 50], [16, 25], [32, 13], [64, 7]])
     }
 
+    /// `--factor`, `--min-epochs` and `--max-epochs` take any Int the command line parses: the schedule's arithmetic
+    /// must not overflow at the ends (⌈n / factor⌉ was `(n + factor − 1) / factor`, which trapped at factor 2⁶³ − 1).
+    func testLargestFactorsAndEpochCountsDoNotOverflow() throws {
+        XCTAssertEqual(try rungs(2, factor: .max, min: 1, max: 5), [[5, 2]])
+        XCTAssertEqual(try rungs(.max, factor: .max, min: 1, max: .max), [[1, .max], [.max, 1]])
+        XCTAssertEqual(try rungs(.max, factor: .max, min: 1, max: .max, aggressive: true), [[1, .max], [.max, 1]])
+        XCTAssertEqual(try rungs(.max, factor: 2, min: .max - 1, max: .max).count, 1)
+    }
+
     func testInvalidSettingsAreRefusedWithTheValues() {
         XCTAssertThrowsError(try rungs(10, factor: 1, min: 1, max: 9)) { XCTAssertTrue("\($0)".contains("--factor must be at least 2 (got 1)")) }
         XCTAssertThrowsError(try rungs(10, min: 20, max: 9)) { XCTAssertTrue("\($0)".contains("--min-epochs 20 is greater than --max-epochs 9")) }

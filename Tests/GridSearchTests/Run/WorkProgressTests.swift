@@ -62,4 +62,25 @@ final class WorkProgressTests: XCTestCase {
         XCTAssertEqual(now.fraction, 1)
         XCTAssertEqual(now.secondsRemaining, 0)
     }
+
+    func testCountsBeyondAnIntegerSaturateInsteadOfTrapping() throws {
+        // Keras takes any epoch count (early stopping ends the run); 2⁶³ − 1 of them on 3 folds, twice over, must
+        // neither trap while the plan is counted nor wrap negative as the epochs are.
+        let families = try self.families(#"{"latent_dim": [1, 2], "epochs": [9223372036854775807]}"#, samples: 1 << 40)
+        let work = WorkProgress(families: families, folds: 3, workers: 2)
+        XCTAssertEqual(work.totalEpochs, Int.max)
+        XCTAssertEqual(work.totalCost, Int.max)
+        work.start()
+        let first = work.begin(families[0], worker: 0, folds: 3)
+        first.epochEnded(0, 1)
+        first.ended()  // stopped after one epoch: the rest counts as done, up to Int.max
+        let second = work.begin(families[1], worker: 1, folds: 3)
+        second.epochEnded(0, 1)
+        let now = work.snapshot()
+        XCTAssertEqual(now.epochsDone, Int.max)
+        XCTAssertEqual(now.costDone, Int.max)
+        XCTAssertEqual(now.fraction, 1)
+        second.ended()
+        XCTAssertEqual(work.snapshot().epochsDone, Int.max)
+    }
 }
