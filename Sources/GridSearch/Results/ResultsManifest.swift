@@ -91,10 +91,16 @@ public struct ResultsManifest: Codable, Equatable, Sendable {
 extension ResultsManifest {
     /// The manifest in `data` (read from `path`, named in the error).
     static func decode(_ data: Data, path: String) throws -> ResultsManifest {
+        let manifest: ResultsManifest
         do {
-            return try JSONCoding.decoder().decode(ResultsManifest.self, from: data)
+            manifest = try JSONCoding.decoder().decode(ResultsManifest.self, from: data)
         } catch {
             throw ResultsError.io(path: path, reason: "not a valid AEGrid manifest (\(error.localizedDescription))")
         }
+        if let shards = manifest.shards, !(1 ... ShardID.maximumCount).contains(shards) {
+            throw ResultsError.io(path: path, reason: "not a valid AEGrid manifest (\"shards\": \(shards) is outside "
+                                  + "1…\(ShardID.maximumCount))")
+        }
+        return manifest
     }
 }

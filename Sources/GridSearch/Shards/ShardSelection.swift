@@ -40,13 +40,20 @@ public enum ShardSelection {
     public static func resolve(shard: String?, shards: Int?, recordedShards: Int? = nil,
                                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Choice? {
         func fail(_ text: String) -> SelectionError { SelectionError(description: text) }
+        let most = ShardID.maximumCount
+        func tooMany(_ origin: String) -> SelectionError {
+            fail("\(origin) asks for more shards than AEGrid splits a search into (at most \(most)); use fewer "
+                 + "shards, each running more trials")
+        }
         if let shards, shards < 1 { throw fail("--shards must be at least 1, got \(shards)") }
+        if let shards, shards > most { throw tooMany("--shards \(shards)") }
         if let shard {
             let parts = shard.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 2, let k = Int(parts[0].trimmingCharacters(in: .whitespaces)),
                   let n = Int(parts[1].trimmingCharacters(in: .whitespaces)), n >= 1, k >= 0, k < n else {
                 throw fail("--shard expects K/N with 0 ≤ K < N (0-based), e.g. --shard 0/4; got '\(shard)'")
             }
+            if n > most { throw tooMany("--shard \(shard)") }
             if let shards, shards != n { throw fail("--shard \(shard) and --shards \(shards) disagree on the shard count") }
             return Choice(shard: ShardID(index: k, count: n), origin: "--shard \(shard)")
         }
@@ -57,9 +64,11 @@ public enum ShardSelection {
             count = (shards, "--shards \(shards)")
         } else if let text = environment["AEGRID_SHARDS"], !text.isEmpty {
             guard let value = Int(text), value >= 1 else { throw fail("AEGRID_SHARDS must be a whole number ≥ 1, got '\(text)'") }
+            if value > most { throw tooMany("AEGRID_SHARDS=\(value)") }
             count = (value, "AEGRID_SHARDS=\(value)")
         }
         if let recordedShards {
+            if !(1 ... most).contains(recordedShards) { throw tooMany("the results directory's manifest.json") }
             let recorded = "the results directory's manifest.json, which records \(recordedShards) shards"
             if let count, count.value != recordedShards {
                 throw fail("\(count.origin) disagrees with \(recorded): give the same count (or leave it out and the "
@@ -97,6 +106,7 @@ public enum ShardSelection {
             let low = minimum ?? 0
             let n: Int
             if let maximum {
+                if maximum >= most { throw tooMany("the Slurm array (\(variables))") }
                 n = maximum + 1
                 guard low == 0, taskCount == nil || taskCount == n else {
                     let ids = max(taskCount ?? maximum - low + 1, 1)
@@ -106,6 +116,7 @@ public enum ShardSelection {
                                + "started: its manifest.json records N) to run only some of the shards")
                 }
             } else if let taskCount, low == 0 {
+                if taskCount > most { throw tooMany("the Slurm array (\(variables))") }
                 n = taskCount
             } else {
                 throw fail("SLURM_ARRAY_TASK_ID=\(id) is set but not the shard count (\(variables)): Slurm sets "

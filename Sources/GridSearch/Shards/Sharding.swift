@@ -56,9 +56,13 @@ public struct ShardPlan: Sendable {
     }
 
     /// Plans `shards` shards of `grid` for data with `inputSize` features and `trainingSamples` rows.
-    /// Throws the grid's first `GridError` (an invalid grid cannot be costed).
+    /// Throws the grid's first `GridError` (an invalid grid cannot be costed), or a `ShardSelection.SelectionError`
+    /// for a shard count outside 1…`ShardID.maximumCount` (one read from a manifest reaches here unchecked).
     public init(grid: ParameterGrid, inputSize: Int, trainingSamples: Int = 1, shards: Int) throws {
-        precondition(shards >= 1, "shard count must be at least 1")
+        guard (1 ... ShardID.maximumCount).contains(shards) else {
+            throw ShardSelection.SelectionError(description: "a search cannot be split into \(shards) shards: "
+                                                + "the count must lie in 1…\(ShardID.maximumCount)")
+        }
         self.grid = grid
         shardCount = shards
         var layouts: [Layout] = []

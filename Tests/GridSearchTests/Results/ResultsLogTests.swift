@@ -206,6 +206,23 @@ final class ResultsLogTests: XCTestCase {
         }
     }
 
+    /// `aegrid status` and `merge` visit every shard a manifest records: a count outside 1…`ShardID.maximumCount`
+    /// is refused when the manifest is read, so a 300-byte file cannot ask for 2⁶³ − 1 of them.
+    func testManifestShardCountOutsideTheLimitIsRefusedWhenRead() throws {
+        var sharded = try manifest()
+        for count in [1, ShardID.maximumCount] {
+            sharded.shards = count
+            XCTAssertEqual(try ResultsManifest.decode(JSONCoding.encoder().encode(sharded), path: "m.json").shards, count)
+        }
+        for count in [0, -1, ShardID.maximumCount + 1, Int.max] {
+            sharded.shards = count
+            XCTAssertThrowsError(try ResultsManifest.decode(JSONCoding.encoder().encode(sharded), path: "m.json")) {
+                XCTAssertEqual("\($0)", "m.json: not a valid AEGrid manifest (\"shards\": \(count) is outside "
+                               + "1…\(ShardID.maximumCount))")
+            }
+        }
+    }
+
     func testManifestMismatchSaysWhatDiffersAndHowToFix() throws {
         try ResultsLog.open(directory: directory, manifest: manifest()).close()
         let fix = "use a new --out directory, or rerun with the same inputs to resume"

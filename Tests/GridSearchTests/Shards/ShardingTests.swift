@@ -173,6 +173,28 @@ final class ShardingTests: XCTestCase {
         XCTAssertEqual(choose("1/4", shards: 3), "error: --shard 1/4 and --shards 3 disagree on the shard count")
     }
 
+    /// A shard count from any source above `ShardID.maximumCount` is refused, naming where it came from, instead of
+    /// overflowing (`maximum + 1`) or being looped over shard by shard.
+    func testShardCountsAboveTheLimitAreRefusedFromEverySource() throws {
+        let most = ShardID.maximumCount, huge = Int.max
+        let tail = "asks for more shards than AEGrid splits a search into (at most \(most)); use fewer shards, each "
+            + "running more trials"
+        XCTAssertEqual(choose("0/\(most)"), "shard 0/\(most) (from --shard 0/\(most))")
+        XCTAssertEqual(choose("1/\(most + 1)"), "error: --shard 1/\(most + 1) \(tail)")
+        XCTAssertEqual(choose(shards: huge), "error: --shards \(huge) \(tail)")
+        XCTAssertEqual(choose(env: ["AEGRID_SHARDS": "\(huge)", "JOB_COMPLETION_INDEX": "3"]), "error: AEGRID_SHARDS=\(huge) \(tail)")
+        XCTAssertEqual(choose(recorded: huge, env: ["JOB_COMPLETION_INDEX": "3"]),
+                       "error: the results directory's manifest.json \(tail)")
+        XCTAssertEqual(choose(env: ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MAX": "\(huge)"]),
+                       "error: the Slurm array (SLURM_ARRAY_TASK_ID=1, SLURM_ARRAY_TASK_MAX=\(huge)) \(tail)")
+        XCTAssertEqual(choose(env: ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "\(huge)"]),
+                       "error: the Slurm array (SLURM_ARRAY_TASK_ID=1, SLURM_ARRAY_TASK_COUNT=\(huge)) \(tail)")
+        XCTAssertThrowsError(try ShardPlan(grid: try ParameterGrid.load(argument: #"{"latent_dim": [1], "epochs": [1]}"#),
+                                           inputSize: 4, shards: most + 1)) {
+            XCTAssertEqual("\($0)", "a search cannot be split into \(most + 1) shards: the count must lie in 1…\(most)")
+        }
+    }
+
     func testSlurmArrayVariables() {
         XCTAssertEqual(choose(env: ["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "3"]),
                        "shard 2/3 (from SLURM_ARRAY_TASK_ID=2, SLURM_ARRAY_TASK_COUNT=3)")
