@@ -46,7 +46,7 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The results directory (created if missing; an existing one is resumed).", valueName: "dir"))
     var out: String
 
-    @Option(name: .long, help: ArgumentHelp("Trials trained side by side (default: the number of cores).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Trials trained side by side (default: the number of cores; at most 4096, and never more than the trials).", valueName: "n"))
     var jobs: Int?
 
     @Option(name: .long, help: ArgumentHelp("Base seed of every trial, of the split and of the folds.", valueName: "s"))

@@ -187,6 +187,25 @@ final class HostileInputEndToEndTests: XCTestCase {
         XCTAssertEqual(record["epochs_run"] as? Int, 2, "stopped by patience 1 after the first epoch set the best")
     }
 
+    /// Each job is a thread with its own trainer: `--jobs` above `Runner.maximumJobs` is a usage error naming the
+    /// limit and the cores, where it once started threads until the process aborted.
+    func testJobsAboveTheLimitIsAUsageError() throws {
+        let result = try AEGridProcess.run(try search(train: train, test: test) + ["--jobs", "9223372036854775807"])
+        XCTAssertFalse(result.signalled, result.stderr)
+        XCTAssertEqual(result.status, 64, result.stderr)
+        XCTAssertTrue(result.stderr.contains("aegrid: error: --jobs 9223372036854775807 is more than AEGrid runs side "
+                                             + "by side (at most 4096; each job is a thread with its own trainer): "
+                                             + "use the number of cores, "), result.stderr)
+    }
+
+    /// No more workers than trials: a worker with nothing to train would only cut every trainer's share of the
+    /// memory budget (budget / jobs), refusing trials that fit.
+    func testJobsBeyondTheTrialCountAreNotStarted() throws {
+        let result = try AEGridProcess.run(try search(train: train, test: test) + ["--jobs", "3"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("aegrid: 1 trial, 1 job, scored on the test file"), result.stderr)
+    }
+
     func testTrialOverTheMemoryBudgetIsRecordedAsFailedTheSearchGoesOnAndExitsWith1() throws {
         let out = try temporaryDirectory().appendingPathComponent("out")
         let arguments = try search(train: train, test: test, grid: #"{"latent_dim": [2, 1000000000], "epochs": [1]}"#,
@@ -341,7 +360,7 @@ final class HostileInputEndToEndTests: XCTestCase {
         close(writer)
         let result = process.wait()
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertTrue(result.stdout.contains("1 trials: 1 finished"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("1 trial: 1 finished"), result.stdout)
     }
 
     // MARK: Helpers

@@ -67,9 +67,14 @@ public final class Runner: Sendable {
         self.cores = max(1, cores ?? ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    /// The number of workers `init(jobs:)` runs: `jobs`, at least 1, or one per active processor core when nil.
+    /// The most workers a runner starts: each is a thread with its own trainer, so far more than the cores only
+    /// divides the memory budget into slivers (the CLI refuses a larger `--jobs`).
+    public static let maximumJobs = 4096
+
+    /// The number of workers `init(jobs:)` runs: `jobs` (1…`maximumJobs`), or one per active processor core when
+    /// nil.
     public static func workerCount(_ jobs: Int?) -> Int {
-        max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        min(maximumJobs, max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount))
     }
 
     /// Stops starting new items and asks running ones to stop. Safe from any thread, idempotent.

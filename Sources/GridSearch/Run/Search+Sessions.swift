@@ -8,7 +8,7 @@ extension Search {
     func session(startedAt: Date, progress: SearchProgress, interrupted: Bool) -> SearchSessions.Pending {
         let session = SearchSessions.Session(
             started: SearchSessions.timestamp(startedAt), wallSeconds: progress.elapsed,
-            jobs: Runner.workerCount(settings.jobs), cores: ProcessInfo.processInfo.activeProcessorCount,
+            jobs: runner.jobs, cores: ProcessInfo.processInfo.activeProcessorCount,
             host: ProcessInfo.processInfo.hostName, trials: progress.done - progress.resumed,
             interrupted: interrupted, shard: settings.shard?.description, gemm: GEMM.defaultBackendDescription)
         return SearchSessions.appending(session, directory: settings.outputDirectory, shard: settings.shard)

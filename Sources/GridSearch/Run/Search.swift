@@ -56,7 +56,7 @@ public final class Search: Sendable {
     public let halving: HalvingPlan?
     /// Where this search's time went, phase by phase (set-up in `init`, then `run`'s phases).
     public let timings: SearchTimings
-    private let runner: Runner
+    let runner: Runner
     private let scopeIndices: @Sendable () -> AnyIterator<Int>
 
     /// The histories of this many of a run's best trials are kept for its page (which draws fewer curves).
@@ -106,7 +106,8 @@ public final class Search: Sendable {
             scopeCount = halving?.plannedRecords ?? count
             scopeIndices = { AnyIterator((0 ..< count).makeIterator()) }
         }
-        let jobs = Runner.workerCount(settings.jobs)
+        // No more workers than trials: an idle worker would only shrink every trainer's share of the memory budget.
+        let jobs = min(Runner.workerCount(settings.jobs), max(1, scopeCount))
         var latents = Set<Int>()
         let iterator = scopeIndices()
         var validated = 0
@@ -210,7 +211,7 @@ public final class Search: Sendable {
 
     /// One line saying what will run: trials, resumed, workers, shard, evaluation, where results go.
     public var plan: String {
-        var parts = ["\(scopeCount) trials"]
+        var parts = ["\(scopeCount) trial\(scopeCount == 1 ? "" : "s")"]
         if let halving { parts[0] += " (\(halving.schedule.summary))" }
         if let shard = settings.shard { parts[0] += " in shard \(shard) of a \(grid.count)-trial grid" }
         if resumedCount > 0 { parts.append("\(resumedCount) already done (resuming)") }
