@@ -130,7 +130,12 @@ package struct GridFileReader {
             switch valueNode {
             case .sequence(let sequence):
                 if sequence.isEmpty { throw GridError.emptyList(source: source, line: line, key: key) }
-                result.append((key, line, try sequence.map { try value(of: $0, key: key) }))
+                do {
+                    result.append((key, line, try sequence.map { try value(of: $0, key: key) }))
+                } catch where GridKeys.spec(for: key) == nil {
+                    // A misspelt key is the mistake to name, not the shape of values no key would take.
+                    throw GridError.unknownKey(source: source, line: line, key: key, suggestion: GridKeys.nearest(to: key))
+                }
             case .scalar:
                 let shown = (try? value(of: valueNode, key: key))?.canonicalJSON ?? "null"
                 throw GridError.notAList(source: source, line: line, key: key, value: shown)

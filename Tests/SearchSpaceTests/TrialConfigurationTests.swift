@@ -23,6 +23,12 @@ final class TrialConfigurationTests: XCTestCase {
         XCTAssertEqual(validationError("latent_dim: [2]\nepochs: [5]\nl2_regularisation: [0.1]\n"),
                        "grid.yaml line 3: unknown grid key 'l2_regularisation'; valid keys: "
                        + GridKeys.documentedNames.joined(separator: ", "))
+        // A misspelt key whose values no key would take (a list nested twice, a mapping) is still named as unknown,
+        // not as a value of the wrong shape.
+        XCTAssertEqual(validationError("latent_dim: [2]\nepochs: [5]\nencoder_unit: [[[64]]]\n"),
+                       "grid.yaml line 3: unknown grid key 'encoder_unit'; did you mean 'encoder_units'?")
+        XCTAssertEqual(validationError("latent_dim: [2]\nepochs: [5]\nlearning_rat: [{a: 1}]\n"),
+                       "grid.yaml line 3: unknown grid key 'learning_rat'; did you mean 'learning_rate'?")
     }
 
     func testWrongTypes() {
