@@ -51,7 +51,13 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
         case .emptyCell(let path, let line, let column, let name):
             return "\(path) line \(line), \(columnLabel(column, name)): empty cell (missing values are not supported)"
         case .nonFiniteCell(let path, let line, let column, let name, let text):
-            return "\(path) line \(line), \(columnLabel(column, name)): \"\(text)\" is not finite (NaN and infinity are not allowed)"
+            let cell = "\(path) line \(line), \(columnLabel(column, name)): \"\(text)\""
+            if let number = Double(text), number.isFinite {
+                // Finite as written, infinite as the 32-bit float AEGrid trains on.
+                return cell + " is too large for a 32-bit float, which AEGrid reads data "
+                    + "as (at most ±3.4028235e38): rescale that column"
+            }
+            return cell + " is not finite (NaN and infinity are not allowed)"
         case .nonFiniteValue(let path, let row, let column, let value):
             return "\(path): row \(row), column \(column) is \(value) (NaN and infinity are not allowed)"
         case .unterminatedQuote(let path, let line):

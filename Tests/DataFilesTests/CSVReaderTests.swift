@@ -75,7 +75,8 @@ final class CSVReaderTests: DataTestCase {
             ("hex.csv", "1,2\n0x10,4\n", "hex.csv line 2, column 1: \"0x10\" is not a number"),
             ("nan.csv", "a,b\n1,nan\n", "nan.csv line 2, column 2 (\"b\"): \"nan\" is not finite (NaN and infinity are not allowed)"),
             ("inf.csv", "1,2\n-inf,2\n", "inf.csv line 2, column 1: \"-inf\" is not finite (NaN and infinity are not allowed)"),
-            ("huge.csv", "1,2\n1e39,2\n", "huge.csv line 2, column 1: \"1e39\" is not finite (NaN and infinity are not allowed)"),
+            ("huge.csv", "1,2\n1e39,2\n", "huge.csv line 2, column 1: \"1e39\" is too large for a 32-bit float, which AEGrid "
+             + "reads data as (at most ±3.4028235e38): rescale that column"),
             ("missing.csv", "a,b\n1,\n", "missing.csv line 2, column 2 (\"b\"): empty cell (missing values are not supported)"),
             ("empty.csv", "", "empty.csv: the file is empty (no data rows)"),
             ("blank.csv", "\n  \n\n", "blank.csv: the file is empty (no data rows)"),
