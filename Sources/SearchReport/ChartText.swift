@@ -62,11 +62,17 @@ enum ChartText {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// A whole number's digits, or `number`'s text for a value outside Int's range (the files a page is drawn from
+    /// may have been edited by hand: an epoch count of 2⁶³ must not trap the conversion).
+    static func integer(_ value: Double) -> String {
+        value.isFinite && value.magnitude < 0x1p63 ? String(Int(value)) : number(value)
+    }
+
     /// A pixel coordinate: one decimal, which keeps 10,000 points' paths short without visible rounding.
     /// (Integer arithmetic, not `String(format:)`: a 10,000-trial page formats some 10⁵ coordinates.)
     static func px(_ value: Double) -> String {
         guard value.isFinite else { return "0" }
-        let tenths = Int((abs(value) * 10).rounded())
+        let tenths = Int((min(abs(value), 1e12) * 10).rounded())  // a degenerate scale must not trap the conversion
         let sign = value < 0 && tenths != 0 ? "-" : ""
         return tenths % 10 == 0 ? sign + String(tenths / 10) : sign + String(tenths / 10) + "." + String(tenths % 10)
     }

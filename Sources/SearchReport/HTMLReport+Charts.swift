@@ -344,7 +344,7 @@ extension HTMLReport {
         let exact = pca.filter { Self.pcaIsExact($0.testMSE, score: lowest) }.map(\.components)
         let y = scoreScale(range: (chart.plot.bottom, chart.plot.top),
                            extra: pca.filter { !exact.contains($0.components) }.map(\.testMSE))
-        let ticks = Set(xs).sorted().map { ($0, String(Int($0))) }
+        let ticks = Set(xs).sorted().map { ($0, ChartText.integer($0)) }
         chart.axes(x: x, y: y, xLabel: "latent size (units in the bottleneck)" + (logarithmic ? ", log scale" : ""),
                    yLabel: scoreLabel(y), xTicks: ticks.count <= 16 ? ticks : nil)
         var best: [Int: Double] = [:]

@@ -94,6 +94,7 @@ extension HTMLReport {
 
     static func duration(_ seconds: Double) -> String {
         if seconds < 60 { return CFormat.string("%.2f s", seconds) }
+        guard seconds < 1e12 else { return CFormat.string("%.3g s", seconds) }  // also NaN: Int() would trap
         func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
         if seconds < 3600 { return "\(Int(seconds) / 60) min \(twoDigits(Int(seconds) % 60)) s" }
         return "\(Int(seconds) / 3600) h \(twoDigits(Int(seconds) % 3600 / 60)) min"
@@ -157,7 +158,7 @@ extension HTMLReport {
     /// A table cell with a number, right-aligned, sortable by its exact value.
     func number(_ value: Double?, integer: Bool = false) -> String {
         guard let value else { return "<td class=\"n\" data-v=\"\">–</td>" }
-        let text = integer ? String(Int(value)) : ChartText.number(value)
+        let text = integer ? ChartText.integer(value) : ChartText.number(value)
         return "<td class=\"n\" data-v=\"\(value)\">\(text)</td>"
     }
 

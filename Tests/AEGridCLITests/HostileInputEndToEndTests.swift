@@ -322,6 +322,33 @@ final class HostileInputEndToEndTests: XCTestCase {
         XCTAssertTrue(try String(contentsOf: log, encoding: .utf8).hasSuffix("{\"trial_id\": 12\n"), "nothing cut off")
     }
 
+    /// A hand-edited results log: an epoch count of 2⁶³ − 1 with seconds of 10³⁰⁸ is read and drawn (it trapped
+    /// converting the count for the page's leaderboard), and a negative grid index is refused naming the line (it
+    /// trapped indexing the grid).
+    func testHandEditedRecordsWithExtremeNumbersAreDrawnOrRefusedWithoutTrapping() throws {
+        let out = try temporaryDirectory().appendingPathComponent("out")
+        XCTAssertEqual(try AEGridProcess.run(try search(train: train, test: test, out: out, extra: ["--refit", "none"])).status, 0)
+        let log = out.appendingPathComponent("results.jsonl")
+        let original = try String(contentsOf: log, encoding: .utf8)
+        let extreme = original.replacingOccurrences(of: #""epochs_run":1,"#, with: #""epochs_run":9223372036854775807,"#)
+            .replacingOccurrences(of: #""fit_seconds":"#, with: #""fit_seconds":1e308,"unused":"#)
+            .replacingOccurrences(of: #"{"epoch":1,"#, with: #"{"epoch":9223372036854775807,"#)
+        XCTAssertNotEqual(extreme, original)
+        try extreme.write(to: log, atomically: true, encoding: .utf8)
+        for command in ["results", "report", "merge"] {
+            let result = try AEGridProcess.run([command, out.path])
+            XCTAssertFalse(result.signalled, "\(command): \(result.stderr)")
+            XCTAssertEqual(result.status, 0, "\(command): \(result.stderr)")
+        }
+        try original.replacingOccurrences(of: #""index":0,"#, with: #""index":-1,"#).write(to: log, atomically: true, encoding: .utf8)
+        for command in ["results", "report", "merge", "status"] {
+            let line = try refusal([command, out.path])
+            XCTAssertTrue(line.contains("results.jsonl line 1 is not a valid result record"), "\(command): \(line)")
+            XCTAssertTrue(line.contains("index at byte"), "\(command): \(line)")
+            XCTAssertTrue(line.contains("expected an integer ≥ 0, found -1"), "\(command): \(line)")
+        }
+    }
+
     // MARK: Pipes and signals
 
     func testTrainingDataFromAFIFOIsReadOnceAndASignalWhileItLoadsPrintsTheSummary() throws {

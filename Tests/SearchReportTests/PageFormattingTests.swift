@@ -21,4 +21,17 @@ final class PageFormattingTests: XCTestCase {
             XCTAssertEqual(HTMLReport.duration(seconds), expected, "\(seconds)")
         }
     }
+
+    /// The files a page is drawn from may be edited by hand: numbers outside Int's range are written, not trapped
+    /// on.
+    func testNumbersOutsideIntsRangeAreWrittenNotTrappedOn() {
+        XCTAssertEqual(HTMLReport.duration(1e300), "1e+300 s")
+        XCTAssertEqual(HTMLReport.duration(.nan), "nan s")
+        XCTAssertEqual(ChartText.integer(9_007_199_254_740_992), "9007199254740992")
+        XCTAssertEqual(ChartText.integer(-3), "-3")
+        XCTAssertEqual(ChartText.integer(0x1p63), ChartText.number(0x1p63))
+        XCTAssertEqual(ChartText.integer(-.infinity), ChartText.number(-.infinity))
+        XCTAssertEqual(ChartText.px(1e300), "1000000000000")
+        XCTAssertEqual(ChartText.px(-1e300), "-1000000000000")
+    }
 }

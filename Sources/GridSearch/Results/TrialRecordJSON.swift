@@ -99,7 +99,7 @@ extension TrialRecord {
             guard let key = try keys.lookUp(name, seen: &seen) else { return try scanner.skipValue() }
             switch key {
             case .trialID: trialID = try scanner.readString()
-            case .index: index = try scanner.readInteger(Int.self)
+            case .index: index = try scanner.readCount()
             case .parameters: parameters = try TrialRecord.readParameters(&scanner)
             case .status: status = try TrialRecord.readStatus(&scanner)
             case .reason: reason = try scanner.readNullable { try $0.readString() }
@@ -107,8 +107,8 @@ extension TrialRecord {
             case .testScore: testScore = try scanner.readNullable { try $0.readDouble() }
             case .testScoreStd: testScoreStd = try scanner.readNullable { try $0.readDouble() }
             case .foldScores: foldScores = try scanner.readNullable { try TrialRecord.readDoubles(&$0) }
-            case .epochsRun: epochsRun = try scanner.readInteger(Int.self)
-            case .bestEpoch: bestEpoch = try scanner.readNullable { try $0.readInteger(Int.self) }
+            case .epochsRun: epochsRun = try scanner.readCount()
+            case .bestEpoch: bestEpoch = try scanner.readNullable { try $0.readCount() }
             case .history: history = try TrialRecord.readHistory(&scanner, keep: histories)
             case .fitSeconds: fitSeconds = try scanner.readDouble()
             case .foldFitSeconds: foldFitSeconds = try scanner.readNullable { try TrialRecord.readDoubles(&$0) }
@@ -189,7 +189,7 @@ extension TrialRecord.Epoch {
         try scanner.readObject { scanner, name in
             guard let key = try keys.lookUp(name, seen: &seen) else { return try scanner.skipValue() }
             switch key {
-            case .epoch: epoch = try scanner.readInteger(Int.self)
+            case .epoch: epoch = try scanner.readCount()
             case .loss: loss = try scanner.readDouble()
             case .seconds: seconds = try scanner.readDouble()
             case .validationLoss: validationLoss = try scanner.readNullable { try $0.readDouble() }
@@ -288,5 +288,16 @@ private struct LineKeys<Key: CodingKey & CaseIterable> {
         }
         let list = absent.map { "\"\($0.stringValue)\"" }.joined(separator: ", ")
         return JSONLineError(offset: end - 1, problem: "missing required key\(absent.count == 1 ? "" : "s") \(list)")
+    }
+}
+
+extension JSONLineScanner {
+    /// A grid index, an epoch or an epoch count: an integer ≥ 0. A negative one (a hand-edited line) is refused
+    /// here, where the line and offset can be named, rather than trapping where it indexes the grid.
+    fileprivate mutating func readCount() throws -> Int {
+        let start = offset
+        let value = try readInteger(Int.self)
+        guard value >= 0 else { throw error("expected an integer ≥ 0, found \(value)", at: start) }
+        return value
     }
 }

@@ -85,7 +85,7 @@ final class TrialRecordJSONTests: XCTestCase {
                                    fitSeconds: 0.06, foldFitSeconds: [], seed: 0x8000_0000_0000_0000))
         let controls = String(String.UnicodeScalarView((0..<32).map { Unicode.Scalar(UInt8($0)) }))
         let awkward = "quote \" backslash \\ slash / controls " + controls + " del \u{7F} é 😀 \u{2028} e\u{301} ǅ"
-        records.append(TrialRecord(trialID: "weird/\"id\"\\é", index: -1,
+        records.append(TrialRecord(trialID: "weird/\"id\"\\é", index: .max,
                                    parameters: ["activation": .string(awkward), "name\n\"é\"": .string(""),
                                                 "l10": .int(.min), "l2": .int(.max), "Z": .bool(true), "a_b": .intList([]),
                                                 "aB": .intList([-1, 0, .max]), "é": .double(-2.5e-300), "ß": .double(1.5e300),
@@ -252,6 +252,16 @@ final class TrialRecordJSONTests: XCTestCase {
              "index at byte 53: expected a number, found a string"),
             (#"{"epochs_run":1.5,"fit_seconds":0,"history":[],"index":0,"parameters":{},"seed":0,"status":"ok","trial_id":"t"}"#,
              "epochs_run at byte 14: expected an integer that fits in 64 bits, found 1.5"),
+            (#"{"epochs_run":0,"fit_seconds":0,"history":[],"index":-2,"parameters":{},"seed":0,"status":"ok","trial_id":"t"}"#,
+             "index at byte 53: expected an integer ≥ 0, found -2"),
+            (#"{"epochs_run":-1,"fit_seconds":0,"history":[],"index":0,"parameters":{},"seed":0,"status":"ok","trial_id":"t"}"#,
+             "epochs_run at byte 14: expected an integer ≥ 0, found -1"),
+            (#"{"best_epoch":-1,"epochs_run":0,"fit_seconds":0,"history":[],"index":0,"parameters":{},"seed":0,"# +
+                #""status":"ok","trial_id":"t"}"#,
+             "best_epoch at byte 14: expected an integer ≥ 0, found -1"),
+            (#"{"epochs_run":0,"fit_seconds":0,"history":[{"epoch":-1,"loss":1,"seconds":0}],"index":0,"parameters":{},"# +
+                #""seed":0,"status":"ok","trial_id":"t"}"#,
+             "history[0].epoch at byte 52: expected an integer ≥ 0, found -1"),
             (#"{"epochs_run":0,"fit_seconds":0,"history":[],"index":0,"parameters":{},"seed":-1,"status":"ok","trial_id":"t"}"#,
              "seed at byte 78: expected a non-negative integer that fits in 64 bits, found -1"),
             (#"{"epochs_run":0,"fit_seconds":0,"history":[],"index":0,"parameters":{},"seed":18446744073709551616,"# +
