@@ -104,6 +104,7 @@ final class ProgressDisplay: Sendable {
     /// Time elapsed as a running clock: `12.3s`, `4:05.2`, `1:02:03`.
     static func clock(_ seconds: Double) -> String {
         if seconds < 60 { return String(format: "%.1fs", seconds) }
+        guard seconds < 1e15 else { return duration(seconds) }
         let tenths = Int((seconds * 10).rounded(.down))
         return tenths >= 36_000
             ? duration(seconds)
@@ -113,12 +114,14 @@ final class ProgressDisplay: Sendable {
     /// Time left, in whole seconds (rounded up): `7s`, `4:05`, `1:02:03`.
     static func countdown(_ seconds: Double) -> String {
         let whole = seconds.rounded(.up)
-        return whole < 60 ? "\(Int(whole))s" : duration(whole)
+        return whole < 60 && whole > -1e15 ? "\(Int(whole))s" : duration(whole)
     }
 
     /// `12.3s`, `4:05`, `1:02:03`.
     static func duration(_ seconds: Double) -> String {
         if seconds < 60 { return String(format: "%.1fs", seconds) }
+        // An ETA from a plan of 2⁶³ − 1 epochs can pass Int's range (or be NaN): say it, do not trap converting it.
+        guard seconds < 1e15 else { return String(format: "%.3gs", seconds) }
         let total = Int(seconds.rounded())
         return total >= 3600
             ? String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60)
