@@ -14,7 +14,17 @@ enum GridFuzzing {
                                                            trainingSamples: 60_000) else { continue }
             _ = trial.estimatedTrainingBytes(trainingRows: 60_000)
             _ = trial.estimatedCost
+            // A halving schedule to the point's epoch count (--factor and the epochs' ends once overflowed).
+            _ = try? HalvingSchedule(candidates: grid.count, settings: HalvingSettings(
+                factor: 3, minEpochs: nil, maxEpochs: trial.training.epochs, aggressiveElimination: false))
         }
         _ = try? ShardPlan(grid: grid, inputSize: 784, trainingSamples: 60_000, shards: 4)
+        // The plan of the first points and the progress counts over them, on 5 folds (epochs × folds once trapped).
+        var next = 0
+        let plan = TrialPlan(grid: grid, nextIndex: {
+            defer { next += 1 }
+            return next < min(grid.count, 64) ? next : nil
+        }, isDone: { _ in false }, inputSize: 784, sampleCount: 60_000, baseSeed: 7)
+        _ = WorkProgress(plan: plan, folds: 5, workers: 2).snapshot()
     }
 }

@@ -2,7 +2,8 @@
 # Builds AEGrid's libFuzzer targets (Fuzz/*.swift) and runs each for FUZZ_SECONDS seconds (default 60).
 #
 #   scripts/fuzz.sh                     every target, FUZZ_SECONDS each
-#   FUZZ_SECONDS=5 scripts/fuzz.sh csv  one target (names: csv npy idx gzip jsonline grid-json grid-yaml safetensors manifest)
+#   FUZZ_SECONDS=5 scripts/fuzz.sh csv  one target (names: csv npy idx gzip jsonline grid-json grid-yaml safetensors manifest
+#                                       report)
 #
 # How: SwiftPM builds the parsing modules (pure-Swift fallback, no BLAS) with `-sanitize=fuzzer,address` into
 # .build-fuzz, so the parsers carry coverage instrumentation and AddressSanitizer; each Fuzz/<Target>.swift
@@ -24,9 +25,9 @@ declare -A sources=(
     [csv]=FuzzCSV.swift [npy]=FuzzNPY.swift [idx]=FuzzIDX.swift [gzip]=FuzzGzip.swift
     [jsonline]=FuzzJSONLine.swift [grid-json]="FuzzGridJSON.swift GridFuzzing.swift"
     [grid-yaml]="FuzzGridYAML.swift GridFuzzing.swift" [safetensors]=FuzzSafetensors.swift
-    [manifest]=FuzzManifest.swift
+    [manifest]=FuzzManifest.swift [report]=FuzzReport.swift
 )
-order=(csv npy idx gzip jsonline grid-json grid-yaml safetensors manifest)
+order=(csv npy idx gzip jsonline grid-json grid-yaml safetensors manifest report)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${order[@]}")
 for target in "${targets[@]}"; do
@@ -34,7 +35,7 @@ for target in "${targets[@]}"; do
 done
 
 echo "== building the parsers with -sanitize=fuzzer,address ($scratch) =="
-swift build -c release --disable-default-traits --scratch-path "$scratch" --target GridSearch \
+swift build -c release --disable-default-traits --scratch-path "$scratch" --target SearchReport \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
 release="$scratch/release"
 # SwiftPM names the package after its directory; the targets need it to see `package` declarations.
@@ -43,7 +44,7 @@ package_name=$(grep -o -- '-package-name","[^"]*"' "$scratch/release.yaml" | gre
 # Each Swift module's objects as its output-file map names them for its current sources: a build directory kept from
 # before a source file was renamed still holds the old file's object, which would define the same symbols twice.
 objects=$(for module in DurableFiles SwiftGEMMAVX512 OptimizerAVX512 LinearAlgebra DataFiles JSONLines NeuralNet \
-              SearchSpace GridSearch Yams; do
+              SearchSpace GridSearch SearchReport Yams; do
               grep -o '"object": *"[^"]*\.swift\.o"' "$release/$module.build/output-file-map.json" | sed 's/.*"\([^"]*\)"$/\1/'
           done | sort; find "$release/CYaml.build" -name '*.o' | sort)
 yaml_include=$(dirname "$(find "$scratch/checkouts/Yams/Sources/CYaml" -name module.modulemap | head -1)")
