@@ -36,16 +36,18 @@ struct ScoreCommand: ParsableCommand {
         let model = try TrainedModel.load(path: input.model)
         let data = try input.loadData()
         let scores = try model.reconstructionErrors(data)
+        // The labels are checked before any score is written: a refused labels file leaves no half-done output.
+        let auc = try labels.map { labels in
+            let labelData = try Dataset.load(path: labels, limit: input.loadLimit)
+            return try ROCAUC.compute(scores: scores, labels: try LabelColumn.select(labelColumn, in: labelData))
+        }
         if let out {
             try MatrixWriter.write(Matrix(rows: scores.count, columns: 1, elements: scores),
                                    columnNames: ["reconstruction_error"], to: out)
         } else {
             print(scores.map { "\($0)" }.joined(separator: "\n"))
         }
-        if let labels {
-            let labelData = try Dataset.load(path: labels, limit: input.loadLimit)
-            let column = try LabelColumn.select(labelColumn, in: labelData)
-            let auc = try ROCAUC.compute(scores: scores, labels: column)
+        if let auc {
             let message = String(format: "ROC AUC %.6f (%d rows)", auc, scores.count)
             if out == nil { Terminal.writeError(message + "\n") } else { print(message) }
         } else if let out, !output.quiet {

@@ -86,6 +86,16 @@ final class SearchEndToEndTests: XCTestCase {
         let auc = try AEGridProcess.run(["score", "--model", model, "--data", test, "--labels", labels])
         XCTAssertEqual(auc.status, 0, auc.stderr)
         XCTAssertEqual(auc.stderr, "ROC AUC 1.000000 (200 rows)\n")
+        // Labels that are refused leave no output behind: no scores on stdout, no --out file.
+        let short = try writeFile(out, "short.csv", "0\n1\n")
+        let scoresFile = out.appendingPathComponent("scores.csv").path
+        for extra in [[], ["--out", scoresFile]] {
+            let refused = try AEGridProcess.run(["score", "--model", model, "--data", test, "--labels", short] + extra)
+            XCTAssertEqual(refused.status, 1, refused.stderr)
+            XCTAssertEqual(refused.stderr, "aegrid: error: there are 200 scores but 2 labels: give one label per data row\n")
+            XCTAssertEqual(refused.stdout, "")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: scoresFile))
+        }
 
         let codes = out.appendingPathComponent("codes.csv").path
         let encode = try AEGridProcess.run(["encode", "--model", model, "--data", test, "--out", codes])
