@@ -51,8 +51,14 @@ final class InputErrorEndToEndTests: XCTestCase {
         let out = blocker + "/out"
         let result = try AEGridProcess.run(["search", "--train", train, "--test", test, "--grid", grid, "--out", out])
         XCTAssertEqual(result.status, 1, result.stderr)
-        XCTAssertTrue(result.stderr.hasPrefix("aegrid: error: \(out): cannot create the directory: "), result.stderr)
-        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "one line: \(result.stderr)")
+        XCTAssertEqual(result.stderr, "aegrid: error: \(out): cannot create the directory (at \(blocker)): it exists and is "
+                       + "not a directory\n")
+        // A component that cannot be made gives the system's reason, not Foundation's "could not be completed".
+        let missing = try AEGridProcess.run(["search", "--train", train, "--test", test, "--grid", grid,
+                                             "--out", "/proc/aegrid-no-such/out"])
+        XCTAssertEqual(missing.status, 1, missing.stderr)
+        XCTAssertEqual(missing.stderr, "aegrid: error: /proc/aegrid-no-such/out: cannot create the directory (at "
+                       + "/proc/aegrid-no-such): No such file or directory\n")
     }
 
     // MARK: Data

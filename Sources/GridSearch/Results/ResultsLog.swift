@@ -381,10 +381,20 @@ public final class ResultsLog: Sendable {
             guard isDirectory.boolValue else { throw ResultsError.io(path: directory, reason: "exists and is not a directory") }
             return false
         }
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw ResultsError.io(path: directory, reason: "cannot create the directory: \(error.localizedDescription)")
+        // mkdir -p by hand: Foundation's error for a failed component reads "The operation could not be
+        // completed"; the system's reason (permission denied, read-only file system, …) is what helps.
+        var current = directory.hasPrefix("/") ? "/" : ""
+        for part in directory.split(separator: "/") {
+            current += (current.isEmpty || current.hasSuffix("/") ? "" : "/") + part
+            if mkdir(current, 0o777) == 0 { continue }
+            let code = errno
+            var exists: ObjCBool = false
+            if code == EEXIST && FileManager.default.fileExists(atPath: current, isDirectory: &exists) && exists.boolValue {
+                continue
+            }
+            let at = current == directory ? "" : " (at \(current))"
+            let why = code == EEXIST ? "it exists and is not a directory" : ResultsError.errnoText(code)
+            throw ResultsError.io(path: directory, reason: "cannot create the directory\(at): \(why)")
         }
         return true
     }
