@@ -130,6 +130,13 @@ package enum GridKeys {
             case .positiveNumber where number <= 0: throw outOfRange("must be greater than 0")
             case .nonNegativeNumber where number < 0: throw outOfRange("must be at least 0")
             case .unitInterval where !(number >= 0 && number < 1): throw outOfRange("must be in [0, 1)")
+            // Training takes these as 32-bit floats: a value they cannot hold would fail every trial it is in.
+            // (One `where` per case: in `case .a, .b where c` the clause guards `.b` alone.)
+            case .positiveNumber where !Float(number).isFinite, .nonNegativeNumber where !Float(number).isFinite:
+                throw outOfRange("training uses 32-bit floats, which hold at most \(Float.greatestFiniteMagnitude)")
+            case .positiveNumber where Float(number) == 0:
+                throw outOfRange("it rounds to 0 in the 32-bit floats training uses (the smallest is "
+                                 + "\(Float.leastNonzeroMagnitude))")
             default: return .double(number)
             }
         case .choice(let choices):

@@ -30,6 +30,14 @@ final class DistributionTests: XCTestCase {
         XCTAssertNoThrow(try space(#"{"latent_dim": [2], "dropout": {"uniform": [0, 1]}, "epochs": [5]}"#))
         assertRefused(#"{"latent_dim": [2], "dropout": {"uniform": [0, 1.5]}, "epochs": [5]}"#,
                       "grid.json line 1: 'dropout' value 1.4999999999999998 is out of range: must be in [0, 1)")
+        // Draws become 32-bit floats in training: bounds they cannot hold are refused here, not trial by trial (the
+        // largest draw of [low, high) is high.nextDown).
+        assertRefused(#"{"latent_dim": [2], "learning_rate": {"loguniform": [1e-3, 1e300]}, "epochs": [5]}"#,
+                      "grid.json line 1: 'learning_rate' value 9.999999999999999e+299 is out of range: training uses 32-bit floats, "
+                      + "which hold at most 3.4028235e+38")
+        assertRefused(#"{"latent_dim": [2], "learning_rate": {"loguniform": [5e-324, 1e-3]}, "epochs": [5]}"#,
+                      "grid.json line 1: 'learning_rate' value 5e-324 is out of range: it rounds to 0 in the 32-bit "
+                      + "floats training uses (the smallest is 1e-45)")
         assertRefused(#"{"latent_dim": [2], "learning_rate": {"normal": [0, 1]}, "epochs": [5]}"#,
                       "grid.json line 1: 'learning_rate': unknown distribution 'normal'; use one of loguniform, uniform, randint (or a list of values)")
         // Inside a list of sub-grids, with the sub-grid's own key rules.

@@ -61,6 +61,15 @@ final class TrialConfigurationTests: XCTestCase {
             ("patience: [-1]", "'patience' value -1 is out of range: must be at least 0"),
             ("encoder_units: [[8, 0]]", "'encoder_units' value [8,0] is out of range: every layer size must be at least 1"),
             ("encoder_layer2_size: [0]", "'encoder_layer2_size' value 0 is out of range: must be at least 1"),
+            // Training takes the numbers as 32-bit floats: each of these once failed every trial it was in.
+            ("learning_rate: [1e39]", "'learning_rate' value 1e+39 is out of range: training uses 32-bit floats, "
+                + "which hold at most 3.4028235e+38"),
+            ("l2: [0.01, 1e300]", "'l2' value 1e+300 is out of range: training uses 32-bit floats, which hold at most "
+                + "3.4028235e+38"),
+            ("min_delta: [1e39]", "'min_delta' value 1e+39 is out of range: training uses 32-bit floats, which hold "
+                + "at most 3.4028235e+38"),
+            ("learning_rate: [1e-50]", "'learning_rate' value 1e-50 is out of range: it rounds to 0 in the 32-bit "
+                + "floats training uses (the smallest is 1e-45)"),
         ]
         for (line, message) in cases {
             // The faulty key comes first in the file so its line is 1; the rest makes the grid otherwise valid.
