@@ -17,7 +17,8 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     /// A CSV cell that is NaN or infinite.
     case nonFiniteCell(path: String, line: Int, column: Int, columnName: String?, text: String)
     /// A binary (`.npy`, IDX) value that is NaN or infinite; `row` and `column` are 1-based.
-    case nonFiniteValue(path: String, row: Int, column: Int, value: Float)
+    /// `widened`: the file held wider floats (float64), which may be finite there and infinite as Float.
+    case nonFiniteValue(path: String, row: Int, column: Int, value: Float, widened: Bool = false)
     /// A CSV line with an opening `"` and no closing one.
     case unterminatedQuote(path: String, line: Int)
     /// A file whose content does not follow its format (bad magic, malformed header…).
@@ -58,7 +59,11 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
                     + "as (at most ±3.4028235e38): rescale that column"
             }
             return cell + " is not finite (NaN and infinity are not allowed)"
-        case .nonFiniteValue(let path, let row, let column, let value):
+        case .nonFiniteValue(let path, let row, let column, let value, let widened):
+            if widened && value.isInfinite {
+                return "\(path): row \(row), column \(column) is infinite, or beyond the 32-bit floats AEGrid reads "
+                    + "data as (at most ±3.4028235e38): rescale that column (NaN and infinity are not allowed)"
+            }
             return "\(path): row \(row), column \(column) is \(value) (NaN and infinity are not allowed)"
         case .unterminatedQuote(let path, let line):
             return "\(path) line \(line): a quoted field has no closing quote (fields cannot span lines)"

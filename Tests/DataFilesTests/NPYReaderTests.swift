@@ -77,8 +77,11 @@ final class NPYReaderTests: DataTestCase {
              "truncated NumPy .npy file: the header promises 48 bytes of data, found 19"),
             ("nan.npy", npyFile(descr: "<f4", shape: "(2, 2)", payload: four.dropLast(4) + littleEndianBytes(Float.nan.bitPattern)),
              "row 2, column 2 is nan (NaN and infinity are not allowed)"),
-            ("inf.npy", npyFile(descr: "<f8", shape: "(2, 2)", payload: [1e300, 1, 2, 3].flatMap { littleEndianBytes(Double($0).bitPattern) }),
-             "row 1, column 1 is inf (NaN and infinity are not allowed)"),
+            ("big.npy", npyFile(descr: "<f8", shape: "(2, 2)", payload: [1e300, 1, 2, 3].flatMap { littleEndianBytes(Double($0).bitPattern) }),
+             "row 1, column 1 is infinite, or beyond the 32-bit floats AEGrid reads data as (at most ±3.4028235e38): "
+                + "rescale that column (NaN and infinity are not allowed)"),
+            ("inf.npy", npyFile(descr: "<f4", shape: "(2, 2)", payload: four.dropLast(4) + littleEndianBytes((-Float.infinity).bitPattern)),
+             "row 2, column 2 is -inf (NaN and infinity are not allowed)"),
             ("zero.npy", npyFile(descr: "<f4", shape: "(0, 3)", payload: []), "the file is empty (no data rows)"),
             ("bad.npy", Array("not numpy".utf8), "not a valid NumPy .npy file: it does not start with the magic string \\x93NUMPY"),
             ("v9.npy", [0x93] + Array("NUMPY".utf8) + [9, 0, 0, 0],
