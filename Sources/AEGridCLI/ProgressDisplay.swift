@@ -120,7 +120,7 @@ final class ProgressDisplay: Sendable {
     /// `12.3s`, `4:05`, `1:02:03`.
     static func duration(_ seconds: Double) -> String {
         if seconds < 60 { return String(format: "%.1fs", seconds) }
-        // An ETA from a plan of 2⁶³ − 1 epochs can pass Int's range (or be NaN): say it, do not trap converting it.
+        // An ETA from a plan of 2⁶³ − 1 epochs can pass Int's range (or be NaN): print it, do not convert it.
         guard seconds < 1e15 else { return String(format: "%.3gs", seconds) }
         let total = Int(seconds.rounded())
         return total >= 3600

@@ -49,8 +49,8 @@ struct SearchRequest: Equatable {
         if let cv, cv < 2 { throw ValidationError("--cv needs at least 2 folds (got \(cv))") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
         if let jobs, jobs > Runner.maximumJobs {
-            throw ValidationError("--jobs \(jobs) is more than AEGrid runs side by side (at most \(Runner.maximumJobs); "
-                                  + "each job is a thread with its own trainer): use the number of cores, "
+            throw ValidationError("--jobs \(jobs) is more than AEGrid runs side by side (at most "
+                                  + "\(Runner.maximumJobs); each job is a thread with its own trainer): use the number of cores, "
                                   + "\(ProcessInfo.processInfo.activeProcessorCount) here, or leave --jobs out")
         }
         if top < 1 { throw ValidationError("--top must be at least 1 (got \(top))") }

@@ -75,7 +75,8 @@ package enum BinaryArrayReader {
         }
         if type.kind == .float, let bad = elements.firstIndex(where: { !$0.isFinite }) {
             throw DataError.nonFiniteValue(path: source.path, row: bad / max(columns, 1) + 1,
-                                           column: bad % max(columns, 1) + 1, value: elements[bad], widened: type.size > 4)
+                                           column: bad % max(columns, 1) + 1, value: elements[bad],
+                                           widened: type.size > 4)
         }
         return elements
     }

@@ -134,7 +134,8 @@ package struct GridFileReader {
                     result.append((key, line, try sequence.map { try value(of: $0, key: key) }))
                 } catch where GridKeys.spec(for: key) == nil {
                     // A misspelt key is the mistake to name, not the shape of values no key would take.
-                    throw GridError.unknownKey(source: source, line: line, key: key, suggestion: GridKeys.nearest(to: key))
+                    throw GridError.unknownKey(source: source, line: line, key: key,
+                                               suggestion: GridKeys.nearest(to: key))
                 }
             case .scalar:
                 let shown = (try? value(of: valueNode, key: key))?.canonicalJSON ?? "null"

@@ -115,7 +115,8 @@ public struct Report: Sendable {
         let finished = board.filter { $0.status == .ok }.count
         let diverged = board.filter { $0.status == .diverged }.count
         let failed = board.filter { $0.status == .failed }.count
-        var summary = (halving == nil ? "" : "last rung: ") + "\(board.count) trial\(board.count == 1 ? "" : "s"): \(finished) finished"
+        var summary = (halving == nil ? "" : "last rung: ")
+            + "\(board.count) trial\(board.count == 1 ? "" : "s"): \(finished) finished"
         if diverged > 0 { summary += ", \(diverged) diverged" }
         if failed > 0 { summary += ", \(failed) failed" }
         if shown.isEmpty { summary += "; no finished trial to rank" }

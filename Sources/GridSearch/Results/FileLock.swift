@@ -107,7 +107,8 @@ final class FileLock {
     }
 
     private static func formatSeconds(_ seconds: Double) -> String {
-        seconds >= 1 && seconds < 1e15 && seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.2g s", seconds)
+        seconds >= 1 && seconds < 1e15 && seconds == seconds.rounded()
+            ? "\(Int(seconds)) s" : String(format: "%.2g s", seconds)
     }
 
     /// Throws `ResultsError.writerReplaced` when another writer's claim has replaced this one (re-reading the lock

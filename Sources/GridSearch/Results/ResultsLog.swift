@@ -388,8 +388,9 @@ public final class ResultsLog: Sendable {
             current += (current.isEmpty || current.hasSuffix("/") ? "" : "/") + part
             if mkdir(current, 0o777) == 0 { continue }
             let code = errno
-            var exists: ObjCBool = false
-            if code == EEXIST && FileManager.default.fileExists(atPath: current, isDirectory: &exists) && exists.boolValue {
+            var componentIsDirectory: ObjCBool = false
+            if code == EEXIST, FileManager.default.fileExists(atPath: current, isDirectory: &componentIsDirectory),
+               componentIsDirectory.boolValue {
                 continue
             }
             let at = current == directory ? "" : " (at \(current))"

@@ -90,7 +90,8 @@ public struct HalvingSchedule: Sendable, Equatable {
             var epochs = p > maxEpochs / minEpochs ? maxEpochs : min(maxEpochs, p * minEpochs)
             if iteration == count - 1 { epochs = maxEpochs }
             rungs.append(Rung(epochs: epochs, candidates: entering))
-            entering = entering / factor + (entering % factor == 0 ? 0 : 1)  // rounded up; a huge factor cannot overflow
+            // ⌈entering / factor⌉ without (entering + factor − 1), which overflows for a factor near Int.max.
+            entering = entering / factor + (entering % factor == 0 ? 0 : 1)
         }
         self.factor = factor
         self.minEpochs = minEpochs
