@@ -21,7 +21,7 @@ struct ModelDataOptions: ParsableArguments {
 
     func validate() throws {
         if let maxMemory, MemoryBudget.parseSize(maxMemory) == nil {
-            throw ValidationError("--max-memory must be a size such as 8G, 512M or 2000000000 (got '\(maxMemory)')")
+            throw ValidationError(MemoryBudget.sizeRefusal(maxMemory))
         }
     }
 

@@ -35,7 +35,7 @@ struct SearchRequest: Equatable {
     /// The options' combinations and ranges, as ArgumentParser reports them: a `ValidationError` (exit 64).
     func validate() throws {
         if let maxMemory, MemoryBudget.parseSize(maxMemory) == nil {
-            throw ValidationError("--max-memory must be a size such as 8G, 512M or 2000000000 (got '\(maxMemory)')")
+            throw ValidationError(MemoryBudget.sizeRefusal(maxMemory))
         }
         if test != nil && (testFraction != nil || cv != nil) {
             throw ValidationError("--test gives the test data; do not combine it with --test-fraction or --cv")

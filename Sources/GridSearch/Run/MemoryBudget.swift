@@ -37,6 +37,22 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
     /// A `--max-memory` value: bytes, or a number with a unit K, M, G, T (powers of 1024; `KB`, `KiB`, … alike),
     /// e.g. `512M`, `1.5G`, `2000000000`. Nil for anything else, zero, or a size past `Int`'s range.
     public static func parseSize(_ text: String) -> Int? {
+        guard let bytes = sizeInBytes(text), bytes >= 1, bytes < 9.2e18 else { return nil }
+        return Int(bytes)
+    }
+
+    /// The usage error for a `--max-memory` value `parseSize` refused: what a size looks like, or, for one too
+    /// large to count, that.
+    public static func sizeRefusal(_ text: String) -> String {
+        if let bytes = sizeInBytes(text), bytes >= 9.2e18 {
+            return "--max-memory \(text) is more than a 64-bit byte count holds (8 EiB); give a smaller size, or leave "
+                + "--max-memory out for the default (3/4 of the memory limit)"
+        }
+        return "--max-memory must be a size such as 8G, 512M or 2000000000 (got '\(text)')"
+    }
+
+    /// A size as written, in bytes (any magnitude), or nil when it is not a positive number with a known unit.
+    private static func sizeInBytes(_ text: String) -> Double? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
         let number = trimmed.prefix { $0.isNumber || $0 == "." }
         var unit = trimmed.dropFirst(number.count).trimmingCharacters(in: .whitespaces)
@@ -46,9 +62,7 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
         }
         let exponents = ["": 0, "K": 1, "M": 2, "G": 3, "T": 4]
         guard let value = Double(number), value > 0, let exponent = exponents[unit] else { return nil }
-        let bytes = value * pow(1024, Double(exponent))
-        guard bytes >= 1, bytes < 9.2e18 else { return nil }
-        return Int(bytes)
+        return value * pow(1024, Double(exponent))
     }
 
     /// `1.5 GB`, `512.0 MB`, `800 bytes` (powers of 1024, as `parseSize` reads them).

@@ -13,6 +13,9 @@ final class MemoryBudgetTests: XCTestCase {
         for bad in ["", "lots", "-1G", "0", "1X", "1e30", "99999999T"] {
             XCTAssertNil(MemoryBudget.parseSize(bad), bad)
         }
+        XCTAssertEqual(MemoryBudget.sizeRefusal("lots"), "--max-memory must be a size such as 8G, 512M or 2000000000 (got 'lots')")
+        XCTAssertEqual(MemoryBudget.sizeRefusal("99999999T"), "--max-memory 99999999T is more than a 64-bit byte count "
+                       + "holds (8 EiB); give a smaller size, or leave --max-memory out for the default (3/4 of the memory limit)")
         XCTAssertEqual(MemoryBudget.format(1536 << 20), "1.5 GB")
         XCTAssertEqual(MemoryBudget.format(800), "800 bytes")
     }
