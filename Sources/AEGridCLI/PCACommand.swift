@@ -57,5 +57,10 @@ struct PCACommand: ParsableCommand {
             seed: seed, scaling: scale, components: counts, budget: MemoryBudget.detect())
         if let reason = table.skipped { throw CLIError("\(train): \(reason)") }
         print(table.text)
+        if !table.leftOut.isEmpty {
+            Terminal.writeError("aegrid: --components \(table.leftOut.map(String.init).joined(separator: ",")) left "
+                                + "out: PCA has at most \(table.rank) components here (the smaller of the columns and the "
+                                + "training rows)\n")
+        }
     }
 }

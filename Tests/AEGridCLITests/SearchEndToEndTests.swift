@@ -163,6 +163,13 @@ final class SearchEndToEndTests: XCTestCase {
         XCTAssertEqual(lines.first, "components   test MSE     train MSE    explained variance")
         XCTAssertEqual(lines.count, 4)
         XCTAssertTrue(lines[3].hasSuffix("1.0000"), "all 10 components explain everything: \(lines[3])")
+        XCTAssertEqual(result.stderr, "")
+        // Counts past the data's rank are left out, and said to be.
+        let beyond = try AEGridProcess.run(["pca", "--train", train, "--test", test, "--components", "2,12,99999999999,12"])
+        XCTAssertEqual(beyond.status, 0, beyond.stderr)
+        XCTAssertEqual(beyond.stdout.split(separator: "\n").count, 2)
+        XCTAssertEqual(beyond.stderr, "aegrid: --components 12,99999999999 left out: PCA has at most 10 components here "
+                       + "(the smaller of the columns and the training rows)\n")
     }
 
     func testJobsOneAndJobsTwoAreBitwiseIdentical() throws {

@@ -17,6 +17,12 @@ public struct PCABaseline: Sendable, Codable {
     public var rows: [Row]
     /// Why the baseline was not computed (too wide for the memory budget), or nil.
     public var skipped: String? = nil
+    /// Requested component counts above `rank` (the smaller of the columns and the training rows), which PCA
+    /// cannot have and the rows leave out; not written to `pca_baseline.json`.
+    public var leftOut: [Int] = []
+    public var rank = 0
+
+    enum CodingKeys: String, CodingKey { case rows, skipped }
 
     public init(rows: [Row], skipped: String? = nil) {
         self.rows = rows
@@ -68,10 +74,13 @@ public struct PCABaseline: Sendable, Codable {
             }
         }
         let n = Double(folds.count)
-        return PCABaseline(rows: counts.enumerated().map { i, k in
+        var baseline = PCABaseline(rows: counts.enumerated().map { i, k in
             Row(components: k, testMSE: sums[i].test / n, trainMSE: sums[i].train / n,
                 explainedVariance: sums[i].variance / n)
         })
+        baseline.leftOut = Array(Set(components.filter { $0 > limit })).sorted()
+        baseline.rank = limit
+        return baseline
     }
 
     /// Loads the data as `aegrid search` would (same split for the same seed) and computes the table. Without
