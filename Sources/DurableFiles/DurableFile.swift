@@ -203,6 +203,11 @@ public struct DurableFileError: Error, CustomStringConvertible, Equatable {
     public var reason: String { String(cString: strerror(code)) }
 
     public var description: String { "cannot \(operation.rawValue) \(path): \(reason)" }
+
+    /// The operation for a message that names the path first: "`path`: cannot `action`: `reason`".
+    public var action: String {
+        operation == .createTemporary ? "create a temporary file in its directory" : operation.rawValue
+    }
 }
 
 // Free functions so the C calls are not shadowed by `DurableFile.open` / `close`.

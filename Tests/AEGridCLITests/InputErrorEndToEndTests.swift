@@ -61,6 +61,18 @@ final class InputErrorEndToEndTests: XCTestCase {
                        + "/proc/aegrid-no-such): No such file or directory\n")
     }
 
+    /// A file the results commands write beside a directory that does not exist: the path, then what failed.
+    func testAnUnwritableOutputFileIsNamed() throws {
+        let out = try temporaryDirectory().appendingPathComponent("out")
+        let search = try AEGridProcess.run(["search", "--train", train, "--test", test, "--grid", grid, "--out", out.path,
+                                            "--refit", "none"])
+        XCTAssertEqual(search.status, 0, search.stderr)
+        let result = try AEGridProcess.run(["results", out.path, "--csv", "/proc/aegrid-no-such/results.csv"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertEqual(result.stderr, "aegrid: error: /proc/aegrid-no-such/results.csv: cannot create a temporary file "
+                       + "in its directory: No such file or directory\n")
+    }
+
     // MARK: Data
 
     func testRaggedRowNamesFileAndLine() throws {

@@ -74,7 +74,7 @@ extension ResultsError {
         } catch let error as DurableFileError {
             throw error.isWriteFailure
                 ? ResultsError.writeFailed(path: error.path, reason: error.reason)
-                : ResultsError.io(path: error.path, reason: "cannot \(error.operation.rawValue): \(error.reason)")
+                : ResultsError.io(path: error.path, reason: "cannot \(error.action): \(error.reason)")
         }
     }
 }
