@@ -183,6 +183,19 @@ final class ShardingEndToEndTests: XCTestCase {
         let rows = score.stdout.split(separator: "\n").compactMap { Double($0) }
         let best = try XCTUnwrap(records.values.compactMap { $0["test_score"] as? Double }.min())
         XCTAssertEqual(rows.reduce(0, +) / Double(rows.count), best, accuracy: 1e-5)
+
+        // Data that has gone since the search: the error says the path came from manifest.json, and the way on.
+        let manifest = out.appendingPathComponent("manifest.json")
+        let text = try String(contentsOf: manifest, encoding: .utf8)
+        let moved = text.replacingOccurrences(of: train, with: "/nonexistent/X_train.npy")
+        XCTAssertNotEqual(moved, text)
+        try moved.write(to: manifest, atomically: true, encoding: .utf8)
+        let gone = try merge(out, ["--allow-partial", "--refit", "train"])
+        XCTAssertEqual(gone.status, 1, gone.stderr)
+        XCTAssertTrue(gone.stderr.hasSuffix("\(out.path): --refit retrains the best trial on the data manifest.json names, "
+                                            + "which cannot be loaded (/nonexistent/X_train.npy: cannot read the file: No "
+                                            + "such file or directory); restore it, or merge with --refit none\n"),
+                      gone.stderr)
     }
 
     func testStatusAndMergeOfADirectoryWithoutResults() throws {

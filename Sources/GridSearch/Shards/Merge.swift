@@ -1,4 +1,5 @@
 import Foundation
+import DataFiles
 
 /// Combining a results directory's logs into the files a single run produces.
 public enum Merge {
@@ -52,8 +53,15 @@ extension Merge {
     public static func refit(_ best: TrialRecord, directory: String, manifest: ResultsManifest,
                              refit: SearchSettings.Refit) throws -> String {
         let settings = try SearchSettings(manifest: manifest, directory: directory, refit: refit)
-        let data = try EvaluationData.prepare(trainPath: settings.trainPath, evaluation: settings.evaluation,
+        let data: EvaluationData
+        do {
+            data = try EvaluationData.prepare(trainPath: settings.trainPath, evaluation: settings.evaluation,
                                               seed: settings.seed, scaling: settings.scaling)
+        } catch let error as DataError {
+            // The user named a directory, not this file: say where the path came from and how to go on.
+            throw ResultsError.io(path: directory, reason: "--refit retrains the best trial on the data manifest.json "
+                                  + "names, which cannot be loaded (\(error)); restore it, or merge with --refit none")
+        }
         guard data.fingerprint == manifest.dataFingerprint else {
             throw ResultsError.manifestMismatch(
                 directory: directory,
