@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 @testable import SearchSpace
 
 final class ParameterGridTests: XCTestCase {
@@ -97,6 +98,31 @@ final class ParameterGridTests: XCTestCase {
         XCTAssertThrowsError(try ParameterGrid.load(argument: "/nonexistent/grid.yaml")) {
             XCTAssertEqual("\($0)", "cannot read grid file '/nonexistent/grid.yaml': no such file")
         }
+        XCTAssertThrowsError(try ParameterGrid.load(argument: NSTemporaryDirectory())) {
+            XCTAssertEqual("\($0)", "cannot read grid file '\(NSTemporaryDirectory())': it is a directory; give the grid "
+                           + "file's path")
+        }
+        // A device or pipe that never ends is read up to the limit, then refused.
+        XCTAssertThrowsError(try ParameterGrid.load(argument: "/dev/zero")) {
+            XCTAssertEqual("\($0)", "cannot read grid file '/dev/zero': it holds more than 16 MB, and a grid is a few "
+                           + "lists of values")
+        }
+    }
+
+    /// `--grid <(make-grid)`: a pipe is read to its end, as a file is (FileManager's read refused it).
+    func testGridFromAPipe() throws {
+        let path = NSTemporaryDirectory() + "aegrid-grid-fifo-\(getpid())"
+        XCTAssertEqual(mkfifo(path, 0o600), 0)
+        defer { unlink(path) }
+        let writer = Thread {
+            let handle = FileHandle(forWritingAtPath: path)
+            handle?.write(Data("latent_dim: [2, 4]\nepochs: [1]\n".utf8))
+            try? handle?.close()
+        }
+        writer.start()
+        let grid = try ParameterGrid.load(argument: path)
+        XCTAssertEqual(grid.count, 2)
+        XCTAssertEqual(grid.source, path)
     }
 
     /// 10^6 points from six short lists: count and any point without building the list.
