@@ -110,6 +110,12 @@ public enum ModelFile {
 
     /// Reads a model saved by `save`, validating the whole file. Returns the model and the caller's metadata.
     public static func load(from path: String) throws -> (model: Autoencoder, metadata: [String: String]) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            // Opening a directory succeeds, and reading it then looked like a truncated file.
+            throw ModelFileError.cannotOpen(path: path, reason: "it is a directory; give the model file in it, "
+                                            + "such as the best.safetensors aegrid search writes")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ModelFileError.cannotOpen(path: path, reason: FileManager.default.fileExists(atPath: path)
                                             ? "permission denied or not a regular file" : "no such file")

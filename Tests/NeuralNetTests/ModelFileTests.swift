@@ -121,6 +121,11 @@ final class ModelFileTests: XCTestCase {
 
     func testMissingFile() {
         XCTAssertEqual(loadErrorOfMissing(), "nowhere.safetensors: cannot open the model file (no such file)")
+        // A directory opens, and reading it looked like a truncated file.
+        XCTAssertThrowsError(try ModelFile.load(from: directory)) {
+            XCTAssertEqual("\($0)", "\(self.directory!): cannot open the model file (it is a directory; give the model "
+                           + "file in it, such as the best.safetensors aegrid search writes)")
+        }
     }
 
     func loadErrorOfMissing() -> String {
