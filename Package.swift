@@ -87,7 +87,7 @@ let package = Package(
         // the trial configuration each point resolves to.
         .target(
             name: "SearchSpace",
-            dependencies: ["NeuralNet", "LinearAlgebra", .product(name: "Yams", package: "Yams")],
+            dependencies: ["NeuralNet", "LinearAlgebra", "DataFiles", .product(name: "Yams", package: "Yams")],
             swiftSettings: codegen
         ),
         .target(
