@@ -33,14 +33,8 @@ public enum CPUFeatures {
     /// file for any read, about 30 µs), made when either fact is first asked for.
     private static let firstProcessor = cpuinfoFields(["vendor_id", "flags"])
 
-    /// The first processor's value of `field` in `/proc/cpuinfo` (what follows the colon, trimmed), or nil when it
-    /// cannot be read.
-    static func cpuinfoField(_ field: String) -> String? {
-        cpuinfoFields([field])[field]
-    }
-
-    /// The first processor's values of `fields` in `/proc/cpuinfo`, each the first line of that name; a field that
-    /// is not there (or a file that cannot be read) is left out.
+    /// The first processor's values of `fields` in `/proc/cpuinfo` (what follows the colon, trimmed), each the first
+    /// line of that name; a field that is not there (or a file that cannot be read) is left out.
     static func cpuinfoFields(_ fields: Set<String>) -> [String: String] {
         var values: [String: String] = [:]
         guard let file = fopen("/proc/cpuinfo", "r") else { return values }

@@ -298,16 +298,17 @@ final class GEMMTests: XCTestCase {
     /// the value after the colon without its blanks, the first processor's, nil for a field that is not there.
     func testCPUInfoFieldsAndVendor() throws {
         #if arch(x86_64) && os(Linux)
-        let vendor = try XCTUnwrap(CPUFeatures.cpuinfoField("vendor_id"))
+        let fields = CPUFeatures.cpuinfoFields(["vendor_id", "flags", "no such field", "vendor"])
+        let vendor = try XCTUnwrap(fields["vendor_id"])
         XCTAssertFalse(vendor.isEmpty)
         XCTAssertEqual(vendor, vendor.filter { $0 != " " && $0 != "\t" && $0 != "\n" })
         XCTAssertEqual(CPUFeatures.isAMD, vendor == "AuthenticAMD")
-        let flags = try XCTUnwrap(CPUFeatures.cpuinfoField("flags")).split(separator: " ")
+        let flags = try XCTUnwrap(fields["flags"]).split(separator: " ")
         XCTAssertTrue(flags.contains("sse2"), "\(flags.prefix(8))")
         XCTAssertEqual(CPUFeatures.hasAVX512, ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
             .allSatisfy { flags.contains(Substring($0)) })
-        XCTAssertNil(CPUFeatures.cpuinfoField("no such field"))
-        XCTAssertNil(CPUFeatures.cpuinfoField("vendor"))  // a prefix of a field's name is not the field
+        XCTAssertNil(fields["no such field"])
+        XCTAssertNil(fields["vendor"])  // a prefix of a field's name is not the field
         #else
         throw XCTSkip("/proc/cpuinfo's x86 fields are read on x86-64 Linux only")
         #endif
