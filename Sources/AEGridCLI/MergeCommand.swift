@@ -29,7 +29,7 @@ struct MergeCommand: ParsableCommand {
     @Option(name: .long, help: "Retrain the best configuration for best.safetensors: on the training part, on all the data, or not at all.")
     var refit: SearchSettings.Refit = .none
 
-    @Option(name: .long, help: ArgumentHelp("Rows in the leaderboard.", valueName: "k"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Rows in the leaderboard.", valueName: "k"))
     var top: Int = 10
 
     @OptionGroup var output: OutputOptions

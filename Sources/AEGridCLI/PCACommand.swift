@@ -24,16 +24,16 @@ struct PCACommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Test data; without it a seeded --test-fraction of --train is held out.", valueName: "file"))
     var test: String?
 
-    @Option(name: .long, help: ArgumentHelp("Fraction of --train held out when there is no --test.", valueName: "f"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Fraction of --train held out when there is no --test.", valueName: "f"))
     var testFraction: Double = 0.2
 
-    @Option(name: .long, help: ArgumentHelp("Seed of the split (the same as `aegrid search --seed`).", valueName: "s"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Seed of the split (the same as `aegrid search --seed`).", valueName: "s"))
     var seed: UInt64 = 0
 
     @Option(name: .long, help: "Feature scaling, fitted on the training part.")
     var scale: Scaling = .none
 
-    @Option(name: .long,
+    @Option(name: .long, parsing: .unconditional,
             help: ArgumentHelp("Comma-separated component counts (default: 0, 1, 2, 4, … up to the number of columns).", valueName: "k,k,…"))
     var components: String?
 

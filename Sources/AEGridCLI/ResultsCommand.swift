@@ -21,7 +21,7 @@ struct ResultsCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("A directory written by `aegrid search --out`.", valueName: "dir"))
     var directory: String
 
-    @Option(name: .long, help: ArgumentHelp("Rows in the leaderboard.", valueName: "k"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Rows in the leaderboard.", valueName: "k"))
     var top: Int = 10
 
     @Option(name: .long, help: ArgumentHelp("Where to write the CSV (default: DIR/results.csv).", valueName: "file"))

@@ -46,16 +46,16 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The results directory (created if missing; an existing one is resumed).", valueName: "dir"))
     var out: String
 
-    @Option(name: .long, help: ArgumentHelp("Trials trained side by side (default: the number of cores; at most 4096, and never more than the trials).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Trials trained side by side (default: the number of cores; at most 4096, and never more than the trials).", valueName: "n"))
     var jobs: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Base seed of every trial, of the split and of the folds.", valueName: "s"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Base seed of every trial, of the split and of the folds.", valueName: "s"))
     var seed: UInt64 = 0
 
-    @Option(name: .long, help: ArgumentHelp("Fraction of --train held out for scoring when there is no --test (0 < f < 1).", valueName: "f"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Fraction of --train held out for scoring when there is no --test (0 < f < 1).", valueName: "f"))
     var testFraction: Double?
 
-    @Option(name: .long, help: ArgumentHelp("K-fold cross-validation on --train instead of a held-out part (K >= 2); the score is the mean over folds.", valueName: "k"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("K-fold cross-validation on --train instead of a held-out part (K >= 2); the score is the mean over folds.", valueName: "k"))
     var cv: Int?
 
     @Option(name: .long, help: "Feature scaling, fitted on the training part only and stored with the model.")
@@ -64,13 +64,13 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: "Retrain the best configuration on the training part or on all the data, for best.safetensors.")
     var refit: SearchSettings.Refit = .train
 
-    @Option(name: .long, help: ArgumentHelp("Rows in the leaderboard.", valueName: "k"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Rows in the leaderboard.", valueName: "k"))
     var top: Int = 10
 
-    @Option(name: .long, help: ArgumentHelp("Run only shard K of N (0-based), e.g. 2/8. Default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.", valueName: "K/N"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Run only shard K of N (0-based), e.g. 2/8. Default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.", valueName: "K/N"))
     var shard: String?
 
-    @Option(name: .long, help: ArgumentHelp("The number of shards when the index comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (or set AEGRID_SHARDS; default: the array size, or the count in DIR/manifest.json).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("The number of shards when the index comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (or set AEGRID_SHARDS; default: the array size, or the count in DIR/manifest.json).", valueName: "n"))
     var shards: Int?
 
     @Option(name: .long, help: ArgumentHelp("Memory the trainers may use together, e.g. 8G or 512M (default: 3/4 of the cgroup limit, or of physical memory). A trial that does not fit in its share is recorded as failed.", valueName: "size"))

@@ -133,6 +133,32 @@ final class InputErrorEndToEndTests: XCTestCase {
         XCTAssertEqual(scale.stderr, "aegrid: error: the value 'zscore' is invalid for '--scale <scale>'. Please provide one of 'none', 'minmax' or 'standard'. (see 'aegrid search --help')\n")
     }
 
+    /// A negative number given to a numeric option reaches the option's own check, which names the value and the
+    /// range, instead of ArgumentParser's "missing value" (it takes `-1` for an option unless told otherwise).
+    func testNegativeNumbersReachTheOptionsOwnCheck() throws {
+        let search = ["search", "--train", train, "--grid", grid, "--out", "/tmp/x"]
+        let cases: [([String], String)] = [
+            (search + ["--jobs", "-2"], "--jobs must be at least 1 (got -2) (see 'aegrid search --help')"),
+            (search + ["--top", "-1"], "--top must be at least 1 (got -1) (see 'aegrid search --help')"),
+            (search + ["--test-fraction", "-0.5"],
+             "--test-fraction must lie strictly between 0 and 1 (got -0.5) (see 'aegrid search --help')"),
+            (search + ["--cv", "-3"], "--cv needs at least 2 folds (got -3) (see 'aegrid search --help')"),
+            (search + ["--shards", "-2"], "--shards must be at least 1 (got -2) (see 'aegrid search --help')"),
+            (search + ["--halving", "--factor", "-3"], "--factor must be at least 2 (got -3) (see 'aegrid search --help')"),
+            (search + ["--n-iter", "-4"], "--n-iter must be at least 1 (got -4) (see 'aegrid search --help')"),
+            (search + ["--seed", "-1"], "the value '-1' is invalid for '--seed <s>' (see 'aegrid search --help')"),
+            (["results", "/tmp/x", "--top", "-1"], "--top must be at least 1 (got -1) (see 'aegrid results --help')"),
+            (["merge", "/tmp/x", "--top", "-1"], "--top must be at least 1 (got -1) (see 'aegrid merge --help')"),
+            (["pca", "--train", train, "--components", "-1"],
+             "--components: '-1' is not a count of components (0, 1, 2, …) (see 'aegrid pca --help')"),
+        ]
+        for (arguments, message) in cases {
+            let result = try AEGridProcess.run(arguments)
+            XCTAssertEqual(result.status, 64, "\(arguments): \(result.stderr)")
+            XCTAssertEqual(result.stderr, "aegrid: error: \(message)\n", "\(arguments)")
+        }
+    }
+
     func testEveryCommandHasHelpWithAnExample() throws {
         for command in ["search", "results", "score", "encode", "reconstruct", "pca"] {
             let result = try AEGridProcess.run([command, "--help"])
