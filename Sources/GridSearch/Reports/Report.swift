@@ -126,6 +126,7 @@ public struct Report: Sendable {
             lines.append("PCA MSE: PCA with as many components as the trial's latent size, on the same split (the best a linear autoencoder can do).")
         }
         if let hint = baselineHint { lines.append(hint) }
+        if let hint = wideLatentHint { lines.append(hint) }
         lines += warnings.map { "warning: " + $0 }
         return lines.joined(separator: "\n") + "\n"
     }

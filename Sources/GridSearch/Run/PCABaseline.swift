@@ -52,6 +52,17 @@ public struct PCABaseline: Sendable, Codable {
         rows.first { $0.components == components }?.testMSE
     }
 
+    /// The explained variance at which PCA is taken to keep all of the training data's variance: its reconstruction
+    /// error is then rounding, and no ratio to it means anything.
+    public static let wholeVariance = 1 - 1e-6
+
+    /// Whether `components` components, if computed, keep all of the training data's variance (as many as its
+    /// rank, or more than its constant columns leave): a latent layer that wide has nothing to compress.
+    public func keepsAllVariance(components: Int) -> Bool {
+        guard let row = rows.first(where: { $0.components == components }) else { return false }
+        return row.explainedVariance >= Self.wholeVariance
+    }
+
     /// PCA fitted on each fold's training part, scored on its test part; component counts above the number of
     /// columns or training rows are left out.
     public static func compute(folds: [EvaluationFold], components: [Int],
