@@ -17,7 +17,11 @@ public enum Splits {
         }
         let testCount = Int((testFraction * Double(count)).rounded(.up))
         guard count >= 2, testCount < count else {
-            throw DataError.invalidSplit("cannot split \(count) rows with test fraction \(testFraction): \(testCount) test rows leave \(count - testCount) for training; at least one of each is needed")
+            let rows = { (n: Int) in n == 1 ? "1 row" : "\(n) rows" }
+            throw DataError.invalidSplit("cannot split \(rows(count)) with test fraction \(testFraction): "
+                + "\(rows(testCount)) for testing leave\(testCount == 1 ? "s" : "") \(count - testCount) for training; "
+                + "at least one of each is needed: give "
+                + (count >= 2 ? "a smaller --test-fraction, more rows" : "more rows") + " or a separate --test file")
         }
         let order = permutation(count, seed: seed)
         return (Array(order[testCount...]), Array(order[..<testCount]))

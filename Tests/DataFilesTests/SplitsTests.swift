@@ -59,9 +59,11 @@ final class SplitsTests: XCTestCase {
             ({ try Splits.trainTest(count: 10, testFraction: 1, seed: 1) }, "test fraction must be strictly between 0 and 1, got 1.0"),
             ({ try Splits.trainTest(count: 10, testFraction: -0.5, seed: 1) }, "test fraction must be strictly between 0 and 1, got -0.5"),
             ({ try Splits.trainTest(count: 1, testFraction: 0.2, seed: 1) },
-             "cannot split 1 rows with test fraction 0.2: 1 test rows leave 0 for training; at least one of each is needed"),
+             "cannot split 1 row with test fraction 0.2: 1 row for testing leaves 0 for training; at least one of each is "
+                 + "needed: give more rows or a separate --test file"),
             ({ try Splits.trainTest(count: 4, testFraction: 0.9, seed: 1) },
-             "cannot split 4 rows with test fraction 0.9: 4 test rows leave 0 for training; at least one of each is needed"),
+             "cannot split 4 rows with test fraction 0.9: 4 rows for testing leave 0 for training; at least one of each "
+                 + "is needed: give a smaller --test-fraction, more rows or a separate --test file"),
             ({ try Splits.kFold(count: 10, folds: 1, seed: 1) }, "cross-validation needs at least 2 folds, got 1"),
             ({ try Splits.kFold(count: 3, folds: 4, seed: 1) }, "cannot make 4 folds from 3 rows: every fold needs at least one row"),
         ]
