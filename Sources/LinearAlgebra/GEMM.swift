@@ -115,8 +115,8 @@ public enum GEMM {
         if let blocking = getenvString("AEGRID_GEMM_BLOCKING"), GEMMBlocking.fromEnvironment() == nil {
             throw LinearAlgebraError.invalidEnvironment(
                 variable: "AEGRID_GEMM_BLOCKING", value: blocking,
-                expected: "mc,kc,nc[,packA[,readB[,wideRows[,wideDepth]]]] as whole numbers, mc/kc/nc positive "
-                    + "(e.g. 120,256,4080)")
+                expected: "mc,kc,nc[,packA[,readB[,wideRows[,wideDepth]]]] as whole numbers ≥ 0, mc/kc/nc from 1 to "
+                    + "\(GEMMBlocking.maximumBlock) (e.g. 120,256,4080)")
         }
         guard let raw = getenvString("AEGRID_GEMM"), !raw.isEmpty else { return }
         let names = GEMMBackend.available.map(\.rawValue).joined(separator: "|")

@@ -105,11 +105,19 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     /// `wideInPlaceMaximumDepth`; each as in `tuned` when left out), else `tuned`.
     public static let `default`: GEMMBlocking = fromEnvironment() ?? tuned
 
+    /// The largest `mc`, `kc` or `nc` the environment may give: far beyond any cache, and small enough that
+    /// rounding it up to the register shape cannot overflow.
+    static let maximumBlock = 1 << 30
+
+    /// The plan `AEGRID_GEMM_BLOCKING` gives, or nil when it is unset or not valid: every field a whole number,
+    /// none left out or unreadable (a field that does not parse must not shift the others into its place).
     static func fromEnvironment() -> GEMMBlocking? {
         guard let raw = getenvString("AEGRID_GEMM_BLOCKING") else { return nil }
-        let parts = raw.split(separator: ",").compactMap { Int(String($0.filter { $0 != " " })) }
-        guard (3 ... 7).contains(parts.count), parts.allSatisfy({ $0 >= 0 }),
-              parts.prefix(3).allSatisfy({ $0 > 0 }) else { return nil }
+        let fields = raw.split(separator: ",", omittingEmptySubsequences: false)
+            .map { Int(String($0.filter { $0 != " " })) }
+        let parts = fields.compactMap { $0 }
+        guard parts.count == fields.count, (3 ... 7).contains(parts.count), parts.allSatisfy({ $0 >= 0 }),
+              parts.prefix(3).allSatisfy({ (1 ... maximumBlock).contains($0) }) else { return nil }
         return GEMMBlocking(mc: parts[0], kc: parts[1], nc: parts[2],
                             packAMinimumColumns: parts.count >= 4 ? parts[3] : 512,
                             readBInPlaceMaximumRows: parts.count >= 5 ? parts[4] : 64,

@@ -423,6 +423,15 @@ final class GEMMTests: XCTestCase {
                                     wideInPlaceMaximumRows: 48, wideInPlaceMaximumDepth: 1))
         setenv("AEGRID_GEMM_BLOCKING", "96,512,4080,256,0,48,1,2", 1)
         XCTAssertNil(GEMMBlocking.fromEnvironment())
+        // A field that does not parse is refused, not dropped (which shifted the next fields into its place), and
+        // a block so large that rounding it up to the register shape overflowed is refused.
+        for refused in ["120,abc,256,4080", "99999999999999999999,1,1,1,1,1,1", "96,,512,4080", "96,512,4080,",
+                        "9223372036854775807,1,1", "96,512,1073741825", "96,512,4080,-1"] {
+            setenv("AEGRID_GEMM_BLOCKING", refused, 1)
+            XCTAssertNil(GEMMBlocking.fromEnvironment(), refused)
+        }
+        setenv("AEGRID_GEMM_BLOCKING", "1073741824,1,1073741824,9223372036854775807", 1)
+        XCTAssertEqual(GEMMBlocking.fromEnvironment()?.nc, 1_073_741_824)
         setenv("AEGRID_GEMM_BLOCKING", "96,0,4080", 1)
         XCTAssertNil(GEMMBlocking.fromEnvironment())
         XCTAssertThrowsError(try GEMM.validateEnvironment()) { error in
