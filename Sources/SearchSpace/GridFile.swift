@@ -211,12 +211,42 @@ package struct GridFileReader {
         return .string(text)
     }
 
+    /// A node as the user wrote it, in flow style (`[2,[3]]`, `{a: 1}`), cut short with `…` after about
+    /// `shownLimit` characters: a value in an error message. The walk stops there, so an alias-built list that
+    /// would expand to millions of elements costs no more than a short one.
     package static func shown(_ node: Node) -> String {
+        var text = ""
+        appendShown(node, to: &text)
+        return text.count > shownLimit ? String(text.prefix(shownLimit)) + "…" : text
+    }
+
+    static let shownLimit = 60
+
+    private static func appendShown(_ node: Node, to text: inout String) {
+        guard text.count <= shownLimit else { return }
         switch node {
-        case .scalar(let scalar): return scalar.string
-        case .sequence: return "a list"
-        case .mapping: return "a mapping"
-        default: return "an alias"
+        case .scalar(let scalar):
+            text += scalar.string
+        case .sequence(let sequence):
+            text += "["
+            for (i, element) in sequence.enumerated() {
+                guard text.count <= shownLimit else { return }
+                if i > 0 { text += "," }
+                appendShown(element, to: &text)
+            }
+            text += "]"
+        case .mapping(let mapping):
+            text += "{"
+            for (i, pair) in mapping.enumerated() {
+                guard text.count <= shownLimit else { return }
+                if i > 0 { text += ", " }
+                appendShown(pair.key, to: &text)
+                text += ": "
+                appendShown(pair.value, to: &text)
+            }
+            text += "}"
+        default:
+            text += "an alias"
         }
     }
 

@@ -117,7 +117,7 @@ final class DocumentedRefusalsEndToEndTests: XCTestCase {
             ("latent_dim: [2]\nepochs: [1]\nl1: [0.1]\nl1_reg: [0.2]\n", "$FILE line 1: 'l1_reg' and 'l1' are the same setting; keep one of them"),
             ("latent_dim: [2]\nepochs: [1]\nlearning_rate: [null]\n", "$FILE line 3: 'learning_rate' value null must be a value (found null)"),
             ("latent_dim: [2]\nepochs: [1]\nlearning_rate: [.nan]\n", "$FILE line 3: 'learning_rate' value .nan is out of range: must be a finite number"),
-            ("latent_dim: [2]\nepochs: [1]\nlearning_rate: [{a: 1}]\n", "$FILE line 3: 'learning_rate' value a mapping must be a number, a string, a boolean or a list of integers (found a mapping)"),
+            ("latent_dim: [2]\nepochs: [1]\nlearning_rate: [{a: 1}]\n", "$FILE line 3: 'learning_rate' value {a: 1} must be a number, a string, a boolean or a list of integers (found a mapping)"),
             ("latent_dim: [1000000000000000000]\nepochs: [1]\n", "$FILE line 1: 'latent_dim' value 1000000000000000000 is out of range: a layer can have at most 2147483647 units (the largest dimension a matrix product takes), and one that wide needs terabytes"),
             ("encoder_units: [[2000000000, 2000000000, 2000000000]]\nlatent_dim: [2000000000]\nepochs: [1]\n", "$FILE: 'encoder_units' value [2000000000,2000000000,2000000000] is out of range: a network 10→2000000000→2000000000→2000000000→2000000000→… on 10 input columns has more weights than a 64-bit integer counts"),
             ("latent_dim: [2\n", "$FILE line 2, column 1: not valid JSON or YAML: while parsing a flow sequence did not find expected ',' or ']'"),

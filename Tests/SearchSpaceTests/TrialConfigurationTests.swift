@@ -43,6 +43,20 @@ final class TrialConfigurationTests: XCTestCase {
         XCTAssertEqual(validationError("encoder_units: [64, 32]\nepochs: [5]"),
                        "grid.yaml line 1: 'encoder_units' value 64 must be a list of layer sizes such as [64, 32]; "
                        + "write [[64, 32]] for one encoder (found an integer)")
+        // A list or mapping where a value belongs is shown as written ("value a list must be …" named no value),
+        // cut short when long: an alias-built list of 9⁶ elements costs no more than a short one.
+        XCTAssertEqual(validationError("epochs: [5]\nencoder_units: [[2, [3, 4]]]"),
+                       "grid.yaml line 2: 'encoder_units' value [3,4] must be an integer inside a list of layer sizes")
+        XCTAssertEqual(validationError("latent_dim: [2]\nepochs: [5]\nlearning_rate: [{a: 1, b: [2]}]"),
+                       "grid.yaml line 3: 'learning_rate' value {a: 1, b: [2]} must be a number, a string, a boolean "
+                       + "or a list of integers (found a mapping)")
+        var anchors = ["&a0 [1,1,1,1,1,1,1,1,1]"]
+        for level in 1 ... 7 {
+            anchors.append("&a\(level) [" + Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ",") + "]")
+        }
+        let refusal = validationError("epochs: [5]\nencoder_units: [[2, [" + anchors.joined(separator: ", ") + "]]]")
+        XCTAssertEqual(refusal, "grid.yaml line 2: 'encoder_units' value [[1,1,1,1,1,1,1,1,1],[[1,1,1,1,1,1,1,1,1],"
+                           + "[1,1,1,1,1,1,1,1,1… must be an integer inside a list of layer sizes")
     }
 
     func testOutOfRange() {
