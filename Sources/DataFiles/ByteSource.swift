@@ -36,6 +36,16 @@ package struct ByteSource {
         return ByteSource(storage: .file(descriptor: fd), path: path)
     }
 
+    /// The whole of a file expected to be small (a grid, a manifest), or nil when it holds more than `limit` bytes.
+    /// Whatever the file is (a pipe, `/dev/zero`, a damaged one), no more than `limit` bytes plus one chunk are read;
+    /// throws `DataError.unreadable` with the system's reason, or "it is a directory".
+    package static func readWhole(_ path: String, limit: Int) throws -> [UInt8]? {
+        var source = try open(path)
+        defer { source.close() }
+        let bytes = try source.readBytes(min(limit + 1, source.remainingHint ?? limit + 1))
+        return bytes.count <= limit ? bytes : nil
+    }
+
     /// A source over bytes already in memory; `path` names where they came from.
     package init(bytes: [UInt8], path: String) {
         storage = .memory(bytes, position: 0)

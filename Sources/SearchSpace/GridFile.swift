@@ -28,16 +28,13 @@ extension ParameterGrid {
     /// not UTF-8. Read through `ByteSource`, as data files are: a pipe works, a directory and the system's reasons
     /// are named, and no more than the limit (plus one chunk) is held whatever the file is.
     static func readText(path: String) throws -> String {
-        let bytes: [UInt8]
+        let read: [UInt8]?
         do {
-            var source = try ByteSource.open(path)
-            defer { source.close() }
-            let limit = maximumFileBytes + 1
-            bytes = try source.readBytes(min(limit, source.remainingHint ?? limit))
+            read = try ByteSource.readWhole(path, limit: maximumFileBytes)
         } catch DataError.unreadable(_, let reason) {
             throw GridError.unreadable(source: path, reason: reason)
         }
-        guard bytes.count <= maximumFileBytes else {
+        guard let bytes = read else {
             throw GridError.unreadable(source: path, reason: "it holds more than \(maximumFileBytes >> 20) MB, and a "
                                        + "grid is a few lists of values")
         }

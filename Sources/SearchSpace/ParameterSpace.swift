@@ -20,12 +20,7 @@ public struct ParameterSpace: Sendable {
 
     /// Reads a `--grid` argument allowing distributions. Throws `GridError` as `ParameterGrid.load` does.
     public static func load(argument: String) throws -> ParameterSpace {
-        let trimmed = trimmingWhitespace(argument)
-        if trimmed.hasPrefix("{") || trimmed.hasPrefix("[") { return try parse(trimmed, source: "inline grid") }
-        guard let data = FileManager.default.contents(atPath: argument), let text = String(data: data, encoding: .utf8) else {
-            throw GridError.unreadable(source: argument, reason: "cannot read it as UTF-8 text")
-        }
-        return try parse(text, source: argument)
+        try GridDocument(argument: argument).space()
     }
 
     package static func parse(_ text: String, source: String) throws -> ParameterSpace {

@@ -21,7 +21,7 @@ public enum SearchWarnings {
     /// The warnings recorded in `directory`, or none when it has no (readable) `warnings.json`.
     public static func read(directory: String) -> [String] {
         let path = (directory as NSString).appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        guard let data = ResultsDirectory.smallFile(path) else { return [] }
         return (try? JSONDecoder().decode([String].self, from: data)) ?? []
     }
 }

@@ -102,8 +102,8 @@ final class FileLock {
     /// file), or nil.
     static func holderDescription(path: String) -> String? {
         if let claim = WriterClaim.read(path: path) { return claim.writerDescription }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        return WriterClaim.pidOnly(text: text).map { "pid \($0)" }
+        guard let data = ResultsDirectory.smallFile(path) else { return nil }
+        return WriterClaim.pidOnly(text: String(decoding: data, as: UTF8.self)).map { "pid \($0)" }
     }
 
     private static func formatSeconds(_ seconds: Double) -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import DataFiles
 import DurableFiles
 import SearchSpace
 
@@ -64,6 +65,16 @@ public enum ResultsDirectory {
         return report
     }
 
+    /// The most a small JSON file of a results directory (manifest, sessions, PCA baseline, warnings) may hold. They
+    /// take kilobytes (the manifest holds the grid, itself at most 16 MB); a larger one is damage, or not the file
+    /// AEGrid wrote, and reading it whole would cost all the memory it claims.
+    static let smallFileLimit = 128 << 20
+
+    /// The bytes of a small file of the directory, or nil when it is missing, unreadable or over `smallFileLimit`.
+    static func smallFile(_ path: String) -> Data? {
+        (try? ByteSource.readWhole(path, limit: smallFileLimit)).flatMap { $0.map { Data($0) } }
+    }
+
     /// The PCA baseline of a directory: `pca_baseline.json`, and for a sharded search the union of the shards'
     /// `pca_baseline.shard-K-of-N.json` (each shard computes the latent sizes of its own trials, on the same split,
     /// so equal component counts have equal errors). Nil when the directory has none.
@@ -77,7 +88,7 @@ public enum ResultsDirectory {
         var rows: [Int: PCABaseline.Row] = [:]
         var found = false
         for name in names {
-            guard let data = try? Data(contentsOf: URL(fileURLWithPath: (directory as NSString).appendingPathComponent(name))),
+            guard let data = smallFile((directory as NSString).appendingPathComponent(name)),
                   let baseline = try? decoder.decode(PCABaseline.self, from: data) else { continue }
             found = true
             for row in baseline.rows where rows[row.components] == nil { rows[row.components] = row }

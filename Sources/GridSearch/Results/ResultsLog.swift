@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DataFiles
 import DurableFiles
 import Synchronization
 
@@ -299,14 +300,25 @@ public final class ResultsLog: Sendable {
     public static func readManifest(directory: String) throws -> ResultsManifest? {
         let path = manifestPath(directory: directory)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ResultsError.io(path: path, reason: "cannot read: \(error.localizedDescription)")
+        let bytes: [UInt8]?
+        do { bytes = try ByteSource.readWhole(path, limit: ResultsDirectory.smallFileLimit) } catch {
+            let reason = if case DataError.unreadable(_, let reason) = error { reason } else { "\(error)" }
+            throw ResultsError.io(path: path, reason: "cannot read: \(reason)")
         }
-        return try ResultsManifest.decode(data, path: path)
+        guard let bytes else {
+            throw ResultsError.io(path: path, reason: "it holds more than \(ResultsDirectory.smallFileLimit >> 20) MB, "
+                                  + "and a manifest takes a few KB (the grid and the data's description): it is damaged, "
+                                  + "or not the file AEGrid wrote")
+        }
+        return try ResultsManifest.decode(Data(bytes), path: path)
     }
 
-    static func scan(path: String, histories: Bool) throws -> Contents {
+    /// The longest line `scan` reads before it refuses the file: far beyond any record (one holds about 70 bytes an
+    /// epoch of history), so that a file that is not a log, or damage with no newline in it, costs at most this
+    /// much memory rather than all of it.
+    static let maximumLineBytes = 1 << 30
+
+    static func scan(path: String, histories: Bool, maximumLineBytes: Int = maximumLineBytes) throws -> Contents {
         var contents = Contents(records: [], tornTail: false, duplicates: 0, goodLength: 0, missingFinalNewline: false)
         guard let handle = FileHandle(forReadingAtPath: path) else {
             if FileManager.default.fileExists(atPath: path) {
@@ -344,6 +356,12 @@ public final class ResultsLog: Sendable {
             offset += line.count + (terminated ? 1 : 0)
         }
 
+        // How to keep the lines before a damaged one: they decoded, and their bytes end at `bytes`.
+        func intactBefore(lines: Int, bytes: Int) -> String {
+            lines == 0 ? "" : "; the \(lines == 1 ? "line" : "\(lines) lines") before it decoded, and "
+                + "`truncate -s \(bytes) \(path)` keeps only \(lines == 1 ? "it" : "them")"
+        }
+
         while true {
             let chunk: Data
             do {
@@ -357,18 +375,44 @@ public final class ResultsLog: Sendable {
             // `pending` would make one huge line cost time quadratic in its length.
             var searched = pending.count
             pending.append(contentsOf: chunk)
+            // JSON escapes every control character, so no record holds a NUL byte; zero-filled blocks (what a file
+            // system can leave of unsynced writes after a power loss) or a file that is not a log do. The lines
+            // before the first one are read as usual, and the refusal says how to keep them.
+            let nul = firstNUL(in: pending, from: searched)
             var start = 0
-            while let newline = pending[searched...].firstIndex(of: UInt8(ascii: "\n")) {
+            while let newline = pending[searched...].firstIndex(of: UInt8(ascii: "\n")), newline < nul ?? .max {
                 try take(Data(pending[start..<newline]), terminated: true)
                 start = newline + 1
                 searched = start
             }
+            if let nul {
+                throw ResultsError.corruptLine(
+                    path: path, line: lineNumber + 1,
+                    problem: "a NUL byte at byte \(nul - start + 1) of the line, which no JSON record holds: zero-filled "
+                        + "blocks, or not a results log" + intactBefore(lines: lineNumber, bytes: offset))
+            }
             pending.removeFirst(start)
+            if pending.count > maximumLineBytes {
+                throw ResultsError.corruptLine(
+                    path: path, line: lineNumber + 1,
+                    problem: "over \(maximumLineBytes >> 20) MiB without a newline, far longer than any record (about 70 "
+                        + "bytes an epoch)" + intactBefore(lines: lineNumber, bytes: offset))
+            }
         }
         if !pending.isEmpty { try take(Data(pending), terminated: false) }
         if failure != nil { contents.tornTail = true }
         contents.records = list.records
         return contents
+    }
+
+    /// The index of the first NUL byte in `bytes` at or after `from`, found with `memchr` (a log is read at the speed
+    /// of the disk, and a byte-by-byte search would cost more than the decoding).
+    private static func firstNUL(in bytes: [UInt8], from: Int) -> Int? {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard from < buffer.count, let base = buffer.baseAddress,
+                  let found = memchr(base + from, 0, buffer.count - from) else { return nil }
+            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        }
     }
 
     // MARK: - Files and directories

@@ -60,7 +60,7 @@ public struct SearchSessions: Codable, Sendable, Equatable {
     /// is written (a single run's report reads its sessions from here while the file is being written).
     static func appending(_ session: Session, directory: String, shard: ShardID?) -> Pending {
         let path = (directory as NSString).appendingPathComponent(fileName(shard: shard))
-        var file = FileManager.default.contents(atPath: path)
+        var file = ResultsDirectory.smallFile(path)
             .flatMap { try? JSONCoding.decoder().decode(SearchSessions.self, from: $0) } ?? SearchSessions()
         file.sessions.append(session)
         return Pending(path: path, file: file)
@@ -82,8 +82,8 @@ public struct SearchSessions: Codable, Sendable, Equatable {
             $0 == "sessions.json" || ($0.hasPrefix("sessions.shard-") && $0.hasSuffix(".json"))
         }
         return ordered(names.flatMap { name -> [Session] in
-            let url = URL(fileURLWithPath: (directory as NSString).appendingPathComponent(name))
-            return (try? Data(contentsOf: url)).flatMap { try? JSONCoding.decoder().decode(SearchSessions.self, from: $0) }?
+            let path = (directory as NSString).appendingPathComponent(name)
+            return ResultsDirectory.smallFile(path).flatMap { try? JSONCoding.decoder().decode(SearchSessions.self, from: $0) }?
                 .sessions ?? []
         })
     }

@@ -177,6 +177,63 @@ final class ResultsLogTests: XCTestCase {
         }
     }
 
+    /// Zero-filled blocks (or a file that is not a log) hold NUL bytes, which no JSON line does: refused at the first
+    /// one, naming its line and the truncation that keeps the lines before it, even as the last line without a
+    /// newline (which was taken for a torn write and cut off), and without reading on (a log that is `/dev/zero`).
+    func testANULByteIsDamageAndTheRefusalSaysHowToKeepTheLinesBeforeIt() throws {
+        let good = try sampleRecord("a").jsonLine() + Data("\n".utf8) + sampleRecord("b").jsonLine() + Data("\n".utf8)
+        for tail in [Data(count: 5000), Data("{\"trial_id\":\"c\"\0".utf8), Data("{\"x\":1}\0\n".utf8)] {
+            try (good + tail).write(to: URL(fileURLWithPath: logPath))
+            XCTAssertThrowsError(try ResultsLog.read(path: logPath)) {
+                XCTAssertTrue("\($0)".hasPrefix("\(self.logPath) line 3 is not a valid result record (a NUL byte at byte "),
+                              "\($0)")
+                XCTAssertTrue("\($0)".contains("which no JSON record holds: zero-filled blocks, or not a results log; the 2 "
+                                              + "lines before it decoded, and `truncate -s \(good.count) \(self.logPath)` "
+                                              + "keeps only them)"), "\($0)")
+            }
+            XCTAssertThrowsError(try ResultsLog.open(directory: directory, manifest: manifest()))
+        }
+        try FileManager.default.removeItem(atPath: logPath)
+        try FileManager.default.createSymbolicLink(atPath: logPath, withDestinationPath: "/dev/zero")
+        XCTAssertThrowsError(try ResultsLog.read(path: logPath)) {
+            XCTAssertTrue("\($0)".hasPrefix("\(self.logPath) line 1 is not a valid result record (a NUL byte at byte 1 "
+                                           + "of the line, which no JSON record holds: zero-filled blocks, or not a "
+                                           + "results log); a crash"), "\($0)")
+        }
+    }
+
+    /// A line that goes on past `maximumLineBytes` without a newline is refused once it does, not read to the end.
+    func testALineLongerThanTheLimitIsRefusedWithoutReadingOn() throws {
+        let good = try sampleRecord("a").jsonLine() + Data("\n".utf8)
+        try (good + Data(repeating: UInt8(ascii: "x"), count: 3 << 20)).write(to: URL(fileURLWithPath: logPath))
+        XCTAssertEqual(try ResultsLog.scan(path: logPath, histories: true).records.count, 1, "a torn tail under the limit")
+        XCTAssertThrowsError(try ResultsLog.scan(path: logPath, histories: true, maximumLineBytes: 1 << 20)) {
+            XCTAssertTrue("\($0)".hasPrefix("\(self.logPath) line 2 is not a valid result record (over 1 MiB without a "
+                                           + "newline, far longer than any record (about 70 bytes an epoch); the line "
+                                           + "before it decoded, and `truncate -s \(good.count) \(self.logPath)` keeps "
+                                           + "only it)"), "\($0)")
+        }
+    }
+
+    /// The small JSON files of a directory are read whole only up to `ResultsDirectory.smallFileLimit`: a manifest
+    /// that is `/dev/zero` is refused as damaged instead of filling memory; the optional ones read as absent.
+    func testSmallFilesAreReadOnlyUpToTheirLimit() throws {
+        let manifestPath = (directory as NSString).appendingPathComponent("manifest.json")
+        try FileManager.default.createSymbolicLink(atPath: manifestPath, withDestinationPath: "/dev/zero")
+        XCTAssertThrowsError(try ResultsLog.readManifest(directory: directory)) {
+            XCTAssertEqual("\($0)", "\(manifestPath): it holds more than 128 MB, and a manifest takes a few KB (the grid "
+                           + "and the data's description): it is damaged, or not the file AEGrid wrote")
+        }
+        for name in ["sessions.json", "pca_baseline.json", "warnings.json"] {
+            try FileManager.default.createSymbolicLink(atPath: (directory as NSString).appendingPathComponent(name),
+                                                       withDestinationPath: "/dev/zero")
+        }
+        XCTAssertNil(ResultsDirectory.smallFile((directory as NSString).appendingPathComponent("sessions.json")))
+        XCTAssertEqual(SearchSessions.read(directory: directory).count, 0)
+        XCTAssertNil(ResultsDirectory.baseline(directory: directory))
+        XCTAssertEqual(SearchWarnings.read(directory: directory), [])
+    }
+
     func testSecondWriterIsRefusedWithThePid() throws {
         let first = try ResultsLog.open(directory: directory, manifest: manifest())
         // flock belongs to the open file description: a second open in this process is refused like another process.
