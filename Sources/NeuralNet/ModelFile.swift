@@ -116,6 +116,13 @@ public enum ModelFile {
             throw ModelFileError.cannotOpen(path: path, reason: "it is a directory; give the model file in it, "
                                             + "such as the best.safetensors aegrid search writes")
         }
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+            // The reader seeks to learn the size it checks every declared size against: a pipe failed with
+            // "Illegal seek", and /dev/zero read as a file of 0 bytes.
+            throw ModelFileError.cannotOpen(path: path, reason: "it is not a regular file (a pipe or a device); give "
+                                            + "the model file itself, such as the best.safetensors aegrid search writes")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ModelFileError.cannotOpen(path: path, reason: FileManager.default.fileExists(atPath: path)
                                             ? "permission denied or not a regular file" : "no such file")

@@ -126,6 +126,16 @@ final class ModelFileTests: XCTestCase {
             XCTAssertEqual("\($0)", "\(self.directory!): cannot open the model file (it is a directory; give the model "
                            + "file in it, such as the best.safetensors aegrid search writes)")
         }
+        // A device or a pipe cannot be sized by seeking: /dev/zero read as a file of 0 bytes, a pipe as "Illegal seek".
+        var pipe: [Int32] = [0, 0]
+        XCTAssertEqual(Glibc.pipe(&pipe), 0)
+        defer { close(pipe[0]); close(pipe[1]) }
+        for path in ["/dev/zero", "/dev/fd/\(pipe[0])"] {
+            XCTAssertThrowsError(try ModelFile.load(from: path)) {
+                XCTAssertEqual("\($0)", "\(path): cannot open the model file (it is not a regular file (a pipe or a "
+                               + "device); give the model file itself, such as the best.safetensors aegrid search writes)")
+            }
+        }
     }
 
     func loadErrorOfMissing() -> String {
