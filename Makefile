@@ -90,9 +90,9 @@ report-screenshot: test-report
 	cp .build/report-check/digits-top.png docs/report.png
 	cp .build/report-check/digits-section-slices.png docs/report-slices.png
 
-# libFuzzer + AddressSanitizer builds of every parser (scripts/fuzz.sh: CSV/TSV, npy, IDX, gzip, JSON lines, grids in
-# JSON and YAML, safetensors, the results manifest, a results log as the reports draw it), each run from its seed
-# corpus in Fuzz/corpus/.
+# libFuzzer + AddressSanitizer builds of every parser (scripts/fuzz.sh: CSV/TSV, npy, IDX, gzip, JSON lines, a
+# results log's framing, grids in JSON and YAML, safetensors, the results manifest, a results log as the reports draw
+# it), each run from its seed corpus in Fuzz/corpus/.
 FUZZ_SECONDS ?= 60
 fuzz: bootstrap
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh

@@ -2,8 +2,8 @@
 # Builds AEGrid's libFuzzer targets (Fuzz/*.swift) and runs each for FUZZ_SECONDS seconds (default 60).
 #
 #   scripts/fuzz.sh                     every target, FUZZ_SECONDS each
-#   FUZZ_SECONDS=5 scripts/fuzz.sh csv  one target (names: csv npy idx gzip jsonline grid-json grid-yaml safetensors manifest
-#                                       report)
+#   FUZZ_SECONDS=5 scripts/fuzz.sh csv  one target (names: csv npy idx gzip jsonline log grid-json grid-yaml safetensors
+#                                       manifest report)
 #
 # How: SwiftPM builds the parsing modules (pure-Swift fallback, no BLAS) with `-sanitize=fuzzer,address` into
 # .build-fuzz, so the parsers carry coverage instrumentation and AddressSanitizer; each Fuzz/<Target>.swift
@@ -23,11 +23,11 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 
 declare -A sources=(
     [csv]=FuzzCSV.swift [npy]=FuzzNPY.swift [idx]=FuzzIDX.swift [gzip]=FuzzGzip.swift
-    [jsonline]=FuzzJSONLine.swift [grid-json]="FuzzGridJSON.swift GridFuzzing.swift"
+    [jsonline]=FuzzJSONLine.swift [log]=FuzzResultsLog.swift [grid-json]="FuzzGridJSON.swift GridFuzzing.swift"
     [grid-yaml]="FuzzGridYAML.swift GridFuzzing.swift" [safetensors]=FuzzSafetensors.swift
     [manifest]=FuzzManifest.swift [report]=FuzzReport.swift
 )
-order=(csv npy idx gzip jsonline grid-json grid-yaml safetensors manifest report)
+order=(csv npy idx gzip jsonline log grid-json grid-yaml safetensors manifest report)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${order[@]}")
 for target in "${targets[@]}"; do
