@@ -35,7 +35,7 @@ struct ResultsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let report = try ResultsDirectory.report(directory: directory)
+        let (report, page) = try ResultsDirectory.reportAndPage(directory: directory)
         if bestScore {
             guard let best = report.best?.testScore else {
                 throw CLIError("\(directory) holds no finished trial yet")
@@ -44,7 +44,8 @@ struct ResultsCommand: ParsableCommand {
             return
         }
         var files = try report.write(directory: directory, top: top, csvPath: csv)
-        files.append(try HTMLReport.write(directory: directory))
+        files.append(try HTMLReport.load(directory: directory, finished: page)
+                        .write(to: HTMLReport.defaultPath(directory: directory)))
         print(report.leaderboard(top: top), terminator: "")
         print("results: \(files.joined(separator: ", "))")
     }

@@ -117,7 +117,7 @@ struct SearchRequest: Equatable {
         let directory = settings.outputDirectory
         let outcome = try search.run(onProgress: { display.update($0) }, page: { finished in
             try HTMLReport.load(directory: directory, finished: finished).write(
-                to: (directory as NSString).appendingPathComponent(HTMLReport.fileName))
+                to: HTMLReport.defaultPath(directory: directory))
         })
         ticker.cancel()
         interruption.stop()

@@ -122,10 +122,15 @@ public struct HTMLReport: Sendable {
     /// Loads `directory` and writes its report to `path` (default `directory/report.html`); returns the path.
     @discardableResult
     public static func write(directory: String, to path: String? = nil) throws -> String {
-        try load(directory: directory).write(to: path ?? (directory as NSString).appendingPathComponent(fileName))
+        try load(directory: directory).write(to: path ?? defaultPath(directory: directory))
     }
 
     public static let fileName = "report.html"
+
+    /// Where a directory's page goes unless told: `directory/report.html`.
+    public static func defaultPath(directory: String) -> String {
+        (directory as NSString).appendingPathComponent(fileName)
+    }
 
     /// The histories of `ids`, finished trials, read from the directory's logs: only lines naming one of them are
     /// decoded, and a trial's first line that says it finished counts (an earlier line of a retried trial says

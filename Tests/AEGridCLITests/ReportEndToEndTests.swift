@@ -30,8 +30,12 @@ final class ReportEndToEndTests: XCTestCase {
         let withoutTime = { (text: String) in text.replacingOccurrences(of: #"made \S+ by"#, with: "", options: .regularExpression) }
         XCTAssertEqual(withoutTime(copy), withoutTime(page))
 
+        // `aegrid results` draws the page from the records it has read for the leaderboard (a single run's
+        // directory), and it is the page `aegrid report` draws from the files.
         let results = try AEGridProcess.run(["results", out.path])
         XCTAssertTrue(results.stdout.contains(out.appendingPathComponent("report.html").path), results.stdout)
+        XCTAssertEqual(withoutTime(try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)),
+                       withoutTime(copy))
     }
 
     /// The search draws its page while it writes sessions.json, from the sessions it is writing: a resumed run's

@@ -43,6 +43,26 @@ public enum ResultsDirectory {
     /// The directory's report: its records with the PCA baseline beside each trial's latent size.
     /// Throws `ResultsError.noResults` for a directory no search has written.
     public static func report(directory: String) throws -> Report {
+        try read(directory: directory).report
+    }
+
+    /// The directory's report, and what its page (`HTMLReport.load(directory:finished:)`) needs from the same read:
+    /// for a single run's directory (no shards' files, no halving) its status, baseline and latent sizes, so that
+    /// the page does not decode the logs a second time (a third of `aegrid results` on a 300k-trial log); otherwise
+    /// the sessions only, and the page reads the directory itself, as `HTMLReport.load(directory:)` does.
+    public static func reportAndPage(directory: String) throws -> (report: Report, page: FinishedRun) {
+        let (report, manifest, grid, records) = try read(directory: directory)
+        var page = FinishedRun(sessions: SearchSessions.read(directory: directory))
+        if let grid, report.halving == nil, manifest.shards == nil, holdsSingleRunOnly(directory: directory) {
+            page.status = SearchStatus.singleRun(directory: directory, manifest: manifest, grid: grid, records: records)
+            page.baseline = report.baseline
+            page.latentSizes = report.latentSizes
+        }
+        return (report, page)
+    }
+
+    private static func read(directory: String) throws
+        -> (report: Report, manifest: ResultsManifest, grid: ParameterGrid?, records: [TrialRecord]) {
         guard let manifest = try ResultsLog.readManifest(directory: directory) else {
             throw ResultsError.noResults(directory: directory,
                                          detail: "it has no manifest.json; give the --out directory of an aegrid search")
@@ -51,7 +71,8 @@ public enum ResultsDirectory {
         let records = try self.records(directory: directory, histories: false)
         let baseline = self.baseline(directory: directory)
         var latentSizes: [String: Int] = [:]
-        if let grid = try? manifest.parsedGrid() {
+        let grid = try? manifest.parsedGrid()
+        if let grid {
             for record in records where record.index < grid.count {
                 if let trial = try? TrialConfiguration.make(grid: grid, index: record.index,
                                                             inputSize: manifest.inputSize, baseSeed: 0) {
@@ -62,7 +83,7 @@ public enum ResultsDirectory {
         var report = Report(records: records, baseline: baseline, latentSizes: latentSizes)
         report.warnings = SearchWarnings.read(directory: directory)
         report.halving = try HalvingPlan(manifest: manifest)?.summary(records: records)
-        return report
+        return (report, manifest, grid, records)
     }
 
     /// The most a small JSON file of a results directory (manifest, sessions, PCA baseline, warnings) may hold. They
