@@ -70,15 +70,8 @@ public struct HTMLReport: Sendable {
     public static func load(directory: String, sessions: [SearchSessions.Session]? = nil) throws -> HTMLReport {
         let status = try SearchStatus.load(directory: directory, histories: false)
         let manifest = status.manifest
-        var latentSizes: [String: Int] = [:]
-        if let grid = try? manifest.parsedGrid() {
-            for record in status.records where record.index < grid.count {
-                if let trial = try? TrialConfiguration.make(grid: grid, index: record.index,
-                                                            inputSize: manifest.inputSize, baseSeed: 0) {
-                    latentSizes[record.trialID] = trial.architecture.latentSize
-                }
-            }
-        }
+        let latentSizes = (try? manifest.parsedGrid())
+            .map { Report.latentSizes(of: status.records, grid: $0, inputSize: manifest.inputSize) } ?? [:]
         return try make(directory: directory, status: status, baseline: ResultsDirectory.baseline(directory: directory),
                         latentSizes: latentSizes, sessions: sessions ?? SearchSessions.read(directory: directory))
     }

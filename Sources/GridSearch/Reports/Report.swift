@@ -254,3 +254,18 @@ struct ReportFile: Sendable {
         return path
     }
 }
+
+extension Report {
+    /// Each record's latent size by trial id, for the trials whose grid point is a valid configuration on
+    /// `inputSize` columns: what puts a trial beside PCA with as many components.
+    public static func latentSizes(of records: [TrialRecord], grid: ParameterGrid, inputSize: Int) -> [String: Int] {
+        var sizes: [String: Int] = [:]
+        for record in records where record.index < grid.count {
+            if let trial = try? TrialConfiguration.make(grid: grid, index: record.index, inputSize: inputSize,
+                                                        baseSeed: 0) {
+                sizes[record.trialID] = trial.architecture.latentSize
+            }
+        }
+        return sizes
+    }
+}

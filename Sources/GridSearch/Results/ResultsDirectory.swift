@@ -70,16 +70,8 @@ public enum ResultsDirectory {
         // The report needs no histories: leaving them out keeps a million-trial directory's report in memory.
         let records = try self.records(directory: directory, histories: false)
         let baseline = self.baseline(directory: directory)
-        var latentSizes: [String: Int] = [:]
         let grid = try? manifest.parsedGrid()
-        if let grid {
-            for record in records where record.index < grid.count {
-                if let trial = try? TrialConfiguration.make(grid: grid, index: record.index,
-                                                            inputSize: manifest.inputSize, baseSeed: 0) {
-                    latentSizes[record.trialID] = trial.architecture.latentSize
-                }
-            }
-        }
+        let latentSizes = grid.map { Report.latentSizes(of: records, grid: $0, inputSize: manifest.inputSize) } ?? [:]
         var report = Report(records: records, baseline: baseline, latentSizes: latentSizes)
         report.warnings = SearchWarnings.read(directory: directory)
         report.halving = try HalvingPlan(manifest: manifest)?.summary(records: records)

@@ -360,7 +360,7 @@ public final class Search: Sendable {
         let directory = settings.outputDirectory
         let records = settings.shard != nil || ResultsDirectory.holdsSingleRunOnly(directory: directory)
             ? logged.withLock { $0 }?.records : nil
-        let latentSizes = records.map(latentSizes)
+        let latentSizes = records.map { Report.latentSizes(of: $0, grid: grid, inputSize: data.inputSize) }
         // The page reads nothing that changes from here on and gets its sessions from here (sessions.json is about to
         // be written): it starts now, and its drawing overlaps the report and the writes below.
         let drawing = page.flatMap { page in
@@ -440,26 +440,12 @@ public final class Search: Sendable {
             return try ResultsDirectory.report(directory: settings.outputDirectory)
         }
         let records = try records ?? ResultsLog.read(path: log.path, histories: false).records
-        var report = Report(records: records, baseline: baseline,
-                            latentSizes: latentSizes ?? self.latentSizes(records), warnings: warnings)
+        let sizes = latentSizes ?? Report.latentSizes(of: records, grid: grid, inputSize: data.inputSize)
+        var report = Report(records: records, baseline: baseline, latentSizes: sizes, warnings: warnings)
         if settings.shard == nil { report.halving = try HalvingPlan(manifest: log.manifest)?.summary(records: records) }
         return report
     }
 
-    /// Each recorded trial's latent size (the leaderboard's PCA column).
-    private func latentSizes(_ records: [TrialRecord]) -> [String: Int] {
-        var sizes: [String: Int] = [:]
-        for record in records where record.index < grid.count {
-            if let trial = try? TrialConfiguration.make(grid: grid, index: record.index, inputSize: data.inputSize,
-                                                        baseSeed: 0) {
-                sizes[record.trialID] = trial.architecture.latentSize
-            }
-        }
-        return sizes
-    }
-
-    /// The id of a grid point that is not a valid configuration (it has no canonical form): the hash of its
-    /// parameters as given, stable across runs so a resumed run does not record it twice.
     /// What one trainer may allocate: the budget less the data (held once, shared by all), split among the jobs.
     static func memoryShare(_ budget: MemoryBudget, data: EvaluationData, jobs: Int) -> (bytes: Int, explanation: String) {
         let dataBytes = data.folds.reduce(0) { $0 + ($1.training.rows + $1.test.rows) * data.inputSize * 4 }
