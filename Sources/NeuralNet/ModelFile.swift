@@ -110,18 +110,15 @@ public enum ModelFile {
 
     /// Reads a model saved by `save`, validating the whole file. Returns the model and the caller's metadata.
     public static func load(from path: String) throws -> (model: Autoencoder, metadata: [String: String]) {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            // Opening a directory succeeds, and reading it then looked like a truncated file.
-            throw ModelFileError.cannotOpen(path: path, reason: "it is a directory; give the model file in it, "
-                                            + "such as the best.safetensors aegrid search writes")
-        }
+        // The reader seeks to learn the size it checks every declared size against, so the file must be a regular
+        // one: a directory opens and then looked like a truncated file, a pipe failed with "Illegal seek", and
+        // /dev/zero read as a file of 0 bytes.
         var info = stat()
         if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
-            // The reader seeks to learn the size it checks every declared size against: a pipe failed with
-            // "Illegal seek", and /dev/zero read as a file of 0 bytes.
-            throw ModelFileError.cannotOpen(path: path, reason: "it is not a regular file (a pipe or a device); give "
-                                            + "the model file itself, such as the best.safetensors aegrid search writes")
+            throw ModelFileError.cannotOpen(path: path, reason: (info.st_mode & S_IFMT) == S_IFDIR
+                ? "it is a directory; give the model file in it, such as the best.safetensors aegrid search writes"
+                : "it is not a regular file (a pipe or a device); give the model file itself, such as the "
+                    + "best.safetensors aegrid search writes")
         }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ModelFileError.cannotOpen(path: path, reason: FileManager.default.fileExists(atPath: path)
